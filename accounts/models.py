@@ -1,0 +1,118 @@
+"""Users, the unit tree and memberships: who may see what."""
+
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class UnitQuerySet(models.QuerySet):
+    def with_descendants(self):
+        """These units and every unit below them in the tree."""
+        paths = list(self.values_list("path", flat=True))
+        if not paths:
+            return Unit.objects.none()
+        condition = models.Q()
+        for path in paths:
+            condition |= models.Q(path__startswith=path)
+        return Unit.objects.filter(condition)
+
+
+class Unit(models.Model):
+    """A node of the organisation: health trust → clinic → unit."""
+
+    class Kind(models.TextChoices):
+        HEALTH_TRUST = "health_trust", _("Health trust")
+        CLINIC = "clinic", _("Clinic")
+        UNIT = "unit", _("Unit")
+
+    class Setting(models.TextChoices):
+        OUTPATIENT = "outpatient", _("Outpatient")
+        INPATIENT = "inpatient", _("Inpatient")
+        DETOX = "detox", _("Detox")
+
+    code = models.CharField(
+        _("code"),
+        max_length=32,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Z0-9][A-Z0-9_-]*$", _("Use capital letters, digits, - and _."))],
+        help_text=_("Short unique code, e.g. HF-SOR-RUS-POL."),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.UNIT)
+    setting = models.CharField(_("setting"), max_length=20, choices=Setting.choices, blank=True)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    # Materialised path of codes ("/HF/CLINIC/UNIT/") so that subtree queries are one index scan.
+    path = models.CharField(max_length=500, editable=False, db_index=True)
+    municipality = models.ForeignKey(
+        "registry.Municipality",
+        verbose_name=_("municipality"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        help_text=_("Where the unit is; used to suggest nearby meetings."),
+    )
+
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+    def save(self, *args, **kwargs):
+        parent_path = self.parent.path if self.parent_id else "/"
+        old_path = self.path
+        self.path = f"{parent_path}{self.code}/"
+        super().save(*args, **kwargs)
+        if old_path and old_path != self.path:
+            for child in self.children.all():
+                child.save()
+
+
+class User(AbstractUser):
+    """A staff user. Unit roles come from memberships; these flags are the global roles."""
+
+    is_curator = models.BooleanField(_("curator"), default=False, help_text=_("May edit the meeting registry."))
+    is_quality_analyst = models.BooleanField(
+        _("quality analyst"),
+        default=False,
+        help_text=_("Sees aggregate reports for all units, never patient-level data."),
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.is_superuser
+
+    def save(self, *args, **kwargs):
+        # The admin site is the curators' and administrators' workplace.
+        self.is_staff = self.is_superuser or self.is_curator
+        super().save(*args, **kwargs)
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        CLINICIAN = "clinician", _("Clinician")
+        LEAD = "lead", _("Unit lead")
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships")
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.CLINICIAN)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [models.UniqueConstraint(fields=["user", "unit"], name="one_membership_per_user_and_unit")]
+
+    def __str__(self):
+        return f"{self.user} – {self.unit.code} ({self.get_role_display()})"

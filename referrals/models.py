@@ -1,0 +1,280 @@
+"""Pseudonymous patient contacts, their referral to self-help groups, follow-ups, and the access log.
+
+One PatientContact row is one eligible contact (or episode) of one patient in one unit; the
+referral fields live on it because a contact has exactly one referral decision.
+"""
+
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+OSLO = zoneinfo.ZoneInfo("Europe/Oslo")
+
+
+class Intensity(models.IntegerChoices):
+    NOT_DISCUSSED = 0, _("0 – Not discussed")
+    INFORMATION = 1, _("1 – Information or meeting list given")
+    ACTIVELY_RECOMMENDED = 2, _("2 – Actively recommended")
+    VOLUNTEER_CONTACT = 3, _("3 – Contact with a volunteer or peer arranged")
+    ATTENDED_DURING_TREATMENT = 4, _("4 – Attended a meeting during treatment")
+
+
+class Setting(models.TextChoices):
+    OUTPATIENT = "outpatient", _("Outpatient")
+    INPATIENT = "inpatient", _("Inpatient")
+    DETOX = "detox", _("Detox")
+
+
+class Substance(models.TextChoices):
+    ALCOHOL = "alcohol", _("Alcohol")
+    DRUGS = "drugs", _("Drugs")
+    BOTH = "both", _("Alcohol and drugs")
+    UNKNOWN = "unknown", _("Not known")
+
+
+class PriorExperience(models.TextChoices):
+    YES = "yes", _("Yes")
+    NO = "no", _("No")
+    UNKNOWN = "unknown", _("Not known")
+
+
+class Response(models.TextChoices):
+    POSITIVE = "positive", _("Positive")
+    UNDECIDED = "undecided", _("Undecided")
+    DECLINED = "declined", _("Declined")
+
+
+class Reason(models.TextChoices):
+    """Coded reasons behind the patient's answer (Kristensen 1987's five objections first)."""
+
+    CANNOT_TALK_IN_GROUPS = "cannot_talk_in_groups", _("Cannot talk with many people present")
+    MENTAL_HEALTH_NOT_ADDICTION = "mental_health_not_addiction", _("Has mental health problems, not an addiction")
+    NOT_ROCK_BOTTOM = "not_rock_bottom", _("AA is only for those at rock bottom")
+    RELIGION = "religion", _("Does not want anything religious")
+    DISLIKES_FORMAT = "dislikes_format", _("Does not like the form of the meetings")
+    PRACTICAL_BARRIERS = "practical_barriers", _("Practical barriers")
+    PREFERS_OTHER_SUPPORT = "prefers_other_support", _("Prefers other support")
+    NOT_SUITABLE = "not_suitable", _("Clinically not suitable")
+    OTHER = "other", _("Other")
+
+
+class Attended(models.TextChoices):
+    YES = "yes", _("Yes")
+    NO = "no", _("No")
+    UNKNOWN = "unknown", _("Not known")
+
+
+class ClosureReason(models.TextChoices):
+    CONTINUES = "continues", _("Still attending – follow-up continues")
+    COMPLETED = "completed", _("Follow-up completed")
+    STOPPED_ATTENDING = "stopped_attending", _("Stopped attending")
+    NEVER_STARTED = "never_started", _("Never started")
+    TREATMENT_ENDED = "treatment_ended", _("Treatment ended")
+    LOST_TO_FOLLOW_UP = "lost_to_follow_up", _("Lost to follow-up")
+
+
+def month_start(moment) -> "datetime.date":  # noqa: F821
+    """The first day of the calendar month of `moment` in Oslo time."""
+    local = timezone.localtime(moment, OSLO) if timezone.is_aware(moment) else moment
+    return local.date().replace(day=1)
+
+
+class PatientContactQuerySet(models.QuerySet):
+    def current(self):
+        """Contacts not soft-deleted."""
+        return self.filter(deleted_at__isnull=True)
+
+    def in_units(self, units):
+        return self.filter(unit__in=units)
+
+    def for_list(self):
+        return self.select_related("unit", "clinician").prefetch_related("fellowships")
+
+
+class PatientContact(models.Model):
+    unit = models.ForeignKey("accounts.Unit", verbose_name=_("unit"), on_delete=models.PROTECT, related_name="contacts")
+    contacted_at = models.DateTimeField(_("contact time"), default=timezone.now)
+    # The calendar month of contacted_at in Oslo time, kept so that reports group by an index.
+    contact_month = models.DateField(_("month"), editable=False, db_index=True)
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("clinician"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="contacts",
+    )
+    # HMAC-SHA256 of the normalised clinic reference (referrals.pseudonyms); emptied by retention.
+    patient_pseudonym = models.CharField(_("patient pseudonym"), max_length=64, blank=True, db_index=True)
+    setting = models.CharField(_("setting"), max_length=20, choices=Setting.choices, default=Setting.OUTPATIENT)
+    main_substance = models.CharField(
+        _("main substance"), max_length=20, choices=Substance.choices, default=Substance.UNKNOWN
+    )
+    prior_twelve_step = models.CharField(
+        _("prior 12-step experience"), max_length=10, choices=PriorExperience.choices, default=PriorExperience.UNKNOWN
+    )
+
+    # The referral decision. A null intensity means the self-help question was not answered at all.
+    intensity = models.PositiveSmallIntegerField(_("intensity"), choices=Intensity.choices, null=True, blank=True)
+    fellowships = models.ManyToManyField("registry.Fellowship", verbose_name=_("fellowships"), blank=True)
+    suggested_meetings = models.ManyToManyField(
+        "registry.Meeting", verbose_name=_("suggested meetings"), blank=True, related_name="referrals"
+    )
+    response = models.CharField(_("patient response"), max_length=20, choices=Response.choices, blank=True)
+    reasons = models.JSONField(_("reasons"), default=list, blank=True)
+    # Derived from reasons on save; the suitable-adjusted rate filters on it.
+    not_suitable = models.BooleanField(_("clinically not suitable"), default=False, editable=False)
+    precaution_comorbidity = models.BooleanField(_("comorbid mental illness"), default=False)
+    precaution_opioid_maintenance = models.BooleanField(_("in opioid maintenance treatment (LAR)"), default=False)
+    volunteer_contact_arranged = models.BooleanField(_("volunteer contact arranged"), default=False)
+    follow_up_planned_on = models.DateField(_("planned follow-up"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True, help_text=_("No names or other identifying details."))
+
+    # Bookkeeping: idempotent create, optimistic locking, soft delete, retention.
+    submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    deletion_reason = models.CharField(_("reason for deletion"), max_length=500, blank=True, editable=False)
+    anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True, editable=False)
+
+    objects = PatientContactQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-contacted_at", "-id"]
+        verbose_name = _("patient contact")
+        verbose_name_plural = _("patient contacts")
+        indexes = [
+            models.Index(fields=["unit", "contact_month"]),
+            models.Index(fields=["unit", "patient_pseudonym"]),
+            models.Index(fields=["unit", "follow_up_planned_on"]),
+        ]
+
+    def __str__(self):
+        return f"{self.unit.code} {timezone.localtime(self.contacted_at, OSLO):%Y-%m-%d} #{self.pk}"
+
+    def save(self, *args, **kwargs):
+        self.contact_month = month_start(self.contacted_at)
+        self.not_suitable = Reason.NOT_SUITABLE in (self.reasons or [])
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        unknown = set(self.reasons or []) - set(Reason.values)
+        if unknown:
+            raise ValidationError(
+                {"reasons": _("Unknown reason codes: %(codes)s") % {"codes": ", ".join(sorted(unknown))}}
+            )
+
+    @property
+    def fingerprint(self) -> str:
+        """The short form of the pseudonym shown to clinicians."""
+        return self.patient_pseudonym[:8].upper() if self.patient_pseudonym else "—"
+
+
+class FollowUp(models.Model):
+    contact = models.ForeignKey(
+        PatientContact, verbose_name=_("contact"), on_delete=models.CASCADE, related_name="follow_ups"
+    )
+    followed_up_on = models.DateField(_("follow-up date"), default=timezone.localdate)
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("clinician"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    attended = models.CharField(
+        _("attended at least one meeting"), max_length=10, choices=Attended.choices, default=Attended.UNKNOWN
+    )
+    meetings_last_30_days = models.PositiveSmallIntegerField(
+        _("meetings in the last 30 days"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100), MinValueValidator(0)],
+    )
+    has_sponsor = models.BooleanField(_("has a sponsor"), default=False)
+    did_service = models.BooleanField(_("has done service"), default=False)
+    reads_literature = models.BooleanField(_("reads the literature"), default=False)
+    sees_self_as_member = models.BooleanField(_("sees themself as a member"), default=False)
+    closure_reason = models.CharField(
+        _("status after follow-up"), max_length=30, choices=ClosureReason.choices, blank=True
+    )
+    notes = models.TextField(_("notes"), blank=True, help_text=_("No names or other identifying details."))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-followed_up_on", "-id"]
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+
+    def __str__(self):
+        return f"{self.contact} {self.followed_up_on}"
+
+
+class AccessLogEntry(models.Model):
+    """Who read or wrote which patient-level record, when and from where. Append-only."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("View")
+        LIST = "list", _("List")
+        CREATE = "create", _("Create")
+        UPDATE = "update", _("Update")
+        DELETE = "delete", _("Delete")
+        EXPORT = "export", _("Export")
+        PRINT = "print", _("Print")
+        IMPORT = "import", _("Import")
+        LOOKUP = "lookup", _("Patient look-up")
+        ANONYMISE = "anonymise", _("Anonymise")
+
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Kept as text so the entry still says who it was if the account is removed.
+    username = models.CharField(_("user name"), max_length=150)
+    unit = models.ForeignKey(
+        "accounts.Unit", verbose_name=_("unit"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    contact = models.ForeignKey(
+        PatientContact, verbose_name=_("contact"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Kept so that "all access to this patient's records" can be answered for the log's whole life.
+    patient_pseudonym = models.CharField(_("patient pseudonym"), max_length=64, blank=True, db_index=True)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    object_description = models.CharField(_("record"), max_length=200, blank=True)
+    client_address = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    detail = models.CharField(_("detail"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.object_description}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError("Access log entries cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Access log entries cannot be deleted.")

@@ -1,0 +1,68 @@
+"""Personas shared by the suite: two units, one person per role."""
+
+import pytest
+
+from accounts.models import Membership, Unit
+from tests.factories import MembershipFactory, UnitFactory, UserFactory, login
+
+
+@pytest.fixture
+def trust(db):
+    return UnitFactory(code="HF-DEMO", name="Demo helseforetak", kind=Unit.Kind.HEALTH_TRUST)
+
+
+@pytest.fixture
+def clinic(trust):
+    return UnitFactory(code="KLINIKK-RUS", name="Klinikk for rus", kind=Unit.Kind.CLINIC, parent=trust)
+
+
+@pytest.fixture
+def unit_a(clinic):
+    return UnitFactory(code="RUS-POL", name="Rus poliklinikk", parent=clinic, setting="outpatient")
+
+
+@pytest.fixture
+def unit_b(clinic):
+    return UnitFactory(code="RUS-DOGN", name="Rus døgn", parent=clinic, setting="inpatient")
+
+
+@pytest.fixture
+def clinician_a(unit_a):
+    return MembershipFactory(user=UserFactory(username="klinikera"), unit=unit_a).user
+
+
+@pytest.fixture
+def clinician_b(unit_b):
+    return MembershipFactory(user=UserFactory(username="klinikerb"), unit=unit_b).user
+
+
+@pytest.fixture
+def lead_a(unit_a):
+    return MembershipFactory(user=UserFactory(username="ledera"), unit=unit_a, role=Membership.Role.LEAD).user
+
+
+@pytest.fixture
+def analyst(db):
+    return UserFactory(username="analytiker", is_quality_analyst=True)
+
+
+@pytest.fixture
+def curator(db):
+    return UserFactory(username="kurator", is_curator=True)
+
+
+@pytest.fixture
+def administrator(db):
+    return UserFactory(username="admin", is_superuser=True)
+
+
+PERSONAS = ["anonymous", "clinician_a", "clinician_b", "lead_a", "analyst", "curator", "administrator"]
+
+
+@pytest.fixture
+def persona_client(request, client):
+    """A client logged in as the persona named by indirect parametrisation."""
+    name = request.param
+    if name != "anonymous":
+        login(client, request.getfixturevalue(name))
+    return client
