@@ -1,0 +1,59 @@
+"""The access log of patient-level data: one call per read or write, from views, exports and commands."""
+
+from referrals.models import AccessLogEntry
+
+Action = AccessLogEntry.Action
+
+
+def client_address(request) -> str | None:
+    # Behind a proxy, gunicorn's forwarded_allow_ips and SECURE_PROXY_SSL_HEADER decide what REMOTE_ADDR is.
+    return request.META.get("REMOTE_ADDR") or None if request is not None else None
+
+
+def log_access(
+    *,
+    user,
+    action: str,
+    request=None,
+    contact=None,
+    unit=None,
+    pseudonym: str = "",
+    detail: str = "",
+) -> AccessLogEntry:
+    """Write one access-log entry. `contact` fills unit, pseudonym and the record description."""
+    if contact is not None:
+        unit = unit or contact.unit
+        pseudonym = pseudonym or contact.patient_pseudonym
+    return AccessLogEntry.objects.create(
+        user=user if getattr(user, "pk", None) else None,
+        username=getattr(user, "username", "") or "system",
+        unit=unit,
+        contact=contact,
+        patient_pseudonym=pseudonym,
+        action=action,
+        object_description=f"PatientContact #{contact.pk}" if contact is not None else "",
+        client_address=client_address(request),
+        detail=detail[:500],
+    )
+
+
+def log_many(*, user, action: str, contacts, request=None, detail: str = "") -> None:
+    """One entry per contact, in one query: list pages and exports show many records at once."""
+    address = client_address(request)
+    username = getattr(user, "username", "") or "system"
+    AccessLogEntry.objects.bulk_create(
+        [
+            AccessLogEntry(
+                user=user if getattr(user, "pk", None) else None,
+                username=username,
+                unit_id=contact.unit_id,
+                contact=contact,
+                patient_pseudonym=contact.patient_pseudonym,
+                action=action,
+                object_description=f"PatientContact #{contact.pk}",
+                client_address=address,
+                detail=detail[:500],
+            )
+            for contact in contacts
+        ]
+    )
