@@ -11,6 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
+LANGUAGES_PATTERN = re.compile(r"^[a-z]{2,3}(?:,[a-z]{2,3})*$")
 
 
 class County(models.Model):
@@ -233,7 +234,11 @@ class Meeting(models.Model):
 
     types = models.ManyToManyField(MeetingType, verbose_name=_("types"), blank=True, related_name="meetings")
     languages = models.CharField(
-        _("languages"), max_length=50, default="nb", help_text=_("Comma-separated language codes, e.g. nb,en.")
+        _("languages"),
+        max_length=50,
+        default="nb",
+        validators=[RegexValidator(LANGUAGES_PATTERN, _("Use language codes separated by commas, e.g. nb,en."))],
+        help_text=_("Comma-separated language codes, e.g. nb,en."),
     )
     notes = models.TextField(_("notes"), blank=True)
 
@@ -260,6 +265,8 @@ class Meeting(models.Model):
         indexes = [
             models.Index(fields=["status", "weekday", "start_time"]),
             models.Index(fields=["municipality", "status"]),
+            # The duplicate warning looks up other meetings of the same group at the same weekday and time.
+            models.Index(fields=["group", "weekday", "start_time"]),
         ]
 
     def __str__(self):
