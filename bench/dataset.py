@@ -1,0 +1,529 @@
+"""Scale data for the benchmarks: 100,000 meetings and 1,000,000 contacts in PostgreSQL, fast.
+
+Rows are generated in Python with a fixed random seed and streamed with COPY; primary keys are
+assigned here so that many-to-many rows can follow without a round trip. Columns come from the
+models' metadata, so a field another app adds later gets its default without a change here.
+
+Used by bench/run.py, bench/registry_bench.py and bench/reports_bench.py:
+
+    from bench import dataset
+    dataset.setup_django()
+    dataset.build_meetings(count=100_000)
+    units = dataset.build_units(count=50)
+    dataset.build_contacts(count=1_000_000, units=units, months=24)
+
+Every builder refuses a database whose name does not start with "bench".
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import hashlib
+import json
+import os
+import random
+import sys
+import zoneinfo
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+OSLO = zoneinfo.ZoneInfo("Europe/Oslo")
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bench"
+BENCH_UNIT_PREFIX = "BENCH-U"
+BENCH_PASSWORD = "bench-password-not-secret"  # noqa: S105 - a throwaway benchmark database
+
+_MEETING_TYPE_MIX = ["BE", "X", "XB", "D", "SP", "ST", "B", "LIT", "W", "M", "Y", "NO", "EN", "DD"]
+
+
+def setup_django(database_url: str | None = None) -> None:
+    """Configure Django for a benchmark: production settings, DEBUG off, no HTTPS redirect, 2FA off."""
+    if str(BASE_DIR) not in sys.path:
+        sys.path.insert(0, str(BASE_DIR))
+    os.environ["DATABASE_URL"] = database_url or os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ["DEBUG"] = "false"
+    os.environ.setdefault("SECRET_KEY", "bench-secret-key-" + "x" * 40)
+    os.environ.setdefault("PSEUDONYM_KEY", "bench-pseudonym-key")
+    os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+    os.environ["SECURE_SSL_REDIRECT"] = "false"
+    os.environ["REQUIRE_2FA"] = "false"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+
+
+def _guard():
+    from django.db import connection
+
+    name = connection.settings_dict["NAME"] or ""
+    if connection.vendor != "postgresql" or not name.startswith("bench"):
+        raise SystemExit(f"Refusing to build benchmark data in {connection.vendor} database {name!r}: use bench*.")
+
+
+def _layout(model, given: list[str]) -> tuple[list[str], list]:
+    """The columns to COPY and, per column, the index in `given` or ("default", value).
+
+    Columns named in `given` take the row's value; an unnamed auto primary key is left to its
+    sequence; every other column gets the field's default.
+    """
+    position = {name: index for index, name in enumerate(given)}
+    columns, layout = [], []
+    for field in model._meta.concrete_fields:
+        index = position.get(field.attname, position.get(field.name))
+        if index is None and field.primary_key:
+            continue
+        columns.append(field.column)
+        if index is not None:
+            layout.append(index)
+        elif field.has_default():
+            default = field.get_default()
+            layout.append(("default", json.dumps(default) if field.get_internal_type() == "JSONField" else default))
+        elif field.null:
+            layout.append(("default", None))
+        else:
+            layout.append(("default", "" if field.empty_strings_allowed else None))
+    return columns, layout
+
+
+def _copy(model, rows, *, given: list[str]) -> int:
+    """COPY `rows` (tuples of the `given` attnames, in order) into the model's table; other columns get defaults."""
+    from django.db import connection
+
+    columns, layout = _layout(model, given)
+    count = 0
+    with connection.cursor() as cursor:
+        quoted = ", ".join(connection.ops.quote_name(column) for column in columns)
+        sql = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({quoted}) FROM STDIN"
+        with cursor.cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row([row[slot] if isinstance(slot, int) else slot[1] for slot in layout])
+                count += 1
+    return count
+
+
+def _next_id(model) -> int:
+    from django.db.models import Max
+
+    return (model.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
+
+
+def _reset_sequences(*models) -> None:
+    from django.core.management.color import no_style
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for statement in connection.ops.sequence_reset_sql(no_style(), list(models)):
+            cursor.execute(statement)
+
+
+def _now():
+    return datetime.datetime.now(tz=datetime.UTC)
+
+
+# --- Meetings ------------------------------------------------------------------------------------------
+
+
+def build_meetings(*, count: int = 100_000, seed: int = 1, groups_per_meeting: float = 0.1) -> int:
+    """`count` meetings in about count/10 groups across every municipality, with 2–4 types each."""
+    from django.db import transaction
+
+    from registry.models import Fellowship, Group, Meeting, MeetingType, Municipality, PostalCode
+
+    _guard()
+    rng = random.Random(seed)
+    municipalities = list(Municipality.objects.values_list("number", "latitude", "longitude"))
+    municipality_by_number = {row[0]: row for row in municipalities}
+    postal_by_municipality: dict[str, list[str]] = {}
+    for code, municipality in PostalCode.objects.exclude(municipality=None).values_list("code", "municipality"):
+        postal_by_municipality.setdefault(municipality, []).append(code)
+    fellowships = dict(Fellowship.objects.values_list("code", "pk"))
+    fellowship_weights = [("AA", 60), ("NA", 30), ("CA", 3), ("GA", 3), ("Al-Anon", 4)]
+    fellowship_codes = [code for code, _ in fellowship_weights if code in fellowships] or list(fellowships)
+    weights = [weight for code, weight in fellowship_weights if code in fellowships] or None
+    type_codes = set(MeetingType.objects.values_list("code", flat=True))
+    extra_types = [code for code in _MEETING_TYPE_MIX if code in type_codes]
+    now = _now()
+    group_count = max(1, int(count * groups_per_meeting))
+
+    with transaction.atomic():
+        first_group = _next_id(Group)
+        groups = []
+        for offset in range(group_count):
+            municipality = rng.choice(municipalities)
+            groups.append(
+                (
+                    first_group + offset,
+                    f"Benchgruppe {first_group + offset}",
+                    fellowships[rng.choices(fellowship_codes, weights)[0]],
+                    municipality[0],
+                    "active",
+                    now,
+                    now,
+                )
+            )
+        _copy(
+            Group,
+            groups,
+            given=["id", "name", "fellowship_id", "municipality_id", "status", "created_at", "updated_at"],
+        )
+
+        first_meeting = _next_id(Meeting)
+        meeting_rows, type_rows = [], []
+        for offset in range(count):
+            meeting_id = first_meeting + offset
+            group = groups[offset % group_count]
+            # Most meetings are held in their group's municipality; some elsewhere.
+            if rng.random() < 0.8:
+                municipality_number, latitude, longitude = municipality_by_number[group[3]]
+            else:
+                municipality_number, latitude, longitude = rng.choice(municipalities)
+            weekday = rng.randint(1, 7)
+            start = datetime.time(rng.choice([7, 10, 12, 17, 18, 18, 19, 19, 19, 20]), rng.choice([0, 0, 15, 30]))
+            end = (datetime.datetime.combine(datetime.date(2026, 1, 1), start) + datetime.timedelta(minutes=90)).time()
+            roll = rng.random()
+            recurrence, anchor, week_of_month = "weekly", None, None
+            if roll < 0.05:
+                recurrence = "biweekly"
+                anchor = datetime.date(2026, 1, 5) + datetime.timedelta(days=weekday - 1)
+            elif roll < 0.08:
+                recurrence, week_of_month = "monthly", rng.choice([1, 2, 3, 4, -1])
+            mode_roll = rng.random()
+            mode = "in_person" if mode_roll < 0.85 else ("online" if mode_roll < 0.95 else "hybrid")
+            status_roll = rng.random()
+            status = "active" if status_roll < 0.92 else ("temporarily_closed" if status_roll < 0.96 else "inactive")
+            online = mode != "in_person"
+            in_person = mode != "online"
+            postal_codes = postal_by_municipality.get(municipality_number) or [""]
+            verified = None if rng.random() < 0.15 else now - datetime.timedelta(days=rng.randint(0, 730))
+            meeting_rows.append(
+                (
+                    meeting_id,
+                    f"bench-{meeting_id}",
+                    group[0],
+                    f"{group[1]} {('mandag tirsdag onsdag torsdag fredag lørdag søndag').split()[weekday - 1]}",
+                    weekday,
+                    start,
+                    end,
+                    recurrence,
+                    anchor,
+                    week_of_month,
+                    mode,
+                    status,
+                    "Frivilligsentralen" if in_person else "",
+                    f"Storgata {rng.randint(1, 120)}" if in_person else "",
+                    rng.choice(postal_codes) if in_person else "",
+                    municipality_number if in_person else None,
+                    latitude + rng.uniform(-0.05, 0.05) if in_person else None,
+                    longitude + rng.uniform(-0.05, 0.05) if in_person else None,
+                    f"https://meet.example.org/{meeting_id}" if online else "",
+                    rng.choice(["nb", "nb", "nb", "nb,en", "en"]),
+                    "Ring på døra ved inngangen." if rng.random() < 0.3 else "",
+                    "bench",
+                    verified,
+                    now,
+                    now,
+                )
+            )
+            types = {"C" if rng.random() < 0.7 else "O"}
+            types.update(rng.sample(extra_types, k=min(len(extra_types), rng.randint(1, 3))))
+            for code in types & type_codes:
+                type_rows.append((meeting_id, code))
+        _copy(
+            Meeting,
+            meeting_rows,
+            given=[
+                "id",
+                "slug",
+                "group_id",
+                "name",
+                "weekday",
+                "start_time",
+                "end_time",
+                "recurrence",
+                "anchor_date",
+                "week_of_month",
+                "attendance_mode",
+                "status",
+                "venue",
+                "address",
+                "postal_code",
+                "municipality_id",
+                "latitude",
+                "longitude",
+                "conference_url",
+                "languages",
+                "notes",
+                "source",
+                "last_verified_at",
+                "created_at",
+                "updated_at",
+            ],
+        )
+        through = Meeting.types.through
+        _copy(through, type_rows, given=["meeting_id", "meetingtype_id"])
+        _reset_sequences(Group, Meeting, through)
+    _analyze()
+    return count
+
+
+def meeting_guide_feed(*, count: int = 10_000, seed: int = 2, prefix: str = "import") -> list[dict]:
+    """A valid Meeting Guide feed (day 0 = Sunday, "HH:MM") of `count` meetings, for import benchmarks."""
+    from registry.models import Municipality, PostalCode
+
+    rng = random.Random(seed)
+    municipalities = list(Municipality.objects.values_list("number", "name"))
+    postal = dict(PostalCode.objects.exclude(municipality=None).values_list("municipality", "code"))
+    feed = []
+    for index in range(count):
+        number, name = rng.choice(municipalities)
+        hour = rng.choice([10, 12, 18, 19, 20])
+        types = ["C" if rng.random() < 0.7 else "O"] + rng.sample(["BE", "D", "SP", "ST", "B", "X", "NO"], k=2)
+        feed.append(
+            {
+                "name": f"Importmøte {index}",
+                "slug": f"{prefix}-{index}",
+                "day": rng.randint(0, 6),
+                "time": f"{hour:02d}:{rng.choice([0, 30]):02d}",
+                "end_time": f"{hour + 1:02d}:{rng.choice([0, 30]):02d}",
+                "timezone": "Europe/Oslo",
+                "location": "Frivilligsentralen",
+                "address": f"Storgata {rng.randint(1, 99)}",
+                "city": name,
+                "postal_code": postal.get(number, "0001"),
+                "country": "Norway",
+                "types": types,
+                "group": f"Importgruppe {index // 5}",
+                "notes": "Inngang fra bakgården.",
+                "updated": "2026-01-01 12:00:00",
+                "entity": "AA Norge",
+            }
+        )
+    return feed
+
+
+# --- Units, users and contacts --------------------------------------------------------------------------
+
+
+def build_units(*, count: int = 50):
+    """A health trust with one clinic and `count` units, each with a clinician and a lead. Idempotent."""
+    from django.contrib.auth.hashers import make_password
+    from django.db import transaction
+
+    from accounts.models import Membership, Unit, User
+
+    _guard()
+    with transaction.atomic():
+        trust, _ = Unit.objects.get_or_create(
+            code="HF-BENCH", defaults={"name": "Benchmark health trust", "kind": Unit.Kind.HEALTH_TRUST}
+        )
+        clinic, _ = Unit.objects.get_or_create(
+            code="KLINIKK-BENCH", defaults={"name": "Benchmark clinic", "kind": Unit.Kind.CLINIC, "parent": trust}
+        )
+        password = make_password(BENCH_PASSWORD)
+        units = []
+        for index in range(1, count + 1):
+            code = f"{BENCH_UNIT_PREFIX}{index:02d}"
+            unit, _ = Unit.objects.get_or_create(
+                code=code,
+                defaults={
+                    "name": f"Benchmark unit {index:02d}",
+                    "parent": clinic,
+                    "setting": ["outpatient", "inpatient", "detox"][index % 3],
+                },
+            )
+            for role in (Membership.Role.CLINICIAN, Membership.Role.LEAD):
+                user, created = User.objects.get_or_create(
+                    username=f"bench-{role}-{index:02d}", defaults={"password": password, "first_name": "Bench"}
+                )
+                Membership.objects.get_or_create(user=user, unit=unit, defaults={"role": role})
+            units.append(unit)
+        User.objects.get_or_create(
+            username="bench-analyst", defaults={"password": password, "is_quality_analyst": True}
+        )
+    return units
+
+
+def _month_starts(end_month: datetime.date, months: int) -> list[datetime.date]:
+    starts = []
+    year, month = end_month.year, end_month.month
+    for _ in range(months):
+        starts.append(datetime.date(year, month, 1))
+        month -= 1
+        if month == 0:
+            year, month = year - 1, 12
+    return list(reversed(starts))
+
+
+def build_contacts(
+    *,
+    count: int = 1_000_000,
+    units=None,
+    months: int = 24,
+    end_month: datetime.date | None = None,
+    seed: int = 1,
+) -> int:
+    """`count` contacts spread evenly over `units` × `months`, with referral rates rising from ~15% toward 35%.
+
+    About 1.3 contacts per patient per month; about 30% have fellowships, and half of the
+    actively referred have a follow-up.
+    """
+    from django.db import transaction
+
+    from accounts.models import Membership, Unit
+    from referrals.models import FollowUp, PatientContact
+    from registry.models import Fellowship
+
+    _guard()
+    rng = random.Random(seed)
+    units = list(units if units is not None else Unit.objects.filter(code__startswith=BENCH_UNIT_PREFIX))
+    if not units:
+        raise SystemExit("No benchmark units: call build_units() first.")
+    if end_month is None:
+        today = datetime.date.today()
+        end_month = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    month_list = _month_starts(end_month, months)
+    clinicians: dict[int, list[int]] = {}
+    for unit_id, user_id in Membership.objects.filter(unit__in=units).values_list("unit_id", "user_id"):
+        clinicians.setdefault(unit_id, []).append(user_id)
+    fellowship_ids = list(Fellowship.objects.filter(code__in=["AA", "NA", "Al-Anon"]).values_list("pk", flat=True))
+    cells = len(units) * len(month_list)
+    per_cell, remainder = divmod(count, cells)
+    now = _now()
+
+    contact_rows, fellowship_rows, follow_up_rows = [], [], []
+    reasons_declined = ["religion", "cannot_talk_in_groups", "not_rock_bottom", "practical_barriers"]
+    with transaction.atomic():
+        next_contact = _next_id(PatientContact)
+        next_follow_up = _next_id(FollowUp)
+        made = 0
+        for unit_index, unit in enumerate(units):
+            unit_clinicians = clinicians.get(unit.pk) or [None]
+            patients_in_unit = max(10, per_cell * 6)  # patients come back over the months
+            for month_index, month in enumerate(month_list):
+                progress = month_index / max(1, len(month_list) - 1)
+                referral_rate = 0.15 + 0.2 * progress + 0.05 * ((unit_index % 5) - 2) / 2
+                days = calendar.monthrange(month.year, month.month)[1]
+                cell = per_cell + (1 if unit_index * len(month_list) + month_index < remainder else 0)
+                for _ in range(cell):
+                    contact_id = next_contact
+                    next_contact += 1
+                    made += 1
+                    patient = rng.randrange(patients_in_unit)
+                    pseudonym = hashlib.sha256(f"{unit.pk}:{patient}".encode()).hexdigest()
+                    moment = datetime.datetime(
+                        month.year,
+                        month.month,
+                        rng.randint(1, days),
+                        rng.randint(8, 15),
+                        rng.choice([0, 30]),
+                        tzinfo=OSLO,
+                    )
+                    roll = rng.random()
+                    if roll < 0.08:
+                        intensity = None
+                    elif roll < 0.08 + referral_rate:
+                        intensity = rng.choice([2, 2, 2, 3, 4])
+                    else:
+                        intensity = rng.choice([0, 0, 1])
+                    response, reasons = "", []
+                    if intensity is not None and intensity >= 1:
+                        response = rng.choice(["positive", "positive", "undecided", "declined"])
+                        if response == "declined":
+                            reasons = [rng.choice(reasons_declined)]
+                    elif intensity == 0 and rng.random() < 0.1:
+                        reasons = ["not_suitable"]
+                    planned = (moment + datetime.timedelta(days=28)).date() if intensity and intensity >= 2 else None
+                    contact_rows.append(
+                        (
+                            contact_id,
+                            unit.pk,
+                            moment,
+                            month,
+                            rng.choice(unit_clinicians),
+                            pseudonym,
+                            unit.setting or "outpatient",
+                            rng.choice(["alcohol", "drugs", "both", "unknown"]),
+                            rng.choice(["yes", "no", "unknown"]),
+                            intensity,
+                            response,
+                            json.dumps(reasons),
+                            "not_suitable" in reasons,
+                            intensity == 3,
+                            planned,
+                            now,
+                            now,
+                        )
+                    )
+                    if intensity is not None and intensity >= 1 and fellowship_ids:
+                        fellowship_rows.append((contact_id, rng.choice(fellowship_ids)))
+                    if planned and rng.random() < 0.5:
+                        follow_up_rows.append(
+                            (
+                                next_follow_up,
+                                contact_id,
+                                planned,
+                                rng.choice(["yes", "yes", "no", "unknown"]),
+                                rng.randint(0, 12),
+                                now,
+                            )
+                        )
+                        next_follow_up += 1
+        _copy(
+            PatientContact,
+            contact_rows,
+            given=[
+                "id",
+                "unit_id",
+                "contacted_at",
+                "contact_month",
+                "clinician_id",
+                "patient_pseudonym",
+                "setting",
+                "main_substance",
+                "prior_twelve_step",
+                "intensity",
+                "response",
+                "reasons",
+                "not_suitable",
+                "volunteer_contact_arranged",
+                "follow_up_planned_on",
+                "created_at",
+                "updated_at",
+            ],
+        )
+        _copy(PatientContact.fellowships.through, fellowship_rows, given=["patientcontact_id", "fellowship_id"])
+        _copy(
+            FollowUp,
+            follow_up_rows,
+            given=["id", "contact_id", "followed_up_on", "attended", "meetings_last_30_days", "created_at"],
+        )
+        _reset_sequences(PatientContact, PatientContact.fellowships.through, FollowUp)
+    _analyze()
+    return made
+
+
+def _analyze():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def clear() -> None:
+    """Empty every table except reference data, migrations, content types and permissions (bench databases only)."""
+    from django.apps import apps
+    from django.db import connection
+
+    _guard()
+    keep = {"registry.County", "registry.Municipality", "registry.PostalCode", "registry.MeetingType"}
+    keep |= {"registry.Fellowship", "contenttypes.ContentType", "auth.Permission"}
+    existing = set(connection.introspection.table_names())
+    tables = set()
+    for model in apps.get_models(include_auto_created=True):
+        if model._meta.label not in keep and model._meta.db_table in existing and model._meta.managed:
+            tables.add(model._meta.db_table)
+    quoted = ", ".join(connection.ops.quote_name(table) for table in sorted(tables))
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
