@@ -1,0 +1,76 @@
+"""Times the EHR extract import with 10,000 rows: check only, first import, re-import, import with changes.
+
+Runs against its own database (default: a fresh SQLite file in /tmp; set DATABASE_URL for PostgreSQL):
+    .venv/bin/python bench/import_contacts.py [ROWS]
+"""
+
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DEBUG", "true")
+os.environ.setdefault("DATABASE_URL", "sqlite:////tmp/bench_import_contacts.sqlite3")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+
+from accounts.models import Membership, Unit, User  # noqa: E402
+from referrals import importers  # noqa: E402
+from referrals.models import AccessLogEntry, PatientContact  # noqa: E402
+
+ROWS = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+
+
+def build_csv(rows: int, *, seed: int, intensity_shift: int = 0) -> bytes:
+    rng = random.Random(seed)
+    lines = ["date;unit;patient_ref;setting;intensity;fellowships;response;clinician"]
+    for number in range(rows):
+        unit = f"BENCH-{number % 5}"
+        day = f"2025-{1 + number % 12:02d}-{1 + number % 28:02d}"
+        intensity = (number + intensity_shift) % 5
+        fellowships = rng.choice(["AA", "NA", '"AA;NA"', ""])
+        response = rng.choice(["positive", "undecided", "declined", ""])
+        lines.append(f"{day};{unit};EP-{number:06d};outpatient;{intensity};{fellowships};{response};bench{number % 5}")
+    return ("\ufeff" + "\r\n".join(lines) + "\r\n").encode()
+
+
+def timed(label: str, function):
+    start = time.perf_counter()
+    result = function()
+    print(f"{label:<42} {time.perf_counter() - start:6.2f} s")
+    return result
+
+
+def main():
+    call_command("migrate", verbosity=0)
+    PatientContact.objects.filter(unit__code__startswith="BENCH-").delete()
+    trust, _ = Unit.objects.get_or_create(code="BENCH-HF", defaults={"name": "Bench", "kind": Unit.Kind.HEALTH_TRUST})
+    for index in range(5):
+        unit, _ = Unit.objects.get_or_create(
+            code=f"BENCH-{index}", defaults={"name": f"Bench {index}", "parent": trust}
+        )
+        user, _ = User.objects.get_or_create(username=f"bench{index}")
+        Membership.objects.get_or_create(user=user, unit=unit)
+
+    first = build_csv(ROWS, seed=1)
+    changed = build_csv(ROWS, seed=1, intensity_shift=1)
+    print(f"{ROWS} rows, {len(first) / 1024:.0f} KiB, database {os.environ['DATABASE_URL'].split(':')[0]}")
+    plan = timed("check only (dry run)", lambda: importers.plan_import(first))
+    assert plan.is_valid, plan.errors[:3]
+    result = timed("first import (all created)", lambda: importers.apply_import(first))
+    print(f"  created {result.created}, access-log entries {AccessLogEntry.objects.filter(action='import').count()}")
+    result = timed("same file again (all unchanged)", lambda: importers.apply_import(first))
+    print(f"  unchanged {result.unchanged}")
+    result = timed("intensity changed on every row (updated)", lambda: importers.apply_import(changed))
+    print(f"  updated {result.updated}")
+
+
+if __name__ == "__main__":
+    main()
