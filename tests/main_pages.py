@@ -1,0 +1,156 @@
+"""The product's main pages, with a small world to show them: shared by the header, CSRF and accessibility tests.
+
+`build_world()` makes one meeting, one contact of unit A with a referral to two meetings and a
+follow-up, then `main_pages(world)` lists (label, path, persona) for every main page.
+"""
+
+from __future__ import annotations
+
+import datetime
+import zoneinfo
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+import pytest
+from django.urls import Resolver404, resolve
+
+from tests.factories import FellowshipFactory, FollowUpFactory, MeetingFactory, PatientContactFactory
+
+OSLO = zoneinfo.ZoneInfo("Europe/Oslo")
+
+
+@dataclass(frozen=True)
+class MainPage:
+    label: str
+    path: str
+    persona: str | None  # a persona fixture name from tests/conftest.py; None for anonymous
+
+    def __str__(self):
+        return self.label
+
+
+@dataclass
+class World:
+    meetings: list
+    contact: object
+    follow_up: object
+
+
+def build_world(*, unit, clinician) -> World:
+    """Two meetings in Kristiansand and one referred contact of `unit` with a follow-up."""
+    aa = FellowshipFactory(code="AA")
+    meetings = [
+        MeetingFactory(name="Tirsdagsgruppa", group__fellowship=aa, weekday=2),
+        MeetingFactory(name="Torsdagsmøtet", group__fellowship=aa, weekday=4),
+    ]
+    contact = PatientContactFactory(
+        unit=unit,
+        clinician=clinician,
+        intensity=2,
+        response="positive",
+        contacted_at=datetime.datetime(2026, 10, 15, 10, 0, tzinfo=OSLO),
+        follow_up_planned_on=datetime.date(2026, 11, 12),
+    )
+    contact.fellowships.add(aa)
+    contact.suggested_meetings.add(*meetings)
+    follow_up = FollowUpFactory(contact=contact, clinician=clinician)
+    return World(meetings=meetings, contact=contact, follow_up=follow_up)
+
+
+# Label, path template, persona. Paths take {meeting}, {slug} and {contact}.
+PAGES = [
+    ("login", "/accounts/login/", None),
+    ("password reset", "/accounts/password/reset/", None),
+    ("home", "/", "clinician_a"),
+    ("meetings search", "/meetings/", "clinician_a"),
+    ("meetings search with filters", "/meetings/?q=gruppa&weekday=2", "clinician_a"),
+    ("meeting detail", "/meetings/{slug}/", "clinician_a"),
+    ("new contact", "/contacts/new/", "clinician_a"),
+    ("contact list", "/contacts/", "clinician_a"),
+    ("worklist", "/contacts/worklist/", "clinician_a"),
+    ("contact detail", "/contacts/{contact}/", "clinician_a"),
+    ("contact edit", "/contacts/{contact}/edit/", "clinician_a"),
+    ("follow-up", "/contacts/{contact}/follow-up/", "clinician_a"),
+    ("handout", "/contacts/{contact}/handout/", "clinician_a"),
+    ("reports", "/reports/", "lead_a"),
+    ("reports, all units", "/reports/", "analyst"),
+    ("admin meeting list", "/admin/registry/meeting/", "curator"),
+    ("admin meeting change", "/admin/registry/meeting/{meeting}/change/", "curator"),
+]
+# The pages axe-core checks in the browser (the issue's "main pages").
+ACCESSIBILITY_PAGES = [
+    "login",
+    "home",
+    "meetings search",
+    "meeting detail",
+    "new contact",
+    "contact detail",
+    "contact list",
+    "worklist",
+    "handout",
+    "reports",
+]
+
+
+def main_pages(world: World | None = None) -> list[MainPage]:
+    pages = []
+    for label, template, persona in PAGES:
+        if world is not None:
+            path = template.format(slug=world.meetings[0].slug, meeting=world.meetings[0].pk, contact=world.contact.pk)
+        else:
+            path = template
+        pages.append(MainPage(label, path, persona))
+    return pages
+
+
+def page_labels() -> list[str]:
+    return [label for label, _, _ in PAGES]
+
+
+def page_by_label(label: str, world: World) -> MainPage:
+    return next(page for page in main_pages(world) if page.label == label)
+
+
+def require_route(path: str) -> None:
+    """Skip while the feature behind `path` has not landed (no URL pattern matches)."""
+    bare = path.split("?")[0]
+    parts = bare.strip("/").split("/")
+    if parts[0] == "admin" and len(parts) >= 3:
+        from django.apps import apps
+        from django.contrib import admin
+
+        model = apps.get_model(parts[1], parts[2])
+        if not admin.site.is_registered(model):
+            pytest.skip(f"{model.__name__} is not in the admin yet")
+    try:
+        resolve(bare)
+    except Resolver404:
+        pytest.skip(f"{path} has no URL pattern yet")
+
+
+class FormFinder(HTMLParser):
+    """Every <form>'s method, action and field names in an HTML page."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms: list[dict] = []
+        self._inside = False
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "form":
+            self._inside = True
+            method = (attributes.get("method") or "get").lower()
+            self.forms.append({"method": method, "action": attributes.get("action"), "fields": {}})
+        elif tag in ("input", "select", "textarea", "button") and self._inside and attributes.get("name"):
+            self.forms[-1]["fields"].setdefault(attributes["name"], attributes.get("value") or "")
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._inside = False
+
+
+def forms_in(html: str) -> list[dict]:
+    finder = FormFinder()
+    finder.feed(html)
+    return finder.forms
