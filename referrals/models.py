@@ -93,7 +93,28 @@ class PatientContactQuerySet(models.QuerySet):
         return self.filter(unit__in=units)
 
     def for_list(self):
-        return self.select_related("unit", "clinician").prefetch_related("fellowships")
+        return (
+            self.select_related("unit", "clinician")
+            .prefetch_related("fellowships")
+            .annotate(has_follow_up=models.Exists(FollowUp.objects.filter(contact=models.OuterRef("pk"))))
+        )
+
+    def for_detail(self):
+        return self.select_related("unit", "clinician", "created_by")
+
+    def follow_up_due(self, today):
+        """Current contacts whose planned follow-up date is today or earlier and that have no follow-up yet."""
+        return (
+            self.current()
+            .filter(
+                follow_up_planned_on__lte=today,
+                follow_up_planned_on__isnull=False,
+            )
+            .exclude(models.Exists(FollowUp.objects.filter(contact=models.OuterRef("pk"))))
+        )
+
+    def of_patient(self, unit, pseudonym):
+        return self.current().filter(unit=unit, patient_pseudonym=pseudonym)
 
 
 class PatientContact(models.Model):
@@ -160,6 +181,12 @@ class PatientContact(models.Model):
             models.Index(fields=["unit", "contact_month"]),
             models.Index(fields=["unit", "patient_pseudonym"]),
             models.Index(fields=["unit", "follow_up_planned_on"]),
+            # The unit's contact list: newest first, deleted rows left out of the index.
+            models.Index(
+                fields=["unit", "-contacted_at", "-id"],
+                name="contact_current_by_time",
+                condition=models.Q(deleted_at__isnull=True),
+            ),
         ]
 
     def __str__(self):
@@ -213,6 +240,8 @@ class FollowUp(models.Model):
         _("status after follow-up"), max_length=30, choices=ClosureReason.choices, blank=True
     )
     notes = models.TextField(_("notes"), blank=True, help_text=_("No names or other identifying details."))
+    # Makes a double-submitted follow-up form create one follow-up (as for contacts).
+    submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

@@ -1,0 +1,415 @@
+"""Writes of patient contacts and follow-ups: validate, write, audit, in one transaction.
+
+The clinician screens, the CSV import and any admin action call these functions, so every
+rule (national identity numbers refused, consistent intensity, no lost updates) holds everywhere.
+
+Contact data is a plain mapping with these keys (all optional on update, where a missing key
+keeps the stored value):
+
+    patient_reference   the clinic's own patient or episode number as typed; hashed here
+    contacted_at        aware datetime (see `contact_time_for_date` for date-only input)
+    clinician           accounts.User or None
+    setting, main_substance, prior_twelve_step, response   choice values
+    intensity           0–4 or None (not recorded)
+    fellowships         iterable of registry.Fellowship
+    suggested_meetings  iterable of registry.Meeting
+    reasons             list of Reason values
+    precaution_comorbidity, precaution_opioid_maintenance, volunteer_contact_arranged   bool
+    follow_up_planned_on  date or None
+    notes               free text, never names or identity numbers
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.access import patient_units
+from accounts.models import Unit, User
+from referrals import audit
+from referrals.models import OSLO, FollowUp, Intensity, PatientContact, Reason, month_start
+from referrals.pseudonyms import looks_like_national_id, pseudonym_for
+from registry.models import Fellowship, Meeting
+
+CONTACT_FIELDS = (
+    "contacted_at",
+    "clinician",
+    "setting",
+    "main_substance",
+    "prior_twelve_step",
+    "intensity",
+    "response",
+    "reasons",
+    "precaution_comorbidity",
+    "precaution_opioid_maintenance",
+    "volunteer_contact_arranged",
+    "follow_up_planned_on",
+    "notes",
+)
+CONTACT_RELATIONS = ("fellowships", "suggested_meetings")
+CONTACT_KEYS = frozenset(CONTACT_FIELDS + CONTACT_RELATIONS + ("patient_reference",))
+
+FOLLOW_UP_FIELDS = (
+    "followed_up_on",
+    "attended",
+    "meetings_last_30_days",
+    "has_sponsor",
+    "did_service",
+    "reads_literature",
+    "sees_self_as_member",
+    "closure_reason",
+    "notes",
+)
+
+# A clock a little ahead on a clinician's PC must not refuse a contact recorded "now".
+FUTURE_TOLERANCE = datetime.timedelta(hours=1)
+EARLIEST_CONTACT = datetime.datetime(2000, 1, 1, tzinfo=OSLO)
+PERSONAL_DATA_MESSAGE = gettext_lazy(
+    "This text contains what looks like a national identity number. Free text must never identify the patient."
+)
+
+
+class ContactConflict(Exception):
+    """Someone else saved the contact after this user opened it; `current` is what is stored now."""
+
+    def __init__(self, current: PatientContact):
+        super().__init__("The contact was changed by someone else.")
+        self.current = current
+
+
+@dataclass(frozen=True)
+class ValidContact:
+    """A contact with the new values applied in memory (not saved) and its relations; None = unchanged."""
+
+    contact: PatientContact
+    fellowships: list[Fellowship] | None
+    suggested_meetings: list[Meeting] | None
+
+
+def contact_time_for_date(day: datetime.date, *, now: datetime.datetime | None = None) -> datetime.datetime:
+    """The stored contact time for a date typed without a time: now if it is today, else noon in Oslo."""
+    now = now or timezone.now()
+    if timezone.localtime(now, OSLO).date() == day:
+        return now
+    return datetime.datetime.combine(day, datetime.time(12, 0), tzinfo=OSLO)
+
+
+def clinician_may_record_in(clinician: User, unit: Unit) -> bool:
+    return patient_units(clinician).filter(pk=unit.pk).exists()
+
+
+def validate_contact_data(
+    *, unit: Unit, data: Mapping[str, Any], contact: PatientContact | None = None
+) -> ValidContact:
+    """Apply `data` to a copy of `contact` (or a new contact in `unit`) and validate everything.
+
+    Raises ValidationError with a message per field key; writes nothing. A bulk import calls this
+    for every row first and then `contact_create`/`contact_update` inside one transaction.
+    """
+    unknown = set(data) - CONTACT_KEYS
+    if unknown:
+        raise TypeError(f"Unknown contact fields: {', '.join(sorted(unknown))}")
+
+    creating = contact is None
+    instance = PatientContact(unit=unit) if creating else copy.copy(contact)
+    if not creating and instance.unit_id != unit.pk:
+        raise TypeError("A contact cannot be moved to another unit.")
+    if creating and "setting" not in data and unit.setting:
+        instance.setting = unit.setting
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(str(message))
+
+    reference = data.get("patient_reference") or ""
+    if reference or creating:
+        try:
+            instance.patient_pseudonym = pseudonym_for(reference)
+        except ValidationError as error:
+            for message in error.messages:
+                add("patient_reference", message)
+
+    for field in CONTACT_FIELDS:
+        if field in data:
+            setattr(instance, field, data[field])
+    if instance.reasons is None:
+        instance.reasons = []
+    instance.reasons = list(instance.reasons)
+    if instance.notes is None:
+        instance.notes = ""
+
+    fellowships = list(data["fellowships"]) if "fellowships" in data else None
+    meetings = list(data["suggested_meetings"]) if "suggested_meetings" in data else None
+
+    contacted_at = instance.contacted_at
+    if not isinstance(contacted_at, datetime.datetime) or timezone.is_naive(contacted_at):
+        add("contacted_at", _("Enter the date of the contact."))
+        contacted_at = None
+    else:
+        if contacted_at > timezone.now() + FUTURE_TOLERANCE:
+            add("contacted_at", _("The contact date cannot be in the future."))
+        if contacted_at < EARLIEST_CONTACT:
+            add("contacted_at", _("The contact date is implausibly early."))
+        instance.contact_month = month_start(contacted_at)
+    instance.not_suitable = Reason.NOT_SUITABLE in instance.reasons
+
+    if instance.clinician_id and "clinician" in data and not clinician_may_record_in(instance.clinician, unit):
+        add("clinician", _("This clinician does not work in the unit."))
+
+    # The intensity scale says what happened; the other answers must not contradict it.
+    discussed = instance.intensity is not None and instance.intensity >= Intensity.INFORMATION
+    has_fellowships = fellowships if fellowships is not None else (instance.pk and instance.fellowships.exists())
+    has_meetings = meetings if meetings is not None else (instance.pk and instance.suggested_meetings.exists())
+    if not discussed:
+        if has_fellowships or has_meetings:
+            add(
+                "intensity",
+                _("Fellowships or meetings were suggested, so self-help was discussed: choose intensity 1 or higher."),
+            )
+        if instance.response:
+            add("intensity", _("The patient responded, so self-help was discussed: choose intensity 1 or higher."))
+    if instance.volunteer_contact_arranged and (instance.intensity or 0) < Intensity.VOLUNTEER_CONTACT:
+        add("volunteer_contact_arranged", _("Arranging contact with a volunteer is intensity 3 or higher."))
+
+    planned = instance.follow_up_planned_on
+    if planned is not None and contacted_at is not None:
+        contact_day = timezone.localtime(contacted_at, OSLO).date()
+        if planned < contact_day:
+            add("follow_up_planned_on", _("The follow-up cannot be planned before the contact."))
+        elif planned > contact_day + datetime.timedelta(days=731):
+            add("follow_up_planned_on", _("Plan the follow-up within two years of the contact."))
+
+    if looks_like_national_id(instance.notes):
+        add("notes", PERSONAL_DATA_MESSAGE)
+
+    try:
+        instance.full_clean(exclude=["submission_token", "unit", "clinician", *errors])
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            for message in messages:
+                add(field, message)
+    if errors:
+        raise ValidationError(errors)
+    return ValidContact(contact=instance, fellowships=fellowships, suggested_meetings=meetings)
+
+
+def _same_submitter(contact: PatientContact, *, unit: Unit, actor: User) -> None:
+    if contact.unit_id != unit.pk or contact.created_by_id != actor.pk:
+        raise ValidationError(_("This form was already used. Reload the page and try again."))
+
+
+@transaction.atomic
+def contact_create(
+    *,
+    unit: Unit,
+    data: Mapping[str, Any],
+    actor: User,
+    submission_token: uuid.UUID | None = None,
+    request=None,
+) -> tuple[PatientContact, bool]:
+    """Record a contact. Returns (contact, created).
+
+    A form carries a submission token; submitting the same form twice returns the first contact
+    with created=False instead of recording the patient twice.
+    """
+    if submission_token is not None:
+        existing = PatientContact.objects.filter(submission_token=submission_token).first()
+        if existing is not None:
+            _same_submitter(existing, unit=unit, actor=actor)
+            return existing, False
+
+    valid = validate_contact_data(unit=unit, data=data)
+    contact = valid.contact
+    contact.submission_token = submission_token
+    contact.created_by = actor if actor.pk else None
+    try:
+        # A savepoint, so that a simultaneous double submit turns into "return the first one".
+        with transaction.atomic():
+            contact.save()
+    except IntegrityError:
+        existing = PatientContact.objects.filter(submission_token=submission_token).first()
+        if submission_token is None or existing is None:
+            raise
+        _same_submitter(existing, unit=unit, actor=actor)
+        return existing, False
+    if valid.fellowships:
+        contact.fellowships.set(valid.fellowships)
+    if valid.suggested_meetings:
+        contact.suggested_meetings.set(valid.suggested_meetings)
+    audit.log_access(user=actor, action=audit.Action.CREATE, request=request, contact=contact)
+    return contact, True
+
+
+def _changed_fields(before: PatientContact, after: ValidContact) -> list[str]:
+    changed = [field for field in CONTACT_FIELDS if getattr(before, field) != getattr(after.contact, field)]
+    if before.patient_pseudonym != after.contact.patient_pseudonym:
+        changed.insert(0, "patient")
+    if after.fellowships is not None and {f.pk for f in after.fellowships} != {f.pk for f in before.fellowships.all()}:
+        changed.append("fellowships")
+    if after.suggested_meetings is not None and {m.pk for m in after.suggested_meetings} != {
+        m.pk for m in before.suggested_meetings.all()
+    }:
+        changed.append("suggested_meetings")
+    return changed
+
+
+@transaction.atomic
+def contact_update(
+    *,
+    contact: PatientContact,
+    data: Mapping[str, Any],
+    actor: User,
+    expected_version: int,
+    request=None,
+) -> PatientContact:
+    """Change a contact the user opened at `expected_version`.
+
+    If someone saved it in between, nothing is written and ContactConflict carries the stored
+    version, so the user can compare and decide.
+    """
+    current = PatientContact.objects.select_for_update().get(pk=contact.pk)
+    if current.deleted_at is not None:
+        raise ValidationError(_("This contact has been deleted."))
+    if current.version != expected_version:
+        raise ContactConflict(current)
+
+    valid = validate_contact_data(unit=current.unit, data=data, contact=current)
+    changed = _changed_fields(current, valid)
+    updated = valid.contact
+    if not changed:
+        return current
+    updated.version = current.version + 1
+    updated.save()
+    if valid.fellowships is not None:
+        updated.fellowships.set(valid.fellowships)
+    if valid.suggested_meetings is not None:
+        updated.suggested_meetings.set(valid.suggested_meetings)
+    # Field names only: the log says what kind of change, never the patient's values.
+    audit.log_access(
+        user=actor,
+        action=audit.Action.UPDATE,
+        request=request,
+        contact=updated,
+        detail="changed: " + ", ".join(changed),
+    )
+    return updated
+
+
+@transaction.atomic
+def contact_soft_delete(*, contact: PatientContact, actor: User, reason: str, request=None) -> PatientContact:
+    """Hide a contact from every screen and report; it stays in the database with who, when and why."""
+    reason = (reason or "").strip()
+    if len(reason) < 3:
+        raise ValidationError({"reason": [_("Say why the contact is deleted.")]})
+    if len(reason) > 500:
+        raise ValidationError({"reason": [_("Keep the reason under 500 characters.")]})
+    if looks_like_national_id(reason):
+        raise ValidationError({"reason": [str(PERSONAL_DATA_MESSAGE)]})
+    current = PatientContact.objects.select_for_update().get(pk=contact.pk)
+    if current.deleted_at is not None:
+        raise ValidationError(_("This contact has already been deleted."))
+    current.deleted_at = timezone.now()
+    current.deleted_by = actor if actor.pk else None
+    current.deletion_reason = reason
+    current.version += 1
+    current.save(update_fields=["deleted_at", "deleted_by", "deletion_reason", "version", "updated_at"])
+    audit.log_access(user=actor, action=audit.Action.DELETE, request=request, contact=current, detail=reason)
+    return current
+
+
+def _apply_follow_up(follow_up: FollowUp, data: Mapping[str, Any]) -> None:
+    unknown = set(data) - set(FOLLOW_UP_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown follow-up fields: {', '.join(sorted(unknown))}")
+    for field, value in data.items():
+        setattr(follow_up, field, value)
+    if follow_up.notes is None:
+        follow_up.notes = ""
+
+    errors: dict[str, list[str]] = {}
+    contact = follow_up.contact
+    if contact.deleted_at is not None:
+        raise ValidationError(_("This contact has been deleted."))
+    day = follow_up.followed_up_on
+    if isinstance(day, datetime.date):
+        if day < timezone.localtime(contact.contacted_at, OSLO).date():
+            errors.setdefault("followed_up_on", []).append(_("The follow-up cannot be before the contact."))
+        if day > timezone.localdate(timezone=OSLO):
+            errors.setdefault("followed_up_on", []).append(_("The follow-up date cannot be in the future."))
+    if follow_up.attended == "no" and (follow_up.meetings_last_30_days or 0) > 0:
+        errors.setdefault("meetings_last_30_days", []).append(
+            _("The patient attended no meeting, so there can be no meetings in the last 30 days.")
+        )
+    if looks_like_national_id(follow_up.notes):
+        errors.setdefault("notes", []).append(str(PERSONAL_DATA_MESSAGE))
+    try:
+        follow_up.full_clean(exclude=["submission_token", "contact", "clinician", *errors])
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def follow_up_create(
+    *,
+    contact: PatientContact,
+    data: Mapping[str, Any],
+    actor: User,
+    submission_token: uuid.UUID | None = None,
+    request=None,
+) -> tuple[FollowUp, bool]:
+    """Record what happened after a referral. Returns (follow_up, created); a resubmitted form creates one."""
+    if submission_token is not None:
+        existing = FollowUp.objects.filter(submission_token=submission_token).first()
+        if existing is not None:
+            if existing.contact_id != contact.pk:
+                raise ValidationError(_("This form was already used. Reload the page and try again."))
+            return existing, False
+    follow_up = FollowUp(contact=contact, clinician=actor if actor.pk else None, submission_token=submission_token)
+    _apply_follow_up(follow_up, data)
+    try:
+        with transaction.atomic():
+            follow_up.save()
+    except IntegrityError:
+        existing = FollowUp.objects.filter(submission_token=submission_token).first()
+        if submission_token is None or existing is None or existing.contact_id != contact.pk:
+            raise
+        return existing, False
+    audit.log_access(
+        user=actor, action=audit.Action.CREATE, request=request, contact=contact, detail=f"follow-up #{follow_up.pk}"
+    )
+    return follow_up, True
+
+
+@transaction.atomic
+def follow_up_update(*, follow_up: FollowUp, data: Mapping[str, Any], actor: User, request=None) -> FollowUp:
+    current = FollowUp.objects.select_for_update().select_related("contact__unit").get(pk=follow_up.pk)
+    _apply_follow_up(current, data)
+    current.save()
+    audit.log_access(
+        user=actor,
+        action=audit.Action.UPDATE,
+        request=request,
+        contact=current.contact,
+        detail=f"follow-up #{current.pk}",
+    )
+    return current
+
+
+def fellowships_by_code(codes: Iterable[str]) -> tuple[list[Fellowship], list[str]]:
+    """Fellowships for codes such as "AA", case-insensitive; returns (found, unknown codes)."""
+    wanted = {code.strip().upper(): code.strip() for code in codes if code.strip()}
+    found = {f.code.upper(): f for f in Fellowship.objects.all()}
+    return [found[code] for code in wanted if code in found], [wanted[c] for c in wanted if c not in found]
