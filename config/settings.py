@@ -59,6 +59,10 @@ INSTALLED_APPS = [
     "axes",
     "auditlog",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -69,6 +73,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # No page but the two-factor ones until the second factor is given (when REQUIRE_2FA is on).
+    "privacy.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -147,7 +154,11 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
 # user names from one address is locked too.
 AXES_LOCKOUT_PARAMETERS = ["username", ["ip_address", "user_agent"]]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_RESET_ON_SUCCESS = True
+# Failures are forgotten only when the whole login succeeds, second factor included (privacy/signals.py):
+# a right password alone must not reset the count of wrong one-time codes.
+AXES_RESET_ON_SUCCESS = False
+# One-time codes typed on the two-factor page are masked in axes' record of failed attempts.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
 
@@ -212,6 +223,8 @@ REPORT_MIN_DENOMINATOR = env.int("REPORT_MIN_DENOMINATOR", default=10)
 RETENTION_MONTHS = env.int("RETENTION_MONTHS", default=60)
 ACCESS_LOG_RETENTION_MONTHS = env.int("ACCESS_LOG_RETENTION_MONTHS", default=120)
 ACCOUNT_INACTIVE_DAYS = env.int("ACCOUNT_INACTIVE_DAYS", default=90)
+# Two-factor login (privacy app): the name authenticator apps show next to the code.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Selvhjelpsregisteret")
 DEMO_PASSWORD = "demo-passord-2026"
 
 LOGGING = {

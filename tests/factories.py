@@ -109,3 +109,24 @@ def login(client, user):
     """Log a user in without going through django-axes' request-bound backend."""
     client.force_login(user, backend=settings.AUTHENTICATION_BACKENDS[-1])
     return client
+
+
+# Privacy (two-factor login) ---------------------------------------------------------------------------------
+
+
+def authenticator_for(user, *, recovery_codes=("abcde23456", "fghjk34567")):
+    """A confirmed authenticator app (TOTP device) and recovery codes for `user`; returns the TOTP device."""
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+    static = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
+    StaticToken.objects.bulk_create([StaticToken(device=static, token=code) for code in recovery_codes])
+    return device
+
+
+def totp_now(device) -> str:
+    """The code the person's authenticator app shows right now."""
+    from django_otp.oath import totp
+
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):0{device.digits}d}"
