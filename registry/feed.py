@@ -1,0 +1,283 @@
+"""The Meeting Guide JSON feed of every active meeting, and its server-side cache.
+
+The feed is built from two queries (the meetings with their joins as plain values, and the meeting-type links),
+serialised once and stored in Django's cache, which every worker shares: the JSON bytes, a gzip-compressed copy, the
+ETag and Last-Modified. A *generation* token in the cache says which build is current; any change to a meeting,
+group, fellowship, meeting type or the geography replaces the token (signals below; bulk writers call
+`invalidate_feed()`), so the next request builds afresh. Each process also keeps the last entry it served, so a warm
+request costs one small cache read.
+
+Spec: github code4recovery/spec, README. Day 0 is Sunday; our `Weekday` is ISO (Monday = 1 … Sunday = 7).
+"""
+
+from __future__ import annotations
+
+import datetime
+import gzip
+import hashlib
+import json
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.urls import NoReverseMatch, reverse
+
+from registry.models import County, Fellowship, Group, Meeting, MeetingType, Municipality, Recurrence, Status
+
+FEED_TIMEZONE = "Europe/Oslo"
+FEED_COUNTRY = "NO"
+FEED_COUNTRY_NAME = "Norway"
+GENERATION_KEY = "registry:feed:generation"
+ENTRY_KEY_PREFIX = "registry:feed:entry:"
+# The generation token outlives entries; entries are rebuilt within a second when evicted.
+ENTRY_TIMEOUT_SECONDS = 24 * 60 * 60
+COORDINATE_DECIMALS = 5
+
+# Extension keys (not in the spec; consumers ignore unknown keys) carry what a weekly feed cannot say, so that an
+# export → import round trip loses nothing: fellowship, languages and non-weekly recurrence.
+MEETING_VALUES = (
+    "id",
+    "slug",
+    "name",
+    "weekday",
+    "start_time",
+    "end_time",
+    "recurrence",
+    "anchor_date",
+    "week_of_month",
+    "valid_from",
+    "valid_to",
+    "attendance_mode",
+    "venue",
+    "address",
+    "postal_code",
+    "latitude",
+    "longitude",
+    "location_notes",
+    "conference_url",
+    "conference_url_notes",
+    "conference_phone",
+    "conference_phone_notes",
+    "languages",
+    "notes",
+    "updated_at",
+    "group__name",
+    "group__fellowship__code",
+    "municipality__name",
+    "municipality__latitude",
+    "municipality__longitude",
+    "municipality__county__name",
+)
+
+
+def feed_day(weekday: int) -> int:
+    """ISO weekday (Monday = 1 … Sunday = 7) → Meeting Guide day (Sunday = 0 … Saturday = 6)."""
+    return weekday % 7
+
+
+def iso_weekday(day: int) -> int:
+    """Meeting Guide day (Sunday = 0) → ISO weekday (Sunday = 7)."""
+    return day or 7
+
+
+def hhmm(value: datetime.time) -> str:
+    return f"{value.hour:02d}:{value.minute:02d}"
+
+
+def default_end_time(start: datetime.time) -> datetime.time:
+    """The spec's default: one hour after the start (across midnight if need be)."""
+    minutes = (start.hour * 60 + start.minute + 60) % (24 * 60)
+    return datetime.time(minutes // 60, minutes % 60)
+
+
+def utc_timestamp(value: datetime.datetime) -> str:
+    return value.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def formatted_address(*, address: str, postal_code: str, city: str) -> str:
+    place = " ".join(part for part in (postal_code, city) if part)
+    return ", ".join(part for part in (address, place, FEED_COUNTRY_NAME) if part)
+
+
+def detail_url_template(base_url: str) -> str:
+    """An absolute detail URL with `{slug}` to fill in; reversed once per build, not once per meeting."""
+    placeholder = "slug-placeholder-0"
+    try:
+        path = reverse("registry:meeting_detail", kwargs={"slug": placeholder})
+    except NoReverseMatch:
+        path = f"/meetings/{placeholder}/"
+    return base_url.rstrip("/") + path.replace(placeholder, "{slug}")
+
+
+def meeting_feed_records(*, base_url: str) -> list[dict]:
+    """Every active meeting as a Meeting Guide record. Two queries, whatever the number of meetings."""
+    rows = list(Meeting.objects.active().order_by("slug").values(*MEETING_VALUES))
+    types_by_meeting: dict[int, list[str]] = {}
+    links = (
+        Meeting.types.through.objects.filter(meeting__status=Status.ACTIVE)
+        .order_by("meetingtype_id")
+        .values_list("meeting_id", "meetingtype_id")
+    )
+    for meeting_id, code in links:
+        types_by_meeting.setdefault(meeting_id, []).append(code)
+    for codes in types_by_meeting.values():
+        if "C" in codes and "O" in codes:
+            codes.remove("O")  # closed wins over open
+    url_template = detail_url_template(base_url)
+
+    records = []
+    for row in rows:
+        start = row["start_time"]
+        end = row["end_time"] or default_end_time(start)
+        city = row["municipality__name"] or ""
+        own_coordinates = row["latitude"] is not None and row["longitude"] is not None
+        latitude = row["latitude"] if own_coordinates else row["municipality__latitude"]
+        longitude = row["longitude"] if own_coordinates else row["municipality__longitude"]
+        record = {
+            "name": row["name"],
+            "slug": row["slug"],
+            "day": feed_day(row["weekday"]),
+            "time": hhmm(start),
+            "end_time": hhmm(end),
+            "timezone": FEED_TIMEZONE,
+            "types": types_by_meeting.get(row["id"], []),
+            "notes": row["notes"],
+            "updated": utc_timestamp(row["updated_at"]),
+            "location": row["venue"],
+            "location_notes": row["location_notes"],
+            "address": row["address"],
+            "city": city,
+            "postal_code": row["postal_code"],
+            "country": FEED_COUNTRY,
+            "formatted_address": formatted_address(address=row["address"], postal_code=row["postal_code"], city=city),
+            "regions": [row["municipality__county__name"], city] if city else [],
+            "conference_url": row["conference_url"],
+            "conference_url_notes": row["conference_url_notes"],
+            "conference_phone": row["conference_phone"],
+            "conference_phone_notes": row["conference_phone_notes"],
+            "attendance_option": row["attendance_mode"],
+            "group": row["group__name"],
+            "url": url_template.replace("{slug}", row["slug"]),
+            "fellowship": row["group__fellowship__code"],
+            "languages": [code for code in row["languages"].split(",") if code],
+            "recurrence": row["recurrence"],
+        }
+        if latitude is not None and longitude is not None:
+            record["latitude"] = round(latitude, COORDINATE_DECIMALS)
+            record["longitude"] = round(longitude, COORDINATE_DECIMALS)
+            # The municipality's centre point is only an approximation of where the meeting is.
+            record["approximate"] = "no" if own_coordinates else "yes"
+        if row["recurrence"] == Recurrence.BIWEEKLY and row["anchor_date"]:
+            record["anchor_date"] = row["anchor_date"].isoformat()
+        if row["recurrence"] == Recurrence.MONTHLY and row["week_of_month"]:
+            record["week_of_month"] = row["week_of_month"]
+        if row["valid_from"]:
+            record["valid_from"] = row["valid_from"].isoformat()
+        if row["valid_to"]:
+            record["valid_to"] = row["valid_to"].isoformat()
+        records.append(record)
+    return records
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    generation: str
+    body: bytes
+    gzip_body: bytes
+    etag: str
+    last_modified: float  # Unix time of the change that made this generation current
+    meeting_count: int
+
+
+def build_feed_entry(*, base_url: str, generation: str) -> FeedEntry:
+    records = meeting_feed_records(base_url=base_url)
+    body = json.dumps(records, ensure_ascii=False, separators=(",", ":")).encode()
+    digest = hashlib.sha256(body).hexdigest()[:32]
+    return FeedEntry(
+        generation=generation,
+        body=body,
+        # mtime=0 keeps the compressed bytes a function of the body alone.
+        gzip_body=gzip.compress(body, compresslevel=6, mtime=0),
+        # Weak: the identity and gzip bodies are the same representation for If-None-Match.
+        etag=f'W/"{digest}"',
+        last_modified=generation_time(generation),
+        meeting_count=len(records),
+    )
+
+
+def new_generation() -> str:
+    return f"{time.time():.6f}:{uuid.uuid4().hex[:12]}"
+
+
+def generation_time(generation: str) -> float:
+    try:
+        return float(generation.split(":", 1)[0])
+    except ValueError:
+        return time.time()
+
+
+def current_generation() -> str:
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        cache.add(GENERATION_KEY, new_generation(), timeout=None)
+        generation = cache.get(GENERATION_KEY) or new_generation()
+    return generation
+
+
+def _bump_generation() -> None:
+    cache.set(GENERATION_KEY, new_generation(), timeout=None)
+
+
+def invalidate_feed() -> None:
+    """Make the next feed request build afresh.
+
+    Bumped at once (no transaction, or tests) and again when the surrounding transaction commits, so a request
+    that built from the old data while the transaction was open cannot leave its build current.
+    """
+    _bump_generation()
+    transaction.on_commit(_bump_generation)
+
+
+_process_entries: dict[str, FeedEntry] = {}
+_process_lock = threading.Lock()
+
+
+def get_feed_entry(*, base_url: str) -> FeedEntry:
+    """The current feed for this site address: from this process, else the shared cache, else built and stored."""
+    generation = current_generation()
+    entry = _process_entries.get(base_url)
+    if entry is not None and entry.generation == generation:
+        return entry
+    key = ENTRY_KEY_PREFIX + hashlib.sha256(base_url.encode()).hexdigest()[:16]
+    entry = cache.get(key)
+    if not isinstance(entry, FeedEntry) or entry.generation != generation:
+        entry = build_feed_entry(base_url=base_url, generation=generation)
+        cache.set(key, entry, timeout=ENTRY_TIMEOUT_SECONDS)
+    with _process_lock:
+        _process_entries[base_url] = entry
+    return entry
+
+
+def clear_process_cache() -> None:
+    """Forget this process's copy (tests and benchmarks)."""
+    with _process_lock:
+        _process_entries.clear()
+
+
+def _on_change(sender, **kwargs):
+    invalidate_feed()
+
+
+def _on_types_changed(sender, action, **kwargs):
+    if action in ("post_add", "post_remove", "post_clear"):
+        invalidate_feed()
+
+
+for _model in (Meeting, Group, Fellowship, MeetingType, Municipality, County):
+    post_save.connect(_on_change, sender=_model, dispatch_uid=f"registry-feed-save-{_model.__name__}")
+    post_delete.connect(_on_change, sender=_model, dispatch_uid=f"registry-feed-delete-{_model.__name__}")
+m2m_changed.connect(_on_types_changed, sender=Meeting.types.through, dispatch_uid="registry-feed-meeting-types")

@@ -1,0 +1,313 @@
+"""GET /meetings/feed.json: the Meeting Guide feed, its shared cache, conditional GET and stored gzip copy."""
+
+import datetime
+import gzip
+import json
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.core.management import call_command
+from django.test import override_settings
+from django.urls import reverse
+from django.utils.http import http_date
+
+from registry import feed
+from registry.models import AttendanceMode, Meeting, MeetingType, Municipality, Recurrence, Status
+from tests.factories import FellowshipFactory, GroupFactory, MeetingFactory
+
+FEED_URL = "/meetings/feed.json"
+DATABASE_CACHE = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cache_table"}}
+
+
+@pytest.fixture(autouse=True)
+def fresh_feed_cache():
+    cache.clear()
+    feed.clear_process_cache()
+    yield
+    cache.clear()
+    feed.clear_process_cache()
+
+
+def get_feed(client, **headers):
+    response = client.get(FEED_URL, **headers)
+    assert response.status_code == 200
+    return response
+
+
+def feed_by_slug(client) -> dict:
+    return {record["slug"]: record for record in get_feed(client).json()}
+
+
+def test_feed_url_is_named_and_not_taken_for_a_slug(db):
+    assert reverse("registry:meeting_feed") == FEED_URL
+
+
+def test_feed_lists_only_active_meetings(client, db):
+    MeetingFactory(slug="open-one")
+    MeetingFactory(slug="closed-for-now", status=Status.TEMPORARILY_CLOSED)
+    MeetingFactory(slug="gone", status=Status.INACTIVE)
+    assert set(feed_by_slug(client)) == {"open-one"}
+
+
+@pytest.mark.parametrize(
+    ("weekday", "day"),
+    [(1, 1), (2, 2), (3, 3), (4, 4), (5, 5), (6, 6), (7, 0)],
+)
+def test_feed_day_counts_from_sunday_as_zero(client, db, weekday, day):
+    MeetingFactory(slug="m", weekday=weekday)
+    assert feed_by_slug(client)["m"]["day"] == day
+
+
+def test_feed_times_are_hh_mm_and_a_missing_end_is_one_hour_later(client, db):
+    MeetingFactory(slug="evening", start_time=datetime.time(9, 5), end_time=datetime.time(10, 30))
+    MeetingFactory(slug="late", start_time=datetime.time(23, 30), end_time=None)
+    records = feed_by_slug(client)
+    assert (records["evening"]["time"], records["evening"]["end_time"]) == ("09:05", "10:30")
+    assert (records["late"]["time"], records["late"]["end_time"]) == ("23:30", "00:30")
+    assert records["late"]["timezone"] == "Europe/Oslo"
+
+
+def test_feed_types_are_sorted_codes_and_closed_wins_over_open(client, db):
+    both = MeetingFactory(slug="both")
+    both.types.set(["O", "C", "BE", "X"])
+    open_only = MeetingFactory(slug="open")
+    open_only.types.set(["O"])
+    records = feed_by_slug(client)
+    assert records["both"]["types"] == ["BE", "C", "X"]
+    assert records["open"]["types"] == ["O"]
+
+
+def test_feed_place_fields_and_regions_come_from_the_municipality(client, db):
+    MeetingFactory(slug="krs", venue="Kirkens bymisjon", address="Gyldenløves gate 1", postal_code="4611")
+    record = feed_by_slug(client)["krs"]
+    assert record["location"] == "Kirkens bymisjon"
+    assert record["address"] == "Gyldenløves gate 1"
+    assert record["postal_code"] == "4611"
+    assert record["city"] == "Kristiansand"
+    assert record["country"] == "NO"
+    assert record["formatted_address"] == "Gyldenløves gate 1, 4611 Kristiansand, Norway"
+    assert record["regions"] == ["Agder", "Kristiansand"]
+
+
+def test_feed_coordinates_are_the_meetings_own_or_else_the_municipalitys_centre(client, db):
+    kristiansand = Municipality.objects.get(number="4204")
+    MeetingFactory(slug="pinned", latitude=58.1467891, longitude=7.9956123)
+    MeetingFactory(slug="unpinned")
+    records = feed_by_slug(client)
+    assert (records["pinned"]["latitude"], records["pinned"]["longitude"]) == (58.14679, 7.99561)
+    assert records["pinned"]["approximate"] == "no"
+    assert records["unpinned"]["latitude"] == round(kristiansand.latitude, 5)
+    assert records["unpinned"]["approximate"] == "yes"
+
+
+def test_feed_online_meeting_has_conference_fields_and_attendance_option(client, db):
+    MeetingFactory(
+        slug="zoom",
+        attendance_mode=AttendanceMode.ONLINE,
+        venue="",
+        address="",
+        postal_code="",
+        municipality=None,
+        conference_url="https://zoom.example.org/j/1",
+        conference_url_notes="Passord 1234",
+        conference_phone="+4722000000",
+        conference_phone_notes="Tast #",
+    )
+    record = feed_by_slug(client)["zoom"]
+    assert record["attendance_option"] == "online"
+    assert record["conference_url"] == "https://zoom.example.org/j/1"
+    assert record["conference_url_notes"] == "Passord 1234"
+    assert record["conference_phone"] == "+4722000000"
+    assert record["conference_phone_notes"] == "Tast #"
+    assert record["regions"] == []
+    assert "latitude" not in record
+
+
+def test_feed_updated_is_utc(client, db):
+    with time_machine.travel(datetime.datetime(2026, 7, 1, 12, 0, tzinfo=datetime.UTC), tick=False):
+        MeetingFactory(slug="summer")
+    assert feed_by_slug(client)["summer"]["updated"] == "2026-07-01 12:00:00"
+
+
+def test_feed_group_url_and_extensions(client, db):
+    group = GroupFactory(name="Lørdagsgruppa", fellowship=FellowshipFactory(code="NA"))
+    MeetingFactory(
+        slug="monthly",
+        group=group,
+        weekday=6,
+        recurrence=Recurrence.MONTHLY,
+        week_of_month=-1,
+        languages="nb,en",
+    )
+    record = feed_by_slug(client)["monthly"]
+    assert record["group"] == "Lørdagsgruppa"
+    assert record["url"] == "http://testserver/meetings/monthly/"
+    assert record["fellowship"] == "NA"
+    assert record["languages"] == ["nb", "en"]
+    assert (record["recurrence"], record["week_of_month"]) == ("monthly", -1)
+
+
+def test_cold_feed_build_uses_two_queries_however_many_meetings(client, db, django_assert_num_queries):
+    group = GroupFactory()
+    for index in range(40):
+        meeting = MeetingFactory(slug=f"m-{index}", group=group, weekday=index % 7 + 1)
+        meeting.types.set(["C", "BE"])
+    with django_assert_num_queries(2):
+        response = get_feed(client)
+    assert len(response.json()) == 40
+
+
+def test_warm_feed_comes_from_cache_without_queries(client, db, django_assert_num_queries):
+    MeetingFactory.create_batch(5)
+    get_feed(client)
+    with django_assert_num_queries(0):
+        get_feed(client)
+
+
+@pytest.fixture
+def database_cache(db, settings):
+    """The production default: Django's database cache, shared by every worker."""
+    settings.CACHES = DATABASE_CACHE
+    call_command("createcachetable", verbosity=0)
+    feed.clear_process_cache()
+
+
+def test_warm_feed_from_the_shared_database_cache_costs_one_query(client, database_cache, django_assert_num_queries):
+    MeetingFactory.create_batch(5)
+    get_feed(client)
+    with django_assert_num_queries(1):
+        get_feed(client)
+
+
+def test_another_worker_serves_the_stored_feed_without_rebuilding(client, database_cache, django_assert_num_queries):
+    MeetingFactory.create_batch(5)
+    first = get_feed(client)
+    feed.clear_process_cache()  # as if this request reached another worker process
+    with django_assert_num_queries(2):  # the generation, then the stored entry: no meeting queries
+        second = get_feed(client)
+    assert second.content == first.content
+
+
+def test_editing_a_meeting_shows_in_the_next_request(client, db):
+    meeting = MeetingFactory(slug="m", name="Gammelt navn")
+    assert feed_by_slug(client)["m"]["name"] == "Gammelt navn"
+    meeting.name = "Nytt navn"
+    meeting.save()
+    assert feed_by_slug(client)["m"]["name"] == "Nytt navn"
+
+
+def test_renaming_a_group_shows_in_the_next_request(client, db):
+    meeting = MeetingFactory(slug="m")
+    feed_by_slug(client)
+    meeting.group.name = "Omdøpt gruppe"
+    meeting.group.save()
+    assert feed_by_slug(client)["m"]["group"] == "Omdøpt gruppe"
+
+
+def test_changing_a_meetings_types_shows_in_the_next_request(client, db):
+    meeting = MeetingFactory(slug="m")
+    assert feed_by_slug(client)["m"]["types"] == []
+    meeting.types.add("W")
+    assert feed_by_slug(client)["m"]["types"] == ["W"]
+    meeting.types.clear()
+    assert feed_by_slug(client)["m"]["types"] == []
+
+
+def test_editing_a_meeting_type_or_fellowship_drops_the_cached_feed(client, db):
+    MeetingFactory(slug="m")
+    get_feed(client)
+    generation = cache.get(feed.GENERATION_KEY)
+    women = MeetingType.objects.get(code="W")
+    women.name_nb = "Kvinnemøte"
+    women.save()
+    after_type = cache.get(feed.GENERATION_KEY)
+    FellowshipFactory(code="AA").save()
+    after_fellowship = cache.get(feed.GENERATION_KEY)
+    assert len({generation, after_type, after_fellowship}) == 3
+
+
+def test_deleting_a_meeting_drops_it_from_the_next_request(client, db):
+    keep = MeetingFactory(slug="keep")
+    gone = MeetingFactory(slug="gone", group=keep.group)
+    assert set(feed_by_slug(client)) == {"keep", "gone"}
+    gone.delete()
+    assert set(feed_by_slug(client)) == {"keep"}
+
+
+def test_bulk_update_with_explicit_invalidation_shows_in_the_next_request(client, db):
+    MeetingFactory(slug="m")
+    feed_by_slug(client)
+    Meeting.objects.filter(slug="m").update(status=Status.INACTIVE)
+    feed.invalidate_feed()
+    assert feed_by_slug(client) == {}
+
+
+def test_etag_if_none_match_gives_304_until_something_changes(client, db):
+    meeting = MeetingFactory(slug="m")
+    first = get_feed(client)
+    etag = first["ETag"]
+    assert etag.startswith('W/"')
+    not_modified = client.get(FEED_URL, HTTP_IF_NONE_MATCH=etag)
+    assert not_modified.status_code == 304
+    assert not_modified.content == b""
+    assert not_modified["ETag"] == etag
+    meeting.name = "Endret"
+    meeting.save()
+    changed = client.get(FEED_URL, HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200
+    assert changed["ETag"] != etag
+
+
+def test_if_modified_since_gives_304_for_an_unchanged_feed(client, db):
+    MeetingFactory(slug="m")
+    first = get_feed(client)
+    assert client.get(FEED_URL, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]).status_code == 304
+    long_ago = http_date(946684800)  # 2000-01-01
+    assert client.get(FEED_URL, HTTP_IF_MODIFIED_SINCE=long_ago).status_code == 200
+
+
+def test_gzip_is_served_from_the_stored_copy_with_correct_headers(client, db):
+    MeetingFactory.create_batch(20)
+    plain = get_feed(client)
+    compressed = get_feed(client, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert "Content-Encoding" not in plain
+    assert compressed["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in compressed["Vary"]
+    assert "Accept-Encoding" in plain["Vary"]
+    assert compressed["Content-Type"] == "application/json; charset=utf-8"
+    assert len(compressed.content) < len(plain.content)
+    assert gzip.decompress(compressed.content) == plain.content
+    assert compressed["ETag"] == plain["ETag"]
+
+
+@pytest.mark.parametrize(
+    ("accept_encoding", "gzipped"),
+    [("gzip", True), ("GZIP;q=0.5", True), ("gzip;q=0", False), ("identity", False), ("*", True), ("br", False)],
+)
+def test_gzip_only_when_the_client_accepts_it(client, db, accept_encoding, gzipped):
+    MeetingFactory()
+    response = get_feed(client, HTTP_ACCEPT_ENCODING=accept_encoding)
+    assert (response.get("Content-Encoding") == "gzip") is gzipped
+
+
+def test_feed_is_public_and_cacheable_for_a_short_while(client, db):
+    MeetingFactory()
+    response = get_feed(client)
+    assert response["Cache-Control"] == "public, max-age=60"
+    assert response["Access-Control-Allow-Origin"] == "*"
+    json.loads(response.content)
+
+
+@override_settings(REGISTRY_PUBLIC=False)
+def test_feed_needs_login_when_the_registry_is_not_public(client, db, clinician_a):
+    from tests.factories import login
+
+    response = client.get(FEED_URL)
+    assert response.status_code == 302
+    login(client, clinician_a)
+    assert client.get(FEED_URL).status_code == 200
+
+
+def test_feed_refuses_other_methods(client, db):
+    assert client.post(FEED_URL).status_code == 405
