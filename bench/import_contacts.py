@@ -34,7 +34,7 @@ def build_csv(rows: int, *, seed: int, intensity_shift: int = 0) -> bytes:
     for number in range(rows):
         unit = f"BENCH-{number % 5}"
         day = f"2025-{1 + number % 12:02d}-{1 + number % 28:02d}"
-        intensity = (number + intensity_shift) % 5
+        intensity = 1 + (number + intensity_shift) % 4
         fellowships = rng.choice(["AA", "NA", '"AA;NA"', ""])
         response = rng.choice(["positive", "undecided", "declined", ""])
         lines.append(f"{day};{unit};EP-{number:06d};outpatient;{intensity};{fellowships};{response};bench{number % 5}")

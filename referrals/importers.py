@@ -3,7 +3,10 @@
 Every row is checked with the same rules as the contact form (pseudonyms, choices, units, clinicians);
 if any row is invalid nothing is written and every bad row is reported with its line number. A valid
 file is written in one transaction with bulk operations: a row whose unit, patient and date match an
-existing contact updates it, other rows create contacts at 12:00 Oslo time on their date.
+existing contact updates it (empty cells keep what is recorded), other rows create contacts at 12:00 Oslo
+time on their date (services.contact_time_for_date; the import time for today's date). The rules that tie
+fields together (intensity against fellowships and response, ...) are the contact service's own:
+referrals.services.validate_contact_data checks every row, fed with prefetched data so it needs no query.
 
 Columns, with a header row in any order: date, unit, patient_ref, setting, intensity, fellowships,
 response, clinician. UTF-8 with or without a byte-order mark; comma or semicolon separated (the
@@ -32,8 +35,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import Membership, Unit, User
+from referrals import services
 from referrals.audit import Action, log_many
-from referrals.models import OSLO, PatientContact, Response, Setting, month_start
+from referrals.models import OSLO, PatientContact, Response, Setting
 from referrals.pseudonyms import looks_like_national_id, pseudonym_for
 from registry.models import Fellowship
 
@@ -41,8 +45,6 @@ COLUMNS = ("date", "unit", "patient_ref", "setting", "intensity", "fellowships",
 REQUIRED_COLUMNS = ("date", "unit", "patient_ref", "setting")
 # A contact date before this is a typing error in an extract from a current record system.
 EARLIEST_DATE = datetime.date(2000, 1, 1)
-# Imported contacts get this Oslo local time; the extract carries dates only.
-CONTACT_TIME = datetime.time(12, 0)
 MAX_FIELD_LENGTH = 200
 # A cell starting with one of these is run as a formula when the file is opened in a spreadsheet.
 FORMULA_PREFIXES = ("=", "+", "-", "@")
@@ -311,6 +313,7 @@ def _check_row(record: dict[str, str], lookups: _Lookups, today: datetime.date) 
     # patient_ref: the messages of validate_reference never contain the reference.
     try:
         values["pseudonym"] = pseudonym_for(cell["patient_ref"])
+        values["reference"] = cell["patient_ref"]
     except ValidationError as error:
         reasons.append(_("patient_ref: %(message)s") % {"message": " ".join(error.messages).rstrip(".")})
 
@@ -390,27 +393,12 @@ def _existing_contacts(keys: set[tuple[int, str, datetime.date]], *, lock: bool)
     unit_ids = sorted({unit_id for unit_id, _pseudonym, _day in keys})
     found: dict = {}
     for offset in range(0, len(pseudonyms), LOOKUP_CHUNK):
-        queryset = (
-            PatientContact.objects.filter(
-                unit_id__in=unit_ids,
-                patient_pseudonym__in=pseudonyms[offset : offset + LOOKUP_CHUNK],
-                contacted_at__gte=start,
-                contacted_at__lt=end,
-            )
-            .only(
-                "id",
-                "unit_id",
-                "patient_pseudonym",
-                "contacted_at",
-                "setting",
-                "intensity",
-                "response",
-                "clinician_id",
-                "version",
-                "deleted_at",
-            )
-            .order_by("id")
-        )
+        queryset = PatientContact.objects.filter(
+            unit_id__in=unit_ids,
+            patient_pseudonym__in=pseudonyms[offset : offset + LOOKUP_CHUNK],
+            contacted_at__gte=start,
+            contacted_at__lt=end,
+        ).order_by("id")
         if lock:
             queryset = queryset.select_for_update()
         for contact in queryset:
@@ -427,15 +415,54 @@ def _existing_contacts(keys: set[tuple[int, str, datetime.date]], *, lock: bool)
     return found
 
 
-def _existing_fellowships(contact_ids: list[int]) -> dict[int, set[int]]:
-    through = PatientContact.fellowships.through
+def _related_ids(relation, contact_ids: list[int]) -> dict[int, set[int]]:
+    """{contact id: ids of its fellowships or suggested meetings}, in a few queries for many contacts."""
+    through = relation.through
+    target = relation.field.m2m_reverse_name()
     result: dict[int, set[int]] = {}
     for offset in range(0, len(contact_ids), LOOKUP_CHUNK):
-        for contact_id, fellowship_id in through.objects.filter(
+        for contact_id, target_id in through.objects.filter(
             patientcontact_id__in=contact_ids[offset : offset + LOOKUP_CHUNK]
-        ).values_list("patientcontact_id", "fellowship_id"):
-            result.setdefault(contact_id, set()).add(fellowship_id)
+        ).values_list("patientcontact_id", target):
+            result.setdefault(contact_id, set()).add(target_id)
     return result
+
+
+# The service's field names, as the file's columns name them.
+_SERVICE_FIELD_COLUMNS = {
+    "patient_reference": "patient_ref",
+    "contacted_at": "date",
+    "setting": "setting",
+    "intensity": "intensity",
+    "response": "response",
+    "fellowships": "fellowships",
+    "clinician": "clinician",
+}
+
+
+def _service_reasons(error: ValidationError) -> list[str]:
+    reasons = []
+    for name, messages in error.message_dict.items():
+        column = _SERVICE_FIELD_COLUMNS.get(name)
+        for message in messages:
+            if column:
+                reasons.append(f"{column}: {message.rstrip('.')}")
+            else:
+                # A rule about a field the extract does not carry, on the contact already recorded.
+                reasons.append(
+                    _("the recorded contact would become inconsistent (%(field)s): %(message)s")
+                    % {"field": name, "message": message.rstrip(".")}
+                )
+    return reasons
+
+
+def _validated(line: int, unit, data: dict, plan: ImportPlan) -> PatientContact | None:
+    """The service's own checks (referrals.services.validate_contact_data), without a query per row."""
+    try:
+        return services.validate_contact_data(unit=unit, data=data).contact
+    except ValidationError as error:
+        plan.errors.append(RowError(line, _service_reasons(error)))
+        return None
 
 
 def plan_import(data: bytes, *, allowed_units=None, user=None, lock: bool = False) -> ImportPlan:
@@ -454,26 +481,23 @@ def plan_import(data: bytes, *, allowed_units=None, user=None, lock: bool = Fals
     for line, cells in records:
         if not any(cell.strip() for cell in cells):
             continue  # blank lines, and the ";;;;;;;" lines spreadsheets leave behind
-        if len(rows) >= max_rows():
+        if len(rows) + len(plan.errors) >= max_rows():
             raise ImportFileError(
                 _("The file has more than %(limit)s rows: split it into several files.") % {"limit": max_rows()}
             )
         if len(cells) != len(names):
-            plan.errors.append(
-                RowError(
-                    line,
-                    [
-                        _("has %(found)s fields, the header has %(expected)s")
-                        % {"found": len(cells), "expected": len(names)}
-                    ],
-                )
-            )
+            reason = _("has %(found)s fields, the header has %(expected)s") % {
+                "found": len(cells),
+                "expected": len(names),
+            }
+            plan.errors.append(RowError(line, [reason]))
             continue
         rows.append((line, dict(zip(names, cells, strict=True))))
     plan.rows = len(rows) + len(plan.errors)
     if plan.rows == 0:
         raise ImportFileError(_("The file has a header row but no contacts."))
 
+    # 1. Each row on its own: formats, codes, references, clinicians, duplicates within the file.
     lookups = _Lookups.fetch([record for _line, record in rows], allowed_units)
     today = timezone.localdate(timezone.now(), OSLO)
     valid: list[tuple[int, dict]] = []
@@ -490,41 +514,62 @@ def plan_import(data: bytes, *, allowed_units=None, user=None, lock: bool = Fals
             plan.errors.append(RowError(line, reasons))
         else:
             valid.append((line, values))
-    plan.errors.sort(key=lambda error: error.line)
     if plan.errors:
+        plan.errors.sort(key=lambda error: error.line)
         return plan
 
+    # 2. Each row against what is recorded, with the contact service's rules.
     existing = _existing_contacts(set(first_line_of_key), lock=lock)
-    current_fellowships = _existing_fellowships(
-        [current.pk for current, _deleted in existing.values() if current is not None]
-    )
+    current_ids = [current.pk for current, _deleted in existing.values() if current is not None]
+    current_fellowships = _related_ids(PatientContact.fellowships, current_ids)
+    current_meetings = _related_ids(PatientContact.suggested_meetings, current_ids)
+    fellowships_by_id = {fellowship.pk: fellowship for fellowship in lookups.fellowships.values()}
     for line, values in valid:
         key = (values["unit"].pk, values["pseudonym"], values["date"])
         current, deleted = existing.get(key, (None, False))
+        row_fellowships = values["fellowship_ids"]
         if current is None and deleted:
             plan.skipped_deleted += 1
-        elif current is None:
-            contacted_at = datetime.datetime.combine(values["date"], CONTACT_TIME, tzinfo=OSLO)
-            contact = PatientContact(
-                unit_id=values["unit"].pk,
-                contacted_at=contacted_at,
-                contact_month=month_start(contacted_at),
-                clinician_id=values["clinician"].pk if values["clinician"] else None,
-                patient_pseudonym=values["pseudonym"],
-                setting=values["setting"],
-                intensity=values["intensity"],
-                response=values["response"],
-                reasons=[],
-                created_by_id=getattr(user, "pk", None),
+            continue
+        if current is None:
+            contact = _validated(
+                line,
+                values["unit"],
+                {
+                    "patient_reference": values["reference"],
+                    "contacted_at": services.contact_time_for_date(values["date"]),
+                    "setting": values["setting"],
+                    "intensity": values["intensity"],
+                    "response": values["response"],
+                    "fellowships": [fellowships_by_id[pk] for pk in sorted(row_fellowships or ())],
+                    "suggested_meetings": [],
+                },
+                plan,
             )
-            contact.full_clean(exclude=["unit", "clinician", "created_by"], validate_unique=False)
-            plan.to_create.append(PlannedContact(line, contact, values["fellowship_ids"]))
-        else:
-            planned = _planned_update(line, current, values, current_fellowships.get(current.pk, set()))
+            if contact is not None:
+                # Checked against memberships above, for all rows at once.
+                contact.clinician_id = values["clinician"].pk if values["clinician"] else None
+                contact.created_by_id = getattr(user, "pk", None)
+                plan.to_create.append(PlannedContact(line, contact, row_fellowships))
+            continue
+        had_fellowships = current_fellowships.get(current.pk, set())
+        merged = {field: getattr(current, field) for field in services.CONTACT_FIELDS if field != "clinician"}
+        merged["setting"] = values["setting"]
+        if values["intensity"] is not None:
+            merged["intensity"] = values["intensity"]
+        if values["response"]:
+            merged["response"] = values["response"]
+        merged["patient_reference"] = values["reference"]
+        merged["fellowships"] = [fellowships_by_id[pk] for pk in sorted(row_fellowships or had_fellowships)]
+        # Only whether there are any matters to the rules; the import never changes suggested meetings.
+        merged["suggested_meetings"] = sorted(current_meetings.get(current.pk, ()))
+        if _validated(line, values["unit"], merged, plan) is not None:
+            planned = _planned_update(line, current, values, had_fellowships)
             if planned is None:
                 plan.unchanged += 1
             else:
                 plan.to_update.append(planned)
+    plan.errors.sort(key=lambda error: error.line)
     return plan
 
 

@@ -408,3 +408,50 @@ def test_many_rows_are_checked_with_a_fixed_number_of_queries(
         plan = importers.plan_import(csv_bytes(*rows))
 
     assert plan.is_valid and len(plan.to_create) == 300
+
+
+def test_rows_follow_the_contact_forms_rules_for_intensity(unit_a, fellowships):
+    plan = importers.plan_import(
+        csv_bytes(
+            "2026-03-01,RUS-POL,EP-1,outpatient,0,AA,,",
+            "2026-03-01,RUS-POL,EP-2,outpatient,,,positive,",
+            "2026-03-01,RUS-POL,EP-3,outpatient,1,AA,positive,",
+        )
+    )
+
+    assert [error.line for error in plan.errors] == [2, 3]
+    assert plan.errors[0].reasons[0].startswith("intensity: Fellowships or meetings were suggested")
+    assert plan.errors[1].reasons[0].startswith("intensity: The patient responded")
+
+
+def test_update_may_not_contradict_what_the_clinician_recorded(unit_a):
+    PatientContactFactory(
+        unit=unit_a,
+        patient_pseudonym=pseudonym_for("EP-1"),
+        contacted_at=datetime.datetime(2026, 3, 1, 10, 0, tzinfo=OSLO),
+        intensity=3,
+        volunteer_contact_arranged=True,
+    )
+
+    plan = importers.plan_import(csv_bytes("2026-03-01,RUS-POL,EP-1,outpatient,1,,,"))
+
+    assert plan.errors[0].line == 2
+    assert "volunteer_contact_arranged" in plan.errors[0].reasons[0]
+
+
+def test_update_of_a_contact_with_suggested_meetings_keeps_them(unit_a):
+    from tests.factories import MeetingFactory
+
+    contact = PatientContactFactory(
+        unit=unit_a,
+        patient_pseudonym=pseudonym_for("EP-1"),
+        contacted_at=datetime.datetime(2026, 3, 1, 10, 0, tzinfo=OSLO),
+        intensity=2,
+    )
+    meeting = MeetingFactory()
+    contact.suggested_meetings.set([meeting])
+
+    result = importers.apply_import(csv_bytes("2026-03-01,RUS-POL,EP-1,inpatient,3,,,"))
+
+    assert result.updated == 1
+    assert list(contact.suggested_meetings.all()) == [meeting]
