@@ -1,6 +1,7 @@
 """Users, the unit tree and memberships: who may see what."""
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -73,6 +74,17 @@ class Unit(models.Model):
         if old_path and old_path != self.path:
             for child in self.children.all():
                 child.save()
+
+    @property
+    def depth(self) -> int:
+        """0 for a health trust at the top, 1 for its clinics, and so on."""
+        return max(self.path.count("/") - 2, 0)
+
+    def clean(self):
+        super().clean()
+        # A unit cannot sit below itself: that would make the tree a loop.
+        if self.parent_id and self.pk and self.path and self.parent.path.startswith(self.path):
+            raise ValidationError({"parent": _("A unit cannot be placed below itself or one of its own units.")})
 
 
 class User(AbstractUser):

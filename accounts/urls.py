@@ -1,10 +1,11 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import forms
+from accounts import views
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(authentication_form=forms.LoginForm), name="login"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    # Django's LogoutView answers POST only: a link or an image cannot log anyone out.
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),

@@ -153,7 +153,8 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
 # The account is locked after five failures, whatever the address; one browser guessing many
 # user names from one address is locked too.
 AXES_LOCKOUT_PARAMETERS = ["username", ["ip_address", "user_agent"]]
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# The lockout page (HTTP 429) says how long to wait and what else to do.
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 # Failures are forgotten only when the whole login succeeds, second factor included (privacy/signals.py):
 # a right password alone must not reset the count of wrong one-time codes.
 AXES_RESET_ON_SUCCESS = False
