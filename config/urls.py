@@ -9,5 +9,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
+    path("meetings/", include("registry.urls")),
     path("", include("privacy.urls")),
+    path("contacts/", include("referrals.urls")),
+    path("reports/", include("reports.urls")),
 ]

@@ -1,0 +1,411 @@
+"""Clinician screens for patient contacts: record, list, look up, edit, follow up, delete.
+
+Every view that shows or changes patient-level data writes the access log: detail pages one
+entry, lists one entry per contact shown (so that "all access to this patient" is complete).
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.access import patient_data_required, patient_units
+from referrals import audit, services
+from referrals.access import get_contact_for_user, get_follow_up_for_user, recording_units
+from referrals.forms import (
+    ContactFilterForm,
+    ContactForm,
+    DeleteContactForm,
+    FollowUpForm,
+    MeetingSearchForm,
+    PatientLookupForm,
+)
+from referrals.models import OSLO, AccessLogEntry, PatientContact, Reason
+from referrals.presentation import contact_comparison
+from referrals.selectors import clinicians_of, earlier_contacts, filter_contacts, page_of, search_meetings
+from referrals.services import ContactConflict
+
+LIST_PAGE_SIZE = 50
+WORKLIST_PAGE_SIZE = 50
+SESSION_UNIT = "referrals_unit"
+
+
+def _today() -> datetime.date:
+    return timezone.localdate(timezone=OSLO)
+
+
+def _default_unit(request, units):
+    units = list(units)
+    remembered = request.session.get(SESSION_UNIT)
+    for unit in units:
+        if unit.pk == remembered:
+            return unit
+    return units[0] if units else None
+
+
+def _posted_unit(request, units):
+    value = request.POST.get("unit", "")
+    return units.filter(pk=int(value)).first() if value.isdigit() else None
+
+
+def _meeting_context(form: ContactForm, search_form: MeetingSearchForm, unit) -> dict:
+    selected = form.selected_meetings()
+    arguments = search_form.search_arguments() if search_form.is_bound else {}
+    if not search_form.is_bound:
+        arguments = {"municipality": unit.municipality_id or "" if unit else ""}
+    results = search_meetings(**arguments, exclude_pks=[m.pk for m in selected])
+    return {"selected_meetings": selected, "meeting_results": results, "search_form": search_form}
+
+
+def _lookup_context(request, lookup_form: PatientLookupForm) -> dict:
+    """Earlier contacts of the typed patient in the chosen unit, logged as a patient look-up."""
+    if not lookup_form.is_valid():
+        return {"lookup_error": lookup_form.errors.get("patient_reference") or lookup_form.errors.get("unit")}
+    unit = lookup_form.cleaned_data["unit"]
+    pseudonym = lookup_form.pseudonym
+    found = earlier_contacts(unit=unit, pseudonym=pseudonym)
+    if found:
+        audit.log_many(user=request.user, action=audit.Action.LOOKUP, contacts=found, request=request)
+    else:
+        audit.log_access(
+            user=request.user,
+            action=audit.Action.LOOKUP,
+            request=request,
+            unit=unit,
+            pseudonym=pseudonym,
+            detail="no earlier contacts",
+        )
+    return {
+        "lookup_done": True,
+        "lookup_contacts": found,
+        "lookup_fingerprint": pseudonym[:8].upper(),
+        "lookup_unit": unit,
+    }
+
+
+@patient_data_required
+@require_http_methods(["GET", "POST"])
+def contact_create(request):
+    units = recording_units(request.user)
+    default_unit = _default_unit(request, units)
+    if default_unit is None:
+        raise PermissionDenied
+    context: dict = {}
+    if request.method == "POST":
+        action = request.POST.get("action", "save")
+        form = ContactForm(request.POST, units=units)
+        search_form = MeetingSearchForm(request.POST)
+        if action == "save" and form.is_valid():
+            unit = form.cleaned_data["unit"]
+            try:
+                contact, created = services.contact_create(
+                    unit=unit,
+                    data={**form.to_service_data(), "clinician": request.user},
+                    actor=request.user,
+                    submission_token=form.cleaned_data["submission_token"],
+                    request=request,
+                )
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                request.session[SESSION_UNIT] = unit.pk
+                if created:
+                    messages.success(request, _("The contact is saved."))
+                else:
+                    messages.info(request, _("This form was already sent; the contact was saved once."))
+                return redirect("referrals:contact_detail", contact.pk)
+        elif action != "save":
+            form.suppress_errors()
+        if action == "lookup":
+            context.update(_lookup_context(request, PatientLookupForm(request.POST, units=units)))
+        unit = _posted_unit(request, units) or default_unit
+    else:
+        unit = default_unit
+        initial = ContactForm.initial_for_new(unit=unit, today=_today())
+        initial["submission_token"] = uuid.uuid4()
+        form = ContactForm(initial=initial, units=units)
+        search_form = MeetingSearchForm(initial={"municipality": unit.municipality_id or ""})
+    context.update(_meeting_context(form, search_form, unit))
+    context.update({"form": form, "creating": True, "single_unit": len(units) == 1, "unit": unit})
+    return render(request, "referrals/contact_form.html", context)
+
+
+@patient_data_required
+@require_http_methods(["GET", "POST"])
+def contact_edit(request, pk: int):
+    contact = get_contact_for_user(request.user, pk)
+    units = recording_units(request.user)
+    context: dict = {"contact": contact, "creating": False, "unit": contact.unit}
+    if request.method == "POST":
+        action = request.POST.get("action", "save")
+        form = ContactForm(request.POST, units=units, contact=contact)
+        search_form = MeetingSearchForm(request.POST)
+        if action != "save":
+            form.suppress_errors()
+        elif form.is_valid():
+            try:
+                services.contact_update(
+                    contact=contact,
+                    data=form.to_service_data(),
+                    actor=request.user,
+                    expected_version=form.cleaned_data["version"],
+                    request=request,
+                )
+            except ContactConflict as conflict:
+                current = conflict.current
+                context["conflict"] = current
+                context["comparison"] = contact_comparison(current, form.cleaned_data)
+                context["conflict_by"] = (
+                    AccessLogEntry.objects.filter(contact=current, action=AccessLogEntry.Action.UPDATE)
+                    .only("username", "at")
+                    .first()
+                )
+                audit.log_access(
+                    user=request.user,
+                    action=audit.Action.VIEW,
+                    request=request,
+                    contact=current,
+                    detail="edit conflict",
+                )
+                data = request.POST.copy()
+                data["version"] = str(current.version)
+                form = ContactForm(data, units=units, contact=current)
+                form.suppress_errors()
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(request, _("The changes are saved."))
+                return redirect("referrals:contact_detail", contact.pk)
+    else:
+        form = ContactForm(initial=ContactForm.initial_for_edit(contact), units=units, contact=contact)
+        search_form = MeetingSearchForm(initial={"municipality": contact.unit.municipality_id or ""})
+        audit.log_access(
+            user=request.user, action=audit.Action.VIEW, request=request, contact=contact, detail="edit form"
+        )
+    context.update(_meeting_context(form, search_form, contact.unit))
+    context["form"] = form
+    return render(request, "referrals/contact_form.html", context)
+
+
+@patient_data_required
+@require_POST
+def patient_lookup_partial(request):
+    """HTMX: the fingerprint and earlier contacts for the reference typed in the contact form."""
+    context = _lookup_context(request, PatientLookupForm(request.POST, units=recording_units(request.user)))
+    return render(request, "referrals/_patient_lookup.html", context)
+
+
+@patient_data_required
+@require_http_methods(["GET", "POST"])
+def find_patient(request):
+    """A page to find a patient's contacts by typing their reference (POST, so it never lands in a URL)."""
+    units = recording_units(request.user)
+    context: dict = {}
+    if request.method == "POST":
+        form = PatientLookupForm(request.POST, units=units)
+        context.update(_lookup_context(request, form))
+        context.pop("lookup_error", None)  # shown beside the field instead
+    else:
+        form = PatientLookupForm(units=units, initial={"unit": _default_unit(request, units)})
+    context["form"] = form
+    return render(request, "referrals/find_patient.html", context)
+
+
+@patient_data_required
+@require_GET
+def meeting_search_partial(request):
+    """HTMX: the meeting choices (ticked ones first) for the search fields in the contact form."""
+    form = ContactForm(request.GET, units=recording_units(request.user))
+    search_form = MeetingSearchForm(request.GET)
+    return render(request, "referrals/_meeting_choices.html", _meeting_context(form, search_form, None))
+
+
+@patient_data_required
+@require_GET
+def contact_detail(request, pk: int):
+    contact = get_contact_for_user(request.user, pk)
+    follow_ups = list(contact.follow_ups.select_related("clinician"))
+    meetings = list(contact.suggested_meetings.select_related("group__fellowship", "municipality"))
+    others = earlier_contacts(unit=contact.unit, pseudonym=contact.patient_pseudonym, exclude_pk=contact.pk)
+    audit.log_access(user=request.user, action=audit.Action.VIEW, request=request, contact=contact)
+    if others:
+        audit.log_many(
+            user=request.user,
+            action=audit.Action.LIST,
+            contacts=others,
+            request=request,
+            detail=f"same patient as #{contact.pk}",
+        )
+    return render(
+        request,
+        "referrals/contact_detail.html",
+        {
+            "contact": contact,
+            "fellowships": list(contact.fellowships.all()),
+            "reason_labels": [dict(Reason.choices).get(code, code) for code in contact.reasons or []],
+            "meetings": meetings,
+            "follow_ups": follow_ups,
+            "other_contacts": others,
+            "follow_up_due": contact.follow_up_planned_on is not None
+            and contact.follow_up_planned_on <= _today()
+            and not follow_ups,
+        },
+    )
+
+
+@patient_data_required
+@require_http_methods(["GET", "POST"])
+def contact_delete(request, pk: int):
+    contact = get_contact_for_user(request.user, pk)
+    if request.method == "POST":
+        form = DeleteContactForm(request.POST)
+        if form.is_valid():
+            try:
+                services.contact_soft_delete(
+                    contact=contact, actor=request.user, reason=form.cleaned_data["reason"], request=request
+                )
+            except ValidationError as error:
+                if hasattr(error, "error_dict"):
+                    for field, field_messages in error.message_dict.items():
+                        form.add_error(field if field in form.fields else None, field_messages)
+                else:
+                    form.add_error(None, error)
+            else:
+                messages.success(request, _("The contact is deleted."))
+                return redirect("referrals:contact_list")
+    else:
+        form = DeleteContactForm()
+        audit.log_access(
+            user=request.user, action=audit.Action.VIEW, request=request, contact=contact, detail="delete form"
+        )
+    return render(request, "referrals/contact_delete.html", {"contact": contact, "form": form})
+
+
+@patient_data_required
+@require_http_methods(["GET", "POST"])
+def follow_up_create_view(request, pk: int):
+    contact = get_contact_for_user(request.user, pk)
+    if request.method == "POST":
+        form = FollowUpForm(request.POST)
+        if form.is_valid():
+            try:
+                _, created = services.follow_up_create(
+                    contact=contact,
+                    data=form.to_service_data(),
+                    actor=request.user,
+                    submission_token=form.cleaned_data["submission_token"],
+                    request=request,
+                )
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                if created:
+                    messages.success(request, _("The follow-up is saved."))
+                else:
+                    messages.info(request, _("This form was already sent; the follow-up was saved once."))
+                return redirect("referrals:contact_detail", contact.pk)
+    else:
+        form = FollowUpForm(initial={"followed_up_on": _today(), "submission_token": uuid.uuid4()})
+        audit.log_access(
+            user=request.user, action=audit.Action.VIEW, request=request, contact=contact, detail="follow-up form"
+        )
+    return render(request, "referrals/follow_up_form.html", {"contact": contact, "form": form, "creating": True})
+
+
+@patient_data_required
+@require_http_methods(["GET", "POST"])
+def follow_up_edit(request, pk: int, follow_up_pk: int):
+    contact = get_contact_for_user(request.user, pk)
+    follow_up = get_follow_up_for_user(request.user, contact, follow_up_pk)
+    if request.method == "POST":
+        form = FollowUpForm(request.POST, creating=False)
+        if form.is_valid():
+            try:
+                services.follow_up_update(
+                    follow_up=follow_up, data=form.to_service_data(), actor=request.user, request=request
+                )
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(request, _("The follow-up is saved."))
+                return redirect("referrals:contact_detail", contact.pk)
+    else:
+        initial = {name: getattr(follow_up, name) for name in FollowUpForm.base_fields if name != "submission_token"}
+        form = FollowUpForm(initial=initial, creating=False)
+        audit.log_access(
+            user=request.user,
+            action=audit.Action.VIEW,
+            request=request,
+            contact=contact,
+            detail=f"follow-up #{follow_up.pk} form",
+        )
+    return render(
+        request,
+        "referrals/follow_up_form.html",
+        {"contact": contact, "form": form, "creating": False, "follow_up": follow_up},
+    )
+
+
+def _filter_form(request, units):
+    return ContactFilterForm(
+        request.GET or None,
+        units=recording_units(request.user),
+        clinicians=clinicians_of(units),
+    )
+
+
+@patient_data_required
+@require_GET
+def contact_list(request):
+    units = patient_units(request.user)
+    form = _filter_form(request, units)
+    values = form.valid_values() if form.is_bound else {}
+    contacts = PatientContact.objects.current().filter(unit__in=units)
+    contacts = filter_contacts(
+        contacts,
+        unit=values.get("unit"),
+        month=values.get("month"),
+        clinician=values.get("clinician"),
+        intensity=values.get("intensity") or "",
+        follow_up_due_on=_today() if values.get("due") else None,
+    ).for_list()
+    page = page_of(contacts, number=values.get("page") or 1, per_page=LIST_PAGE_SIZE)
+    audit.log_many(
+        user=request.user, action=audit.Action.LIST, contacts=page.items, request=request, detail="contact list"
+    )
+    return render(
+        request,
+        "referrals/contact_list.html",
+        {"form": form, "page": page, "today": _today(), "several_units": form.fields["unit"].queryset.count() > 1},
+    )
+
+
+@patient_data_required
+@require_GET
+def worklist(request):
+    units = patient_units(request.user)
+    mine = request.GET.get("mine") == "1"
+    contacts = PatientContact.objects.filter(unit__in=units).follow_up_due(_today())
+    if mine:
+        contacts = contacts.filter(clinician=request.user)
+    contacts = contacts.select_related("unit", "clinician").order_by("follow_up_planned_on", "id")
+    try:
+        number = max(1, min(int(request.GET.get("page", "1")), 100_000))
+    except ValueError:
+        number = 1
+    page = page_of(contacts, number=number, per_page=WORKLIST_PAGE_SIZE)
+    today = _today()
+    for contact in page.items:
+        contact.days_overdue = (today - contact.follow_up_planned_on).days
+    audit.log_many(user=request.user, action=audit.Action.LIST, contacts=page.items, request=request, detail="worklist")
+    several_units = len({contact.unit_id for contact in page.items}) > 1
+    return render(
+        request, "referrals/worklist.html", {"page": page, "mine": mine, "today": today, "several_units": several_units}
+    )
