@@ -853,6 +853,8 @@ def read_record(raw: RawRecord, *, lookups: Lookups, default_fellowship_id: int,
         recurrence = Recurrence.WEEKLY
     week_of_month = None
     week_value = data.get("week_of_month")
+    if isinstance(week_value, str):
+        week_value = reader.text("week_of_month")
     if week_value not in (None, ""):
         try:
             week_of_month = int(week_value) if not isinstance(week_value, bool) else None
