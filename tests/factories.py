@@ -130,3 +130,16 @@ def totp_now(device) -> str:
     from django_otp.oath import totp
 
     return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):0{device.digits}d}"
+
+
+class TargetFactory(factory.django.DjangoModelFactory):
+    """A report target (reports app): 40 % referral rate from January 2026, until further notice."""
+
+    class Meta:
+        model = "reports.Target"
+
+    unit = factory.SubFactory(UnitFactory)
+    indicator = "referral_rate"
+    valid_from = datetime.date(2026, 1, 1)
+    valid_to = None
+    target_percent = 40

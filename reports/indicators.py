@@ -1,0 +1,435 @@
+"""The referral indicators of DOMAIN.md, computed by the database.
+
+Every figure comes from one two-level aggregate query: the inner level groups the current
+(not deleted) contacts of a unit-month by patient, so that a patient with several contacts counts
+once; the outer level counts those patients with conditions. No Python loop ever touches a
+contact row, and the number of queries does not depend on how many rows there are.
+
+The patient key is the contact's pseudonym. A contact whose pseudonym has been emptied counts as a
+patient of its own (never all such contacts as one patient); months whose contacts have been
+anonymised are read from the frozen figures instead (reports.snapshots).
+"""
+
+import datetime
+from dataclasses import dataclass, field, fields
+
+from django.db import connections
+from django.db.models import Case, CharField, Count, Exists, F, IntegerField, Max, OuterRef, Q, Value, When
+from django.db.models.functions import Cast, Concat
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Unit
+from referrals.models import Attended, FollowUp, PatientContact
+from reports.models import FIGURE_FIELDS, FrozenMonth, IndicatorCode, MonthlyBreakdown, MonthlyFigures, Scope
+from reports.statistics import Proportion, proportion
+
+BASELINE_PERCENT = 15
+BASELINE_SOURCE = (
+    "Vederhus J-K, Kristensen Ø, Laudet A, Clausen T. Attitudes towards 12-step groups and referral practices "
+    "in a 12-step naive treatment culture; a survey of addiction professionals in Norway. "
+    "BMC Health Serv Res 2009;9:147 (364 of 2,402 patients, 15.2 %)."
+)
+DATA_SOURCE = _(
+    "Patient contacts recorded in this registry (one row per eligible contact); soft-deleted contacts are left out."
+)
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    label: str
+    short_label: str
+    numerator: str  # the Figures field counted in the numerator
+    denominator: str
+    numerator_text: str
+    denominator_text: str
+    exclusions_text: str
+    denominator_short: str = _("Patients")
+    # The national baseline applies to the primary rate only.
+    has_baseline: bool = False
+
+
+INDICATORS: dict[str, Indicator] = {
+    indicator.code: indicator
+    for indicator in [
+        Indicator(
+            code=IndicatorCode.REFERRAL_RATE,
+            label=_("Referral rate"),
+            short_label=_("Referred"),
+            numerator="referred",
+            denominator="eligible",
+            numerator_text=_(
+                "Of these patients, those with at least one contact in the month at intensity 2 or higher "
+                "(actively recommended, volunteer contact arranged, or attended during treatment). A patient "
+                "who declined after being actively recommended still counts: the indicator measures the "
+                "clinician's action."
+            ),
+            denominator_text=_(
+                "Unique patients with at least one eligible contact in the unit in the calendar month "
+                "(Europe/Oslo time). A patient with several contacts in the month counts once."
+            ),
+            exclusions_text=_("Deleted contacts. Nothing else: contacts with the question unanswered stay in."),
+            has_baseline=True,
+        ),
+        Indicator(
+            code=IndicatorCode.SUITABLE_ADJUSTED,
+            denominator_short=_("Suitable patients"),
+            label=_("Referral rate among suitable patients"),
+            short_label=_("Referred (suitable)"),
+            numerator="suitable_referred",
+            denominator="suitable_eligible",
+            numerator_text=_(
+                "Of these patients, those with at least one contact in the month at intensity 2 or higher."
+            ),
+            denominator_text=_(
+                "Unique patients with an eligible contact in the month, except patients with at least one "
+                "contact in the month coded “clinically not suitable”."
+            ),
+            exclusions_text=_(
+                "Deleted contacts, and every patient with any contact in the month coded “clinically not "
+                "suitable” (removed from both numerator and denominator, even if also referred)."
+            ),
+        ),
+        Indicator(
+            code=IndicatorCode.ANY_INFORMATION,
+            label=_("Any information given"),
+            short_label=_("Informed"),
+            numerator="informed",
+            denominator="eligible",
+            numerator_text=_(
+                "Of these patients, those with at least one contact in the month at intensity 1 or higher."
+            ),
+            denominator_text=_("Unique patients with at least one eligible contact in the month."),
+            exclusions_text=_("Deleted contacts."),
+        ),
+        Indicator(
+            code=IndicatorCode.INTENSIVE_LINKAGE,
+            label=_("Intensive linkage"),
+            short_label=_("Linked"),
+            numerator="intensive",
+            denominator="eligible",
+            numerator_text=_(
+                "Of these patients, those with at least one contact in the month at intensity 3 or higher "
+                "(contact with a volunteer arranged, or attended a meeting during treatment)."
+            ),
+            denominator_text=_("Unique patients with at least one eligible contact in the month."),
+            exclusions_text=_("Deleted contacts."),
+        ),
+        Indicator(
+            code=IndicatorCode.FOLLOW_UP_RECORDED,
+            denominator_short=_("Referred patients"),
+            label=_("Follow-up recorded"),
+            short_label=_("Followed up"),
+            numerator="followed_up",
+            denominator="referred",
+            numerator_text=_(
+                "Of these patients, those with at least one follow-up recorded on a referral contact (intensity "
+                "2 or higher) of the month, whenever the follow-up was recorded."
+            ),
+            denominator_text=_("Unique patients referred (intensity 2 or higher) in the month."),
+            exclusions_text=_(
+                "Deleted contacts. Recent months rise as follow-ups are recorded, so compare older months."
+            ),
+        ),
+        Indicator(
+            code=IndicatorCode.ATTENDED,
+            denominator_short=_("Followed-up patients"),
+            label=_("Attended at least one meeting"),
+            short_label=_("Attended"),
+            numerator="attended",
+            denominator="followed_up",
+            numerator_text=_("Of these patients, those with at least one follow-up saying they attended a meeting."),
+            denominator_text=_(
+                "Unique patients referred in the month with a follow-up recorded. Follow-ups whose answer is "
+                "“not known” stay in the denominator: an unknown is not an attendance."
+            ),
+            exclusions_text=_("Deleted contacts. Self-reported attendance."),
+        ),
+        Indicator(
+            code=IndicatorCode.DATA_COMPLETENESS,
+            denominator_short=_("Contacts"),
+            label=_("Data completeness"),
+            short_label=_("Answered"),
+            numerator="answered_contacts",
+            denominator="contacts",
+            numerator_text=_(
+                "Of these contacts, those with the self-help question answered at all (“not discussed” counts "
+                "as answered)."
+            ),
+            denominator_text=_("Eligible contacts in the month (contacts, not patients)."),
+            exclusions_text=_("Deleted contacts."),
+        ),
+    ]
+}
+PRIMARY = INDICATORS[IndicatorCode.REFERRAL_RATE]
+
+
+def get_indicator(code: str) -> Indicator:
+    return INDICATORS[code]
+
+
+@dataclass
+class Figures:
+    """The counts of one unit (or scope) in one month. Zero when there were no contacts."""
+
+    eligible: int = 0
+    referred: int = 0
+    informed: int = 0
+    intensive: int = 0
+    suitable_eligible: int = 0
+    suitable_referred: int = 0
+    followed_up: int = 0
+    attended: int = 0
+    not_attended: int = 0
+    attendance_unknown: int = 0
+    contacts: int = 0
+    answered_contacts: int = 0
+    highest_not_answered: int = 0
+    highest_0: int = 0
+    highest_1: int = 0
+    highest_2: int = 0
+    highest_3: int = 0
+    highest_4: int = 0
+    frozen: bool = field(default=False, compare=False)
+
+    @classmethod
+    def from_mapping(cls, row, frozen: bool = False) -> "Figures":
+        return cls(**{name: int(row.get(name) or 0) for name in FIGURE_FIELDS}, frozen=frozen)
+
+    @classmethod
+    def from_instance(cls, instance) -> "Figures":
+        return cls(**{name: getattr(instance, name) for name in FIGURE_FIELDS}, frozen=True)
+
+    def as_dict(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in FIGURE_FIELDS}
+
+    def proportion(self, indicator: Indicator) -> Proportion:
+        return proportion(getattr(self, indicator.numerator), getattr(self, indicator.denominator))
+
+    def __add__(self, other: "Figures") -> "Figures":
+        return Figures(**{name: getattr(self, name) + getattr(other, name) for name in FIGURE_FIELDS})
+
+
+assert [f.name for f in fields(Figures) if f.name != "frozen"] == FIGURE_FIELDS  # noqa: S101 - import-time guard
+
+
+# --- The two-level aggregate ---------------------------------------------------------------------
+
+REFERRED = Q(intensity__gte=2)
+
+# Outer level: one row per patient and group comes in; these count the patients (or sum contacts).
+_OUTER_COLUMNS = {
+    "eligible": "COUNT(*)",
+    "referred": "SUM(CASE WHEN top_intensity >= 2 THEN 1 ELSE 0 END)",
+    "informed": "SUM(CASE WHEN top_intensity >= 1 THEN 1 ELSE 0 END)",
+    "intensive": "SUM(CASE WHEN top_intensity >= 3 THEN 1 ELSE 0 END)",
+    "suitable_eligible": "SUM(CASE WHEN any_not_suitable = 0 THEN 1 ELSE 0 END)",
+    "suitable_referred": "SUM(CASE WHEN any_not_suitable = 0 AND top_intensity >= 2 THEN 1 ELSE 0 END)",
+    "followed_up": "SUM(any_follow_up)",
+    "attended": "SUM(any_attended)",
+    "not_attended": "SUM(CASE WHEN any_attended = 0 AND any_not_attended = 1 THEN 1 ELSE 0 END)",
+    "attendance_unknown": (
+        "SUM(CASE WHEN any_follow_up = 1 AND any_attended = 0 AND any_not_attended = 0 THEN 1 ELSE 0 END)"
+    ),
+    "contacts": "SUM(contact_count)",
+    "answered_contacts": "SUM(answered_count)",
+    "highest_not_answered": "SUM(CASE WHEN top_intensity IS NULL THEN 1 ELSE 0 END)",
+    **{f"highest_{level}": f"SUM(CASE WHEN top_intensity = {level} THEN 1 ELSE 0 END)" for level in range(5)},
+}
+_BREAKDOWN_COLUMNS = {name: _OUTER_COLUMNS[name] for name in ("eligible", "referred")}
+
+
+def patient_key():
+    """The pseudonym, or for a contact without one a key of its own (it must never merge with others)."""
+    return Case(
+        When(patient_pseudonym="", then=Concat(Value("contact:"), Cast("pk", output_field=CharField()))),
+        default=F("patient_pseudonym"),
+        output_field=CharField(),
+    )
+
+
+def _flag(condition):
+    return Max(Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField()))
+
+
+def _per_patient(contacts, groups: dict):
+    """Inner level: one row per group and patient, with what the month's contacts say about that patient."""
+    follow_ups = FollowUp.objects.filter(contact=OuterRef("pk"))
+    return (
+        contacts.order_by()
+        .annotate(**groups, patient_key=patient_key())
+        .values(*groups, "patient_key")
+        .annotate(
+            top_intensity=Max("intensity"),
+            any_not_suitable=_flag(Q(not_suitable=True)),
+            contact_count=Count("pk"),
+            answered_count=Count("intensity"),
+            any_follow_up=_flag(REFERRED & Exists(follow_ups)),
+            any_attended=_flag(REFERRED & Exists(follow_ups.filter(attended=Attended.YES))),
+            any_not_attended=_flag(REFERRED & Exists(follow_ups.filter(attended=Attended.NO))),
+        )
+    )
+
+
+def _aggregate(contacts, groups: dict, columns: dict[str, str]) -> list[dict]:
+    """Run the two-level aggregate; one query. `groups` maps output names to expressions on contacts."""
+    inner = _per_patient(contacts, groups)
+    connection = connections[inner.db]
+    inner_sql, params = inner.query.get_compiler(connection=connection).as_sql()
+    # Group names are our own identifiers (never user input); they are quoted for the database.
+    group_columns = ", ".join(connection.ops.quote_name(name) for name in groups)
+    selected = ", ".join(f"{expression} AS {connection.ops.quote_name(name)}" for name, expression in columns.items())
+    sql = f"SELECT {group_columns}, {selected} FROM ({inner_sql}) patients GROUP BY {group_columns}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _as_date(value) -> datetime.date:
+    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def current_contacts():
+    return PatientContact.objects.current()
+
+
+def subtree_contacts(unit: Unit):
+    return current_contacts().filter(unit__in=Unit.objects.filter(path__startswith=unit.path).values("pk"))
+
+
+def frozen_months(months) -> set[datetime.date]:
+    return set(FrozenMonth.objects.filter(month__in=list(months)).values_list("month", flat=True))
+
+
+def _known_frozen(months, frozen):
+    return frozen_months(months) if frozen is None else set(frozen) & set(months)
+
+
+# --- Live computation (used for months not frozen, and by freeze_months) -------------------------
+
+
+def live_scope_figures(unit: Unit, months) -> dict[datetime.date, Figures]:
+    """Per month, the figures of the unit and every unit below it, patients counted once across them."""
+    result = {month: Figures() for month in months}
+    if months:
+        rows = _aggregate(
+            subtree_contacts(unit).filter(contact_month__in=list(months)),
+            {"group_month": F("contact_month")},
+            _OUTER_COLUMNS,
+        )
+        for row in rows:
+            result[_as_date(row["group_month"])] = Figures.from_mapping(row)
+    return result
+
+
+def live_own_figures(months, units=None) -> dict[tuple[int, datetime.date], Figures]:
+    """Per (unit id, month), the figures of the unit's own contacts. Units without contacts are absent."""
+    contacts = current_contacts().filter(contact_month__in=list(months))
+    if units is not None:
+        contacts = contacts.filter(unit__in=units)
+    rows = _aggregate(contacts, {"group_unit": F("unit_id"), "group_month": F("contact_month")}, _OUTER_COLUMNS)
+    return {(row["group_unit"], _as_date(row["group_month"])): Figures.from_mapping(row) for row in rows}
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    key: int | None
+    label: str
+    eligible: int
+    referred: int
+
+
+def _clinician_label(first_name, last_name, username) -> str:
+    name = f"{first_name or ''} {last_name or ''}".strip()
+    return name or username or ""
+
+
+_BREAKDOWN_GROUPS = {
+    MonthlyBreakdown.Dimension.CLINICIAN: {
+        "group_key": F("clinician_id"),
+        "group_first_name": F("clinician__first_name"),
+        "group_last_name": F("clinician__last_name"),
+        "group_username": F("clinician__username"),
+    },
+    MonthlyBreakdown.Dimension.FELLOWSHIP: {
+        "group_key": F("fellowships__id"),
+        "group_code": F("fellowships__code"),
+        "group_name": F("fellowships__name"),
+    },
+}
+
+
+def _breakdown_label(dimension, row) -> str:
+    if row["group_key"] is None:
+        return ""
+    if dimension == MonthlyBreakdown.Dimension.CLINICIAN:
+        return _clinician_label(row["group_first_name"], row["group_last_name"], row["group_username"])
+    return f"{row['group_name']} ({row['group_code']})"
+
+
+def _sorted_breakdown(dimension, rows: list[BreakdownRow]) -> list[BreakdownRow]:
+    if dimension == MonthlyBreakdown.Dimension.FELLOWSHIP:
+        return sorted(rows, key=lambda row: (row.key is None, -row.referred, row.label))
+    return sorted(rows, key=lambda row: (row.key is None, row.label.casefold()))
+
+
+def live_breakdown(unit: Unit, months, dimension: str) -> dict[datetime.date, list[BreakdownRow]]:
+    """Per month, patients seen and referred per clinician or per fellowship in the unit's subtree. One query.
+
+    Clinician: a patient counts once per clinician who saw them. Fellowship: `eligible` counts
+    patients whose contacts named the fellowship at any intensity, `referred` those with a contact
+    naming it at intensity 2 or higher; a patient may name several. Key None: not recorded.
+    """
+    result: dict[datetime.date, list[BreakdownRow]] = {month: [] for month in months}
+    if not months:
+        return result
+    rows = _aggregate(
+        subtree_contacts(unit).filter(contact_month__in=list(months)),
+        {"group_month": F("contact_month"), **_BREAKDOWN_GROUPS[dimension]},
+        _BREAKDOWN_COLUMNS,
+    )
+    for row in rows:
+        result[_as_date(row["group_month"])].append(
+            BreakdownRow(
+                key=row["group_key"],
+                label=_breakdown_label(dimension, row),
+                eligible=int(row["eligible"]),
+                referred=int(row["referred"] or 0),
+            )
+        )
+    return {month: _sorted_breakdown(dimension, rows) for month, rows in result.items()}
+
+
+# --- Public reads: frozen months from the snapshot, the others live -------------------------------
+
+
+def scope_figures_by_month(unit: Unit, months: list[datetime.date], frozen=None) -> dict[datetime.date, Figures]:
+    """Figures for the unit and every unit below it per month. At most three queries."""
+    frozen = _known_frozen(months, frozen)
+    result = live_scope_figures(unit, [month for month in months if month not in frozen])
+    for month in frozen:
+        result[month] = Figures(frozen=True)
+    if frozen:
+        for snapshot in MonthlyFigures.objects.filter(unit=unit, month__in=frozen, scope=Scope.SUBTREE):
+            result[snapshot.month] = Figures.from_instance(snapshot)
+    return {month: result[month] for month in months}
+
+
+def own_figures_by_unit(month: datetime.date, units=None, frozen=None) -> dict[int, Figures]:
+    """Figures per unit from the unit's own contacts in one month (for comparing units). At most two queries."""
+    if month in _known_frozen([month], frozen):
+        snapshots = MonthlyFigures.objects.filter(month=month, scope=Scope.OWN)
+        if units is not None:
+            snapshots = snapshots.filter(unit__in=units)
+        return {snapshot.unit_id: Figures.from_instance(snapshot) for snapshot in snapshots}
+    return {unit_id: figures for (unit_id, _month), figures in live_own_figures([month], units).items()}
+
+
+def breakdown(unit: Unit, month: datetime.date, dimension: str, frozen=None) -> list[BreakdownRow]:
+    if month in _known_frozen([month], frozen):
+        rows = MonthlyBreakdown.objects.filter(unit=unit, month=month, dimension=dimension)
+        return _sorted_breakdown(
+            dimension, [BreakdownRow(row.key, row.label, row.eligible, row.referred) for row in rows]
+        )
+    return live_breakdown(unit, [month], dimension)[month]
