@@ -1,0 +1,221 @@
+"""The feed passes the Meeting Guide spec's rules, and export → import → export gives the same feed."""
+
+import datetime
+import io
+import json
+import re
+import zoneinfo
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+from django.core.management import CommandError, call_command
+from django.core.validators import URLValidator
+
+from registry import feed
+from registry.models import AttendanceMode, Meeting, Recurrence, Status
+from tests.factories import FellowshipFactory, GroupFactory, MeetingFactory
+
+FEED_URL = "/meetings/feed.json"
+SPEC_TYPES = set(json.loads((Path(__file__).parent.parent / "registry/data/meeting_guide_types.json").read_text()))
+HH_MM = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$")
+URL_SAFE_SLUG = re.compile(r"^[A-Za-z0-9._~-]+$")
+UTC_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
+
+
+def spec_problems(records) -> list[str]:
+    """The spec's rules (github code4recovery/spec README) as checks; an empty list means the feed is valid."""
+    problems = []
+    if not isinstance(records, list):
+        return ["the feed is not a JSON array"]
+    seen = set()
+    for index, record in enumerate(records):
+        where = f"record {index} ({record.get('slug')!r})"
+        for key in ("name", "slug"):
+            if not isinstance(record.get(key), str) or not record[key]:
+                problems.append(f"{where}: {key} is required")
+        slug = str(record.get("slug", ""))
+        if len(slug) > 64 or not URL_SAFE_SLUG.match(slug):
+            problems.append(f"{where}: slug is not URL-safe or longer than 64")
+        if slug in seen:
+            problems.append(f"{where}: slug is not unique")
+        seen.add(slug)
+        if len(record.get("name", "")) > 255:
+            problems.append(f"{where}: name is longer than 255")
+        day = record.get("day")
+        days = day if isinstance(day, list) else [day]
+        if not all(isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 6 for d in days):
+            problems.append(f"{where}: day must be 0–6")
+        for key in ("time", "end_time"):
+            if key in record and not (isinstance(record[key], str) and HH_MM.match(record[key])):
+                problems.append(f"{where}: {key} must be HH:MM")
+        if "time" not in record:
+            problems.append(f"{where}: a weekly meeting needs a time")
+        types = record.get("types", [])
+        if not isinstance(types, list) or not set(types) <= SPEC_TYPES:
+            problems.append(f"{where}: unknown types {set(types) - SPEC_TYPES}")
+        if "O" in types and "C" in types:
+            problems.append(f"{where}: both open and closed")
+        try:
+            zoneinfo.ZoneInfo(record.get("timezone", ""))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            problems.append(f"{where}: timezone is not an IANA name")
+        if "updated" in record and not UTC_TIMESTAMP.match(record["updated"]):
+            problems.append(f"{where}: updated must be YYYY-MM-DD HH:MM:SS")
+        if not (record.get("formatted_address") or record.get("address") or record.get("city")):
+            problems.append(f"{where}: no geographic information")
+        if "latitude" in record or "longitude" in record:
+            latitude, longitude = record.get("latitude"), record.get("longitude")
+            if not (isinstance(latitude, float | int) and -90 <= latitude <= 90):
+                problems.append(f"{where}: latitude out of range")
+            if not (isinstance(longitude, float | int) and -180 <= longitude <= 180):
+                problems.append(f"{where}: longitude out of range")
+        if record.get("attendance_option") in ("online", "hybrid") and not (
+            record.get("conference_url") or record.get("conference_phone")
+        ):
+            problems.append(f"{where}: online without a conference URL or phone")
+        for key in ("conference_url", "url"):
+            if record.get(key):
+                try:
+                    URLValidator(schemes=["http", "https"])(record[key])
+                except Exception:  # noqa: BLE001
+                    problems.append(f"{where}: {key} is not a URL")
+        if record.get("conference_phone") and not re.fullmatch(r"[+\d,*#]+", record["conference_phone"]):
+            problems.append(f"{where}: conference_phone may hold digits, +, comma, * and # only")
+        if not isinstance(record.get("regions", []), list):
+            problems.append(f"{where}: regions must be a list")
+        for key in ("notes", "location", "location_notes", "name"):
+            if re.search(r"<[a-zA-Z/][^>]*>", record.get(key, "")):
+                problems.append(f"{where}: {key} must be plain text")
+    return problems
+
+
+@pytest.fixture(autouse=True)
+def fresh_feed_cache():
+    cache.clear()
+    feed.clear_process_cache()
+
+
+@pytest.fixture
+def registry(db):
+    """Meetings of every shape the feed has to carry."""
+    na = FellowshipFactory(code="NA")
+    krs = GroupFactory(name="Kristiansand AA")
+    weekly = MeetingFactory(
+        slug="krs-tirsdag", group=krs, notes="Ring på.\nAndre etasje.", latitude=58.14679, longitude=7.99561
+    )
+    weekly.types.set(["C", "BE", "X", "XB"])
+    MeetingFactory(slug="krs-sondag", group=krs, weekday=7, start_time=datetime.time(23, 30), end_time=None).types.set(
+        ["O", "SP"]
+    )
+    MeetingFactory(
+        slug="na-online",
+        group=GroupFactory(name="NA på nett", fellowship=na, municipality=None),
+        name="NA på nett",
+        attendance_mode=AttendanceMode.ONLINE,
+        venue="",
+        address="",
+        postal_code="",
+        municipality=None,
+        conference_url="https://zoom.example.org/j/123",
+        conference_url_notes="Passord 7",
+        conference_phone="+4723000000,,123#",
+        languages="nb,en",
+    ).types.set(["O", "EN", "NO"])
+    MeetingFactory(
+        slug="bergen-hybrid",
+        group=GroupFactory(name="Bergen NA", fellowship=na),
+        attendance_mode=AttendanceMode.HYBRID,
+        address="Kong Oscars gate 1",
+        postal_code="5017",
+        municipality_id="4601",
+        conference_url="https://meet.example.org/bergen",
+    ).types.set(["D"])
+    MeetingFactory(
+        slug="fortnightly",
+        group=krs,
+        recurrence=Recurrence.BIWEEKLY,
+        anchor_date=datetime.date(2026, 1, 6),
+        valid_from=datetime.date(2026, 1, 1),
+        valid_to=datetime.date(2026, 12, 31),
+    )
+    MeetingFactory(slug="monthly-last-friday", group=krs, weekday=5, recurrence=Recurrence.MONTHLY, week_of_month=-1)
+    MeetingFactory(slug="batsfjord", address="Strandveien 5", postal_code="9990", municipality_id="5632")
+    MeetingFactory(slug="closed-for-now", group=krs, status=Status.TEMPORARILY_CLOSED)
+
+
+def export(client) -> list[dict]:
+    response = client.get(FEED_URL, HTTP_HOST="localhost")
+    assert response.status_code == 200
+    return json.loads(response.content)
+
+
+def import_feed(path, *args):
+    out = io.StringIO()
+    call_command("import_meetings", str(path), *args, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+def test_the_feed_passes_the_spec_rules(client, registry):
+    records = export(client)
+    assert len(records) == 7
+    assert spec_problems(records) == []
+
+
+def test_the_spec_validator_catches_broken_feeds():
+    broken = [
+        {"name": "", "slug": "a b", "day": 7, "time": "7pm", "types": ["O", "C", "ZZ"], "timezone": "Oslo"},
+        {"name": "x", "slug": "a b", "day": 1, "time": "19:00", "timezone": "Europe/Oslo", "address": "x"},
+    ]
+    problems = spec_problems(broken)
+    for expected in ["name is required", "slug is not URL-safe", "day must be 0–6", "time must be HH:MM"]:
+        assert any(expected in problem for problem in problems), expected
+    assert any("unknown types" in problem for problem in problems)
+    assert any("both open and closed" in problem for problem in problems)
+    assert any("timezone" in problem for problem in problems)
+    assert any("not unique" in problem for problem in problems)
+
+
+def test_export_import_export_gives_the_same_feed(client, registry, tmp_path):
+    first = export(client)
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps(first, ensure_ascii=False), encoding="utf-8")
+
+    # Into the same registry: nothing to change but the source the meetings now belong to.
+    import_feed(path)
+    assert "created: 0, updated: 0, unchanged: 7" in import_feed(path)
+    assert export(client) == first
+
+    # Into an empty registry: every meeting comes back the same.
+    Meeting.objects.all().delete()
+    assert "created: 7" in import_feed(path)
+    second = export(client)
+    assert second == first
+    assert spec_problems(second) == []
+
+
+def test_a_malformed_feed_changes_nothing_and_says_exactly_what_is_wrong(client, registry, tmp_path):
+    before = export(client)
+    broken = json.loads(json.dumps(before))
+    broken[0]["day"] = 8
+    broken[2]["time"] = "7 o'clock"
+    broken[3]["types"] = ["O", "Karaoke"]
+    broken[4]["conference_url"] = "zoom dot com"
+    broken[4]["attendance_option"] = "online"
+    for record in broken:
+        record["name"] = record["name"] + " (endret)"
+    path = tmp_path / "broken.json"
+    path.write_text(json.dumps(broken, ensure_ascii=False), encoding="utf-8")
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="4 problem\\(s\\) in 7 record\\(s\\).*Nothing was imported"):
+        call_command("import_meetings", str(path), stdout=io.StringIO(), stderr=err)
+    lines = err.getvalue().strip().splitlines()
+    slugs = [record["slug"] for record in before]
+    assert lines[0] == f"record 1 (slug {slugs[0]}), day: “8” is not a day (0–6 with Sunday = 0, or a day name)."
+    assert lines[1] == (
+        f"record 3 (slug {slugs[2]}), time: “7 o'clock” is not a time (HH:MM, or 12-hour such as 6:30 PM)."
+    )
+    assert lines[2] == f"record 4 (slug {slugs[3]}), types: “Karaoke” is not a Meeting Guide type."
+    assert lines[3].startswith(f"record 5 (slug {slugs[4]}), conference_url: ")
+    assert len(lines) == 4
+    assert export(client) == before
