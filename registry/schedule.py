@@ -11,13 +11,13 @@ days from today, so that search results can be sorted and filtered by their next
 from __future__ import annotations
 
 import datetime
+import functools
 import zoneinfo
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.db import models
-from django.db.models import Case, F, Q, Value, When
-from django.db.models.functions import Greatest, Mod
+from django.db.models import F, Q
 
 from registry.models import Recurrence
 
@@ -179,20 +179,6 @@ def first_occurrence(meeting, *, today: datetime.date | None = None) -> Occurren
 EPOCH = datetime.date(1900, 1, 1)  # a Monday, so whole weeks since EPOCH start on Mondays
 
 
-class EpochDays(models.Func):
-    """Days from 1900-01-01 to a date column, as an integer, on PostgreSQL and SQLite."""
-
-    output_field = models.IntegerField()
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        return self.as_sql(compiler, connection, template="(%(expressions)s - DATE '1900-01-01')", **extra_context)
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        return self.as_sql(
-            compiler, connection, template="CAST(julianday(%(expressions)s) - 2415020.5 AS INTEGER)", **extra_context
-        )
-
-
 def _epoch_week_parity(day: datetime.date) -> int:
     return ((day - EPOCH).days // 7) % 2
 
@@ -200,86 +186,126 @@ def _epoch_week_parity(day: datetime.date) -> int:
 class _Shape:
     """A schedule without a meeting, to ask `next_occurrence` about one shape of schedule."""
 
-    valid_from = valid_to = end_time = None
+    valid_from = valid_to = end_time = anchor_date = None
 
-    def __init__(self, *, weekday, recurrence, week_of_month=None, anchor_date=None, start_time):
+    def __init__(self, *, weekday, recurrence, week_of_month=None, start_time):
         self.weekday, self.recurrence, self.start_time = weekday, recurrence, start_time
-        self.week_of_month, self.anchor_date = week_of_month, anchor_date
+        self.week_of_month = week_of_month
 
 
-def _days_until_table(today: datetime.date):
-    """For every schedule shape, days from today to its next date: (if not yet started today, if started)."""
+@functools.lru_cache(maxsize=4)
+def _monthly_table(today: datetime.date) -> dict[int, tuple[int, int]]:
+    """Days from today to the next Nth/last weekday of a month: key weekday*10+N → (if not yet started, if started)."""
     start_of_day = datetime.datetime.combine(today, datetime.time(0, 0), tzinfo=OSLO)
     end_of_day = datetime.datetime.combine(today, datetime.time(23, 59, 30), tzinfo=OSLO)
-    table = []
+    table = {}
     for weekday in range(1, 8):
-        for recurrence, variants in (
-            (Recurrence.WEEKLY, [None]),
-            (Recurrence.BIWEEKLY, [0, 1]),
-            (Recurrence.MONTHLY, [1, 2, 3, 4, -1]),
-        ):
-            for variant in variants:
-                anchor = None
-                if recurrence == Recurrence.BIWEEKLY:
-                    # A date on this weekday in a week of the wanted parity.
-                    anchor = EPOCH + datetime.timedelta(days=weekday - 1 + 7 * variant)
-                days = []
-                for start_time, after in ((datetime.time(0, 0), start_of_day), (datetime.time(23, 59), end_of_day)):
-                    shape = _Shape(
-                        weekday=weekday,
-                        recurrence=recurrence,
-                        week_of_month=variant if recurrence == Recurrence.MONTHLY else None,
-                        anchor_date=anchor,
-                        start_time=start_time,
-                    )
-                    occurrence = next_occurrence(shape, after=after)
-                    days.append((occurrence.date - today).days if occurrence else None)
-                table.append((weekday, recurrence, variant, days[0], days[1]))
+        for week_of_month in (1, 2, 3, 4, -1):
+            days = []
+            for start_time, after in ((datetime.time(0, 0), start_of_day), (datetime.time(23, 59), end_of_day)):
+                shape = _Shape(
+                    weekday=weekday, recurrence=Recurrence.MONTHLY, week_of_month=week_of_month, start_time=start_time
+                )
+                days.append((next_occurrence(shape, after=after).date - today).days)
+            table[weekday * 10 + week_of_month] = (days[0], days[1])
     return table
 
 
-def days_until_expression(now: datetime.datetime | None = None):
-    """An integer SQL expression: days from today (Oslo) to each meeting's next date, ignoring status.
+class DaysUntilNext(models.Func):
+    """Days from today (Oslo) to a meeting's next date, as one SQL expression; NULL when it has none left.
 
-    Exact for every schedule when valid_from is not in the future; for a meeting that only starts later it is
-    a lower bound (the days until valid_from), which keeps such meetings in a sensible place in a sorted list.
-    Meetings whose schedule has ended have no next date; `has_next_date_q` filters them out.
+    Weekly: days to the weekday, plus 7 when today's meeting has started. Every other week: 7 more when the
+    candidate date's week and the anchor's week differ in parity (weeks counted from Monday 1900-01-01).
+    Monthly: looked up in a small table computed in Python for today. valid_to makes it NULL once passed;
+    a future valid_from gives a lower bound (days until valid_from). Written as SQL text because the
+    equivalent ORM expression tree costs more to compile than the query costs to run.
     """
-    moment = local_now(now)
-    today = moment.date()
-    now_time = moment.time().replace(tzinfo=None)
-    parity = Mod(EpochDays(F("anchor_date")) / Value(7), Value(2))
-    whens = []
-    for weekday, recurrence, variant, not_started, started in _days_until_table(today):
-        condition = Q(recurrence=recurrence, weekday=weekday)
-        if recurrence == Recurrence.MONTHLY:
-            condition &= Q(week_of_month=variant)
-        elif recurrence == Recurrence.BIWEEKLY:
-            condition &= Q(_anchor_parity=variant)
-        if not_started == 0 and weekday == today.isoweekday():
-            whens.append(When(condition & Q(start_time__gte=now_time), then=Value(0)))
-            whens.append(When(condition, then=Value(started)))
-        else:
-            whens.append(When(condition, then=Value(not_started)))
-    schedule_days = Case(*whens, default=Value(None), output_field=models.IntegerField())
-    until_valid_from = EpochDays(F("valid_from")) - Value((today - EPOCH).days)
-    return parity, Case(
-        When(valid_from__gt=today, then=Greatest(schedule_days, until_valid_from)),
-        default=schedule_days,
-        output_field=models.IntegerField(),
-    )
+
+    output_field = models.IntegerField()
+
+    def __init__(self, now: datetime.datetime):
+        self.moment = local_now(now)
+        super().__init__(
+            *(F(name) for name in ("weekday", "start_time", "recurrence", "anchor_date", "week_of_month")),
+            F("valid_from"),
+            F("valid_to"),
+        )
+
+    def _assemble(self, compiler, connection, epoch, greatest):
+        columns, params = [], []
+        for expression in self.get_source_expressions():
+            sql, column_params = compiler.compile(expression)
+            columns.append(sql)
+            params.extend(column_params)
+        if params:  # plain column references carry none; anything else would break the text below
+            raise ValueError("DaysUntilNext expects plain columns")
+        weekday, start_time, recurrence, anchor, week_of_month, valid_from, valid_to = columns
+        today = self.moment.date()
+        today_weekday = today.isoweekday()
+        today_epoch = (today - EPOCH).days
+        # Built from a datetime, never from input: safe to inline, and comparable with TIME on both backends.
+        now_time = f"'{self.moment.strftime('%H:%M:%S')}'"
+        weekly = (
+            f"((({weekday} - {today_weekday} + 7) %% 7) "
+            f"+ CASE WHEN {weekday} = {today_weekday} AND {start_time} < {now_time} THEN 7 ELSE 0 END)"
+        )
+        biweekly = (
+            f"CASE WHEN {anchor} IS NULL THEN NULL ELSE {weekly} + 7 * "
+            f"((({epoch(anchor)} / 7) + (({today_epoch} + {weekly}) / 7)) %% 2) END"
+        )
+        branches = []
+        for key, (not_started, started) in _monthly_table(today).items():
+            if not_started == started:
+                branches.append(f"WHEN {key} THEN {not_started}")
+            else:
+                branches.append(
+                    f"WHEN {key} THEN CASE WHEN {start_time} >= {now_time} THEN {not_started} ELSE {started} END"
+                )
+        monthly = f"CASE ({weekday} * 10 + {week_of_month}) {' '.join(branches)} END"
+        by_schedule = (
+            f"CASE {recurrence} WHEN '{Recurrence.WEEKLY}' THEN {weekly} "
+            f"WHEN '{Recurrence.BIWEEKLY}' THEN {biweekly} WHEN '{Recurrence.MONTHLY}' THEN {monthly} END"
+        )
+        until_valid_from = f"({epoch(valid_from)} - {today_epoch})"
+        with_start = (
+            f"CASE WHEN {valid_from} IS NOT NULL AND {until_valid_from} > 0 "
+            f"THEN {greatest(by_schedule, until_valid_from)} ELSE {by_schedule} END"
+        )
+        sql = (
+            f"(CASE WHEN {valid_to} IS NOT NULL AND ({epoch(valid_to)} - {today_epoch}) < ({with_start}) "
+            f"THEN NULL ELSE ({with_start}) END)"
+        )
+        return sql, []
+
+    def as_sql(self, compiler, connection, **extra_context):
+        raise NotImplementedError(f"DaysUntilNext supports PostgreSQL and SQLite, not {connection.vendor}")
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self._assemble(
+            compiler,
+            connection,
+            epoch=lambda column: f"({column} - DATE '1900-01-01')",
+            greatest=lambda a, b: f"GREATEST({a}, {b})",
+        )
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return self._assemble(
+            compiler,
+            connection,
+            epoch=lambda column: f"CAST(julianday({column}) - 2415020.5 AS INTEGER)",
+            greatest=lambda a, b: f"MAX({a}, {b})",
+        )
 
 
 def annotate_days_until(queryset, now: datetime.datetime | None = None):
-    """Add `days_until` (next date minus today, in days) to a Meeting queryset."""
-    today = local_now(now).date()
-    parity, expression = days_until_expression(now)
-    return queryset.alias(
-        _anchor_parity=parity,
-        _days_to_valid_to=EpochDays(F("valid_to")) - Value((today - EPOCH).days),
-    ).annotate(days_until=expression)
+    """Add `days_until` (next date minus today, in days; NULL when none is left) to a Meeting queryset.
+
+    Exact for every schedule while valid_from is not in the future; for a meeting that only starts later it
+    is a lower bound (the days until valid_from), which keeps such meetings in a sensible place in a list.
+    """
+    return queryset.annotate(days_until=DaysUntilNext(now))
 
 
 def has_next_date_q() -> Q:
-    """Meetings with a next date on or before valid_to (needs `annotate_days_until`)."""
-    return Q(days_until__isnull=False) & (Q(valid_to__isnull=True) | Q(_days_to_valid_to__gte=F("days_until")))
+    """Meetings with a next date (needs `annotate_days_until`)."""
+    return Q(days_until__isnull=False)

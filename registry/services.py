@@ -189,13 +189,3 @@ def set_status(*, meetings: Iterable[Meeting], status: str, actor) -> int:
                 meeting.save(update_fields=["status", "updated_at"])
                 changed += 1
     return changed
-
-
-def duplicates_of(meeting: Meeting):
-    """Other active meetings of the same group on the same weekday at the same start time."""
-    return Meeting.objects.filter(
-        group_id=meeting.group_id,
-        weekday=meeting.weekday,
-        start_time=meeting.start_time,
-        status=Status.ACTIVE,
-    ).exclude(pk=meeting.pk)

@@ -143,3 +143,24 @@ class TargetFactory(factory.django.DjangoModelFactory):
     valid_from = datetime.date(2026, 1, 1)
     valid_to = None
     target_percent = 40
+
+
+# Registry (meeting types, places) ---------------------------------------------------------------------------
+
+
+class TypedMeetingFactory(MeetingFactory):
+    """A meeting with Meeting Guide type codes and its own slug: TypedMeetingFactory(types=["O", "BE"])."""
+
+    slug = factory.Sequence(lambda n: f"typed-meeting-{n}")
+
+    @factory.post_generation
+    def types(self, create, extracted, **kwargs):
+        from registry.models import MeetingType
+
+        if create and extracted:
+            self.types.set(MeetingType.objects.filter(code__in=extracted))
+
+
+def municipality(number: str):
+    """A municipality loaded by the geography migration, e.g. municipality("4204") for Kristiansand."""
+    return Municipality.objects.get(number=number)

@@ -7,7 +7,7 @@ import time_machine
 from auditlog.models import LogEntry
 from django.core.exceptions import ValidationError
 
-from registry import services
+from registry import selectors, services
 from registry.models import AttendanceMode, Group, Meeting, Municipality, Recurrence, Status
 from tests.factories import FellowshipFactory, GroupFactory, MeetingFactory
 
@@ -217,7 +217,7 @@ def test_duplicates_are_active_meetings_of_the_same_group_weekday_and_time(group
     MeetingFactory(group=group, status=Status.INACTIVE)
     MeetingFactory(group=group, start_time=datetime.time(18, 0))
     MeetingFactory()
-    assert list(services.duplicates_of(meeting)) == [twin]
+    assert list(selectors.duplicates_of(meeting)) == [twin]
 
 
 def test_acting_as_inside_a_request_context_restores_the_outer_actor(group, curator, administrator):

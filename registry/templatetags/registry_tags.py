@@ -1,0 +1,92 @@
+"""Template helpers for meeting pages and the curator's home-page section."""
+
+from __future__ import annotations
+
+import datetime
+
+from django import template
+from django.utils import timezone
+from django.utils.formats import date_format, number_format
+from django.utils.timesince import timesince
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from accounts import access
+from registry import selectors
+from registry.models import Recurrence, Weekday
+
+register = template.Library()
+
+ORDINALS = {
+    1: lambda: pgettext("week of month", "first"),
+    2: lambda: pgettext("week of month", "second"),
+    3: lambda: pgettext("week of month", "third"),
+    4: lambda: pgettext("week of month", "fourth"),
+    -1: lambda: pgettext("week of month", "last"),
+}
+
+
+def _time_range(meeting) -> str:
+    start = meeting.start_time.strftime("%H:%M")
+    if not meeting.end_time:
+        return start
+    return f"{start}–{meeting.end_time.strftime('%H:%M')}"
+
+
+@register.filter
+def schedule_text(meeting) -> str:
+    """ "Tuesday 19:00–20:30", "Every other Tuesday 19:00", "First Monday of the month 18:00"."""
+    weekday = Weekday(meeting.weekday).label
+    times = _time_range(meeting)
+    if meeting.recurrence == Recurrence.BIWEEKLY:
+        when = _("Every other %(weekday)s") % {"weekday": weekday.lower()}
+    elif meeting.recurrence == Recurrence.MONTHLY and meeting.week_of_month in ORDINALS:
+        when = _("The %(ordinal)s %(weekday)s of the month") % {
+            "ordinal": ORDINALS[meeting.week_of_month](),
+            "weekday": weekday.lower(),
+        }
+    else:
+        when = _("Every %(weekday)s") % {"weekday": weekday.lower()}
+    return f"{when} {times}"
+
+
+@register.filter
+def friendly_date(moment: datetime.datetime | None) -> str:
+    """ "Today", "Tomorrow" or "Tuesday 1 December"; the year only when it is not this year."""
+    if moment is None:
+        return ""
+    local = timezone.localtime(moment)
+    today = timezone.localdate()
+    if local.date() == today:
+        return _("Today")
+    if local.date() == today + datetime.timedelta(days=1):
+        return _("Tomorrow")
+    text = date_format(local, "l j. F" if local.year == today.year else "l j. F Y")
+    return text[:1].upper() + text[1:]
+
+
+@register.filter
+def verified_ago(moment: datetime.datetime | None) -> str:
+    """How long since an entry was verified, to one unit: "3 months"."""
+    if moment is None:
+        return ""
+    return timesince(moment, depth=1)
+
+
+@register.filter
+def distance(km: float | None) -> str:
+    if km is None:
+        return ""
+    if km < 1:
+        return _("under 1 km")
+    return f"{number_format(km, 0 if km >= 10 else 1)} km"
+
+
+@register.simple_tag(takes_context=True)
+def registry_curator_summary(context):
+    """Stale counts for the home page; None for users who do not curate (no queries for them)."""
+    request = context.get("request")
+    user = getattr(request, "user", None) or context.get("user")
+    if user is None or not access.is_curator(user):
+        return None
+    return selectors.stale_counts()

@@ -1,0 +1,229 @@
+"""Public meeting search, meeting and group pages, and calendar files.
+
+Open to anyone when settings.REGISTRY_PUBLIC is on, otherwise to logged-in users. The search page works as a
+plain GET form; with HTMX the form and the page links fetch only the results partial.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.db.models import F
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from accounts import access
+from registry import ical, schedule, selectors
+from registry.filters import MeetingFilter
+from registry.models import Group, Meeting, Status
+
+PAGE_SIZE = 20
+CALENDAR_LIMIT = 500
+WEEKDAYS_MONDAY_TO_FRIDAY = ["1", "2", "3", "4", "5"]
+
+
+def registry_access(view):
+    """Anyone when the registry is public, otherwise logged-in users (checked per request, not at import)."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not settings.REGISTRY_PUBLIC and not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@dataclass
+class Result:
+    meeting: Meeting
+    next: schedule.Occurrence | None
+    distance_km: float | None
+    is_open: bool | None
+    is_stale: bool
+
+
+def _result(meeting: Meeting, now: datetime.datetime) -> Result:
+    return Result(
+        meeting=meeting,
+        next=schedule.next_occurrence(meeting, after=now),
+        distance_km=getattr(meeting, "distance_km", None),
+        is_open=schedule.is_open(t.code for t in meeting.types.all()),
+        is_stale=meeting.is_stale,
+    )
+
+
+@dataclass
+class Search:
+    filterset: MeetingFilter
+    queryset: object
+    sort: str
+    place: selectors.Place | None
+    radius_km: float | None
+
+
+def run_search(request: HttpRequest, now: datetime.datetime) -> Search:
+    """Filter, measure and order active meetings as the query string asks; nothing is loaded yet."""
+    base = schedule.annotate_days_until(Meeting.objects.active().for_listing(), now).filter(
+        schedule.has_next_date_q()
+    )
+    filterset = MeetingFilter(request.GET or None, queryset=base)
+    filterset.now_time = schedule.local_now(now).time().replace(tzinfo=None)
+    queryset = filterset.qs
+    place = filterset.place if filterset.is_bound and not filterset.form.errors.get("postal_code") else None
+    radius = None
+    if place is not None:
+        radius = selectors.choose_radius(queryset, place)
+        queryset = selectors.near(queryset, place, radius)
+    sort = (filterset.form.cleaned_data.get("sort") if filterset.is_bound else "") or ""
+    if sort not in {"next", "place", "distance"} or (sort == "distance" and place is None):
+        sort = "distance" if place is not None else "next"
+    if sort == "distance":
+        queryset = queryset.order_by("distance_km", "days_until", "start_time", "pk")
+    elif sort == "place":
+        queryset = queryset.order_by(
+            F("municipality__county__number").asc(nulls_last=True),
+            F("municipality__name").asc(nulls_last=True),
+            "days_until",
+            "start_time",
+            "pk",
+        )
+    else:
+        queryset = queryset.order_by("days_until", "start_time", "name", "pk")
+    return Search(filterset=filterset, queryset=queryset, sort=sort, place=place, radius_km=radius)
+
+
+def _quick_searches(request: HttpRequest) -> list[dict]:
+    """One-click searches around the municipalities of the user's own units."""
+    if not request.user.is_authenticated:
+        return []
+    units = access.patient_units(request.user).filter(municipality__isnull=False).select_related("municipality")
+    municipalities = {unit.municipality_id: unit.municipality for unit in units}
+    searches = []
+    for municipality in sorted(municipalities.values(), key=lambda m: m.name)[:3]:
+        for fellowship in ("AA", "NA"):
+            query = [
+                ("municipality", municipality.pk),
+                ("fellowship", fellowship),
+                ("openness", "open"),
+                ("time_of_day", "evening"),
+            ] + [("weekday", day) for day in WEEKDAYS_MONDAY_TO_FRIDAY]
+            searches.append(
+                {
+                    "url": f"{reverse('registry:search')}?{urlencode(query)}",
+                    "label": _("Open %(fellowship)s meetings on weekday evenings in %(place)s")
+                    % {"fellowship": fellowship, "place": municipality.name},
+                }
+            )
+        query = [("municipality", municipality.pk), ("newcomers", "on"), ("next_7_days", "on")]
+        searches.append(
+            {
+                "url": f"{reverse('registry:search')}?{urlencode(query)}",
+                "label": _("Newcomer meetings in the next 7 days in %(place)s") % {"place": municipality.name},
+            }
+        )
+    return searches
+
+
+@require_safe
+@registry_access
+def search(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    result = run_search(request, now)
+    page = Paginator(result.queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "filter": result.filterset,
+        "form": result.filterset.form,
+        "page": page,
+        "results": [_result(meeting, now) for meeting in page.object_list],
+        "sort": result.sort,
+        "place": result.place,
+        "radius_km": result.radius_km,
+        "radii_km": selectors.RADII_KM,
+        "min_nearby": selectors.MIN_NEARBY,
+        "query_string": request.GET.urlencode(),
+        "calendar_url": f"{reverse('registry:search_ics')}?{request.GET.urlencode()}",
+        "is_filtered": bool(request.GET.dict().keys() - {"page", "sort"}),
+    }
+    if request.htmx:
+        return render(request, "registry/_results.html", context)
+    context["quick_searches"] = _quick_searches(request)
+    return render(request, "registry/search.html", context)
+
+
+def _calendar_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_safe
+@registry_access
+def search_ics(request: HttpRequest) -> HttpResponse:
+    """The search result as one calendar file (at most CALENDAR_LIMIT meetings, in the page's order)."""
+    result = run_search(request, timezone.now())
+    meetings = list(result.queryset[:CALENDAR_LIMIT])
+    content = ical.calendar_bytes(
+        meetings,
+        base_url=request.build_absolute_uri("/"),
+        host=request.get_host(),
+        name=_("Self-help meetings"),
+    )
+    return _calendar_response(content, "meetings.ics")
+
+
+def _meeting_for_page(slug: str) -> Meeting:
+    # Inactive meetings keep their page (old links, referrals that name them) with a notice.
+    return get_object_or_404(Meeting.objects.for_listing().select_related("last_verified_by"), slug=slug)
+
+
+@require_safe
+@registry_access
+def meeting_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    meeting = _meeting_for_page(slug)
+    now = timezone.now()
+    types = list(meeting.types.all())
+    upcoming = list(schedule.occurrences(meeting, after=now, limit=4)) if meeting.status == Status.ACTIVE else []
+    context = {
+        "meeting": meeting,
+        "types": types,
+        "is_open": schedule.is_open(t.code for t in types),
+        "upcoming": upcoming,
+        "is_stale": meeting.is_stale,
+        "other_meetings": meeting.group.meetings.active().exclude(pk=meeting.pk).select_related("municipality"),
+    }
+    return render(request, "registry/meeting_detail.html", context)
+
+
+@require_safe
+@registry_access
+def meeting_ics(request: HttpRequest, slug: str) -> HttpResponse:
+    meeting = _meeting_for_page(slug)
+    content = ical.calendar_bytes(
+        [meeting], base_url=request.build_absolute_uri("/"), host=request.get_host(), name=meeting.name
+    )
+    return _calendar_response(content, f"{meeting.slug}.ics")
+
+
+@require_safe
+@registry_access
+def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    group = get_object_or_404(Group.objects.select_related("fellowship", "municipality__county"), pk=pk)
+    now = timezone.now()
+    meetings = group.meetings.exclude(status=Status.INACTIVE).for_listing().order_by("weekday", "start_time")
+    context = {
+        "group": group,
+        "results": [_result(meeting, now) for meeting in meetings],
+        "is_stale": group.last_verified_at is None or group.last_verified_at < selectors.stale_cutoff(now),
+    }
+    return render(request, "registry/group_detail.html", context)

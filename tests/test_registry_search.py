@@ -1,0 +1,339 @@
+"""The public meeting search at /meetings/: access, every filter, nearest-first by postal code, HTMX, query count."""
+
+import datetime
+import re
+import zoneinfo
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from registry.models import AttendanceMode, Recurrence, Status
+from tests.factories import FellowshipFactory, GroupFactory, TypedMeetingFactory, login, municipality
+
+OSLO = zoneinfo.ZoneInfo("Europe/Oslo")
+# Wednesday 25 November 2026, noon.
+NOW = datetime.datetime(2026, 11, 25, 12, 0, tzinfo=OSLO)
+URL = reverse("registry:search")
+
+
+@pytest.fixture(autouse=True)
+def frozen_time():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def names(response) -> list[str]:
+    return [result.meeting.name for result in response.context["results"]]
+
+
+@pytest.fixture
+def aa(db):
+    return FellowshipFactory(code="AA")
+
+
+@pytest.fixture
+def na(db):
+    return FellowshipFactory(code="NA")
+
+
+def test_anyone_can_search_when_the_registry_is_public(client, settings, db):
+    settings.REGISTRY_PUBLIC = True
+    TypedMeetingFactory(name="Åpent møte")
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert names(response) == ["Åpent møte"]
+
+
+def test_anonymous_visitors_are_sent_to_log_in_when_the_registry_is_not_public(client, settings, db):
+    settings.REGISTRY_PUBLIC = False
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_logged_in_users_can_search_when_the_registry_is_not_public(client, settings, clinician_a):
+    settings.REGISTRY_PUBLIC = False
+    assert login(client, clinician_a).get(URL).status_code == 200
+
+
+def test_only_active_meetings_with_a_date_left_are_listed(client, db):
+    TypedMeetingFactory(name="Aktiv")
+    TypedMeetingFactory(name="Stengt", status=Status.TEMPORARILY_CLOSED)
+    TypedMeetingFactory(name="Nedlagt", status=Status.INACTIVE)
+    TypedMeetingFactory(name="Avsluttet", valid_to=datetime.date(2026, 11, 1))
+    assert names(client.get(URL)) == ["Aktiv"]
+
+
+def test_results_are_sorted_by_next_date_with_today_first(client, db):
+    TypedMeetingFactory(name="Tirsdag", weekday=2)
+    TypedMeetingFactory(name="I dag kveld", weekday=3, start_time=datetime.time(19, 0))
+    TypedMeetingFactory(name="I dag morges", weekday=3, start_time=datetime.time(8, 0), end_time=None)
+    TypedMeetingFactory(name="Torsdag", weekday=4)
+    assert names(client.get(URL)) == ["I dag kveld", "Torsdag", "Tirsdag", "I dag morges"]
+
+
+def test_free_text_matches_name_group_place_and_address(client, db):
+    TypedMeetingFactory(name="Lyspunktet", group=GroupFactory(name="Håpet"))
+    TypedMeetingFactory(name="Andre", address="Kirkegata 4")
+    TypedMeetingFactory(name="Bergen", municipality=municipality("4601"))
+    assert names(client.get(URL, {"q": "håpet"})) == ["Lyspunktet"]
+    assert names(client.get(URL, {"q": "kirkegata"})) == ["Andre"]
+    assert names(client.get(URL, {"q": "bergen"})) == ["Bergen"]
+    assert names(client.get(URL, {"q": "lyspunktet bergen"})) == []
+
+
+def test_filter_by_county_and_municipality(client, db):
+    TypedMeetingFactory(name="Kristiansand")
+    TypedMeetingFactory(name="Arendal", municipality=municipality("4203"))
+    TypedMeetingFactory(name="Oslo", municipality=municipality("0301"))
+    assert sorted(names(client.get(URL, {"county": "42"}))) == ["Arendal", "Kristiansand"]
+    assert names(client.get(URL, {"municipality": "4203"})) == ["Arendal"]
+
+
+def test_filter_by_fellowship_code(client, aa, na):
+    TypedMeetingFactory(name="AA-møtet", group=GroupFactory(fellowship=aa))
+    TypedMeetingFactory(name="NA-møtet", group=GroupFactory(fellowship=na))
+    assert names(client.get(URL, {"fellowship": "NA"})) == ["NA-møtet"]
+
+
+def test_filter_by_several_weekdays(client, db):
+    for weekday, name in ((1, "Mandag"), (3, "Onsdag"), (6, "Lørdag")):
+        TypedMeetingFactory(name=name, weekday=weekday)
+    assert sorted(names(client.get(URL, {"weekday": ["1", "6"]}))) == ["Lørdag", "Mandag"]
+
+
+@pytest.mark.parametrize(
+    ("time_of_day", "expected"),
+    [("morning", ["Morgen"]), ("afternoon", ["Ettermiddag", "Tolv"]), ("evening", ["Fem", "Kveld"])],
+)
+def test_filter_by_time_of_day(client, db, time_of_day, expected):
+    for hour, name in ((8, "Morgen"), (12, "Tolv"), (15, "Ettermiddag"), (17, "Fem"), (20, "Kveld")):
+        TypedMeetingFactory(name=name, weekday=4, start_time=datetime.time(hour, 0), end_time=None)
+    assert sorted(names(client.get(URL, {"time_of_day": time_of_day}))) == expected
+
+
+def test_open_and_closed_filters_let_closed_win(client, db):
+    TypedMeetingFactory(name="Åpent", types=["O"])
+    TypedMeetingFactory(name="Lukket", types=["C"])
+    TypedMeetingFactory(name="Begge", types=["O", "C"])
+    TypedMeetingFactory(name="Ukjent", types=["BE"])
+    assert names(client.get(URL, {"openness": "open"})) == ["Åpent"]
+    assert sorted(names(client.get(URL, {"openness": "closed"}))) == ["Begge", "Lukket"]
+
+
+def test_attendance_filter_counts_hybrid_as_both(client, db):
+    TypedMeetingFactory(name="Fysisk")
+    TypedMeetingFactory(
+        name="Hybrid", attendance_mode=AttendanceMode.HYBRID, conference_url="https://meet.example.org/h"
+    )
+    TypedMeetingFactory(
+        name="Nett",
+        attendance_mode=AttendanceMode.ONLINE,
+        conference_url="https://meet.example.org/n",
+        address="",
+        municipality=None,
+    )
+    assert sorted(names(client.get(URL, {"attendance": "in_person"}))) == ["Fysisk", "Hybrid"]
+    assert sorted(names(client.get(URL, {"attendance": "online"}))) == ["Hybrid", "Nett"]
+    assert names(client.get(URL, {"attendance": "hybrid"})) == ["Hybrid"]
+
+
+def test_language_filter_reads_language_codes_and_type_codes(client, db):
+    TypedMeetingFactory(name="Norsk")
+    TypedMeetingFactory(name="Tospråklig", languages="nb,en")
+    TypedMeetingFactory(name="Engelsk type", types=["EN"])
+    TypedMeetingFactory(name="Enkelt", languages="nb,ens")  # not "en"
+    assert sorted(names(client.get(URL, {"language": "en"}))) == ["Engelsk type", "Tospråklig"]
+
+
+def test_wheelchair_and_newcomer_filters(client, db):
+    TypedMeetingFactory(name="Rullestol", types=["X"])
+    TypedMeetingFactory(name="Nykommer", types=["BE"])
+    TypedMeetingFactory(name="Begge", types=["X", "BE"])
+    assert sorted(names(client.get(URL, {"wheelchair": "on"}))) == ["Begge", "Rullestol"]
+    assert sorted(names(client.get(URL, {"newcomers": "on"}))) == ["Begge", "Nykommer"]
+    assert sorted(names(client.get(URL, {"wheelchair": "on", "newcomers": "on"}))) == ["Begge"]
+
+
+def test_next_7_days_leaves_out_fortnightly_and_monthly_meetings_held_later(client, db):
+    TypedMeetingFactory(name="Ukentlig", weekday=1)
+    TypedMeetingFactory(
+        name="Denne uken", weekday=5, recurrence=Recurrence.BIWEEKLY, anchor_date=datetime.date(2026, 11, 27)
+    )
+    TypedMeetingFactory(
+        name="Neste uke", weekday=5, recurrence=Recurrence.BIWEEKLY, anchor_date=datetime.date(2026, 11, 20)
+    )
+    TypedMeetingFactory(name="Første mandag", weekday=1, recurrence=Recurrence.MONTHLY, week_of_month=1)
+    TypedMeetingFactory(name="Siste mandag", weekday=1, recurrence=Recurrence.MONTHLY, week_of_month=-1)
+    TypedMeetingFactory(name="Starter senere", weekday=4, valid_from=datetime.date(2026, 12, 10))
+    result = names(client.get(URL, {"next_7_days": "on"}))
+    assert sorted(result) == ["Denne uken", "Siste mandag", "Ukentlig"]
+
+
+def test_sort_by_place_groups_by_county_and_municipality(client, db):
+    TypedMeetingFactory(name="Oslo", municipality=municipality("0301"))
+    TypedMeetingFactory(name="Arendal", municipality=municipality("4203"))
+    TypedMeetingFactory(name="Kristiansand")
+    assert names(client.get(URL, {"sort": "place"})) == ["Oslo", "Arendal", "Kristiansand"]
+
+
+def finnmark_meetings():
+    """Båtsfjord (9990) has no meetings; its neighbours do, at 30–250 km."""
+    for number, name in (("5607", "Vadsø"), ("5605", "Kirkenes"), ("5601", "Alta"), ("5603", "Hammerfest")):
+        TypedMeetingFactory(name=name, municipality=municipality(number), postal_code="")
+    TypedMeetingFactory(
+        name="Berlevåg med koordinater", municipality=municipality("5630"), latitude=70.857, longitude=29.086
+    )
+    TypedMeetingFactory(name="Kristiansand")
+
+
+def test_near_postal_code_9990_lists_the_nearest_first_with_distances(client, db):
+    finnmark_meetings()
+    response = client.get(URL, {"postal_code": "9990"})
+    assert response.status_code == 200
+    results = response.context["results"]
+    assert [r.meeting.name for r in results][:3] == ["Vadsø", "Berlevåg med koordinater", "Kirkenes"]
+    distances = [r.distance_km for r in results]
+    assert distances == sorted(distances)
+    assert 25 < distances[0] < 40  # Båtsfjord centre to Vadsø centre
+    assert "Kristiansand" not in [r.meeting.name for r in results]
+    content = response.content.decode()
+    assert "9990" in content and re.search(r"\d+ km", content)
+
+
+def test_near_postal_code_widens_until_enough_meetings_are_found(client, db):
+    finnmark_meetings()
+    response = client.get(URL, {"postal_code": "9990"})
+    # The fifth nearest (Alta, about 245 km) needs the 400 km radius.
+    assert response.context["radius_km"] == 400
+    assert len(response.context["results"]) == 5
+
+
+def test_near_postal_code_with_too_few_meetings_anywhere_lists_all_nearest_first(client, db):
+    TypedMeetingFactory(name="Kristiansand")
+    TypedMeetingFactory(name="Oslo", municipality=municipality("0301"))
+    response = client.get(URL, {"postal_code": "9990"})
+    assert response.context["radius_km"] is None
+    assert names(response) == ["Oslo", "Kristiansand"]
+
+
+def test_near_postal_code_ranks_online_only_meetings_out(client, db):
+    TypedMeetingFactory(
+        name="Nett",
+        attendance_mode=AttendanceMode.ONLINE,
+        conference_url="https://meet.example.org/n",
+        address="",
+        municipality=None,
+    )
+    TypedMeetingFactory(name="Kristiansand")
+    assert names(client.get(URL, {"postal_code": "4611"})) == ["Kristiansand"]
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"postal_code": "99"}, "four digits"),
+        ({"postal_code": "0000"}, "Unknown postal code"),
+        ({"county": "99"}, "County"),
+        ({"weekday": "9"}, "Weekday"),
+        ({"sort": "sideways"}, "Sort"),
+    ],
+)
+def test_bad_filter_values_are_explained_and_ignored(client, db, params, message):
+    TypedMeetingFactory(name="Møtet")
+    response = client.get(URL, params)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert names(response) == ["Møtet"]
+
+
+def test_bad_page_number_shows_a_page(client, db):
+    TypedMeetingFactory()
+    assert client.get(URL, {"page": "x"}).status_code == 200
+    assert client.get(URL, {"page": "999"}).status_code == 200
+
+
+def test_results_show_badge_next_date_place_and_freshness(client, db):
+    from django.utils import timezone
+
+    TypedMeetingFactory(
+        name="Fersk", types=["O"], weekday=4, last_verified_at=timezone.now() - datetime.timedelta(days=90)
+    )
+    TypedMeetingFactory(name="Gammel", types=["C"], weekday=5, venue="Blå Kors-huset")
+    content = client.get(URL, headers={"Accept-Language": "en"}).content.decode().replace("\xa0", " ")
+    assert 'class="ds-tag" data-color="success"' in content
+    assert 'class="ds-tag" data-color="neutral"' in content
+    assert "2026-11-26T19:00:00+01:00" in content  # next date of the Thursday meeting
+    assert "Blå Kors-huset" in content
+    assert "Verified 2 months ago" in content or "Verified 3 months ago" in content
+    assert "Not verified in over 6 months" in content
+
+
+def test_results_are_paginated(client, db):
+    for number in range(25):
+        TypedMeetingFactory(name=f"Møte {number:02d}", weekday=1 + number % 7)
+    first = client.get(URL)
+    second = client.get(URL, {"page": 2})
+    assert len(first.context["results"]) == 20
+    assert len(second.context["results"]) == 5
+    assert 'rel="next"' in first.content.decode()
+
+
+def test_htmx_request_gets_only_the_results_partial(client, db):
+    TypedMeetingFactory(name="Delvis")
+    response = client.get(URL, {"q": "delvis"}, headers={"HX-Request": "true"})
+    assert [t.name for t in response.templates][0] == "registry/_results.html"
+    content = response.content.decode()
+    assert "<html" not in content and "Delvis" in content
+
+
+def test_search_form_works_without_javascript_and_with_htmx(client, db):
+    content = client.get(URL).content.decode()
+    assert 'method="get"' in content and f'action="{URL}"' in content
+    assert 'hx-get="' in content and 'hx-target="#search-results"' in content
+
+
+def test_kristiansand_open_aa_evening_meetings_in_two_clicks(client, unit_a, clinician_a, aa, na):
+    unit_a.municipality = municipality("4204")
+    unit_a.save()
+    group = GroupFactory(fellowship=aa)
+    TypedMeetingFactory(name="Mandag åpent", group=group, weekday=1, types=["O"])
+    TypedMeetingFactory(name="Torsdag åpent", group=group, weekday=4, start_time=datetime.time(18, 0), types=["O"])
+    TypedMeetingFactory(name="Lukket", group=group, weekday=2, types=["C"])
+    TypedMeetingFactory(name="Formiddag", group=group, weekday=2, start_time=datetime.time(10, 0), types=["O"])
+    TypedMeetingFactory(name="Lørdag", group=group, weekday=6, types=["O"])
+    TypedMeetingFactory(name="NA åpent", group=GroupFactory(fellowship=na), weekday=1, types=["O"])
+    TypedMeetingFactory(name="Arendal", group=group, municipality=municipality("4203"), types=["O"])
+    login(client, clinician_a)
+
+    # Click 1: the menu's "Meetings". Click 2: the quick search for the unit's municipality.
+    page = client.get(URL).content.decode()
+    label = "Open AA meetings on weekday evenings in Kristiansand"
+    link = re.search(rf'<a class="ds-link" href="([^"]+)">{label}</a>', page)
+    assert link
+    response = client.get(link.group(1).replace("&amp;", "&"))
+    assert names(response) == ["Torsdag åpent", "Mandag åpent"]
+    # And the calendar file of the first one.
+    ics = client.get(reverse("registry:meeting_ics", kwargs={"slug": response.context["results"][0].meeting.slug}))
+    assert ics.status_code == 200 and ics["Content-Type"].startswith("text/calendar")
+
+
+def test_first_page_uses_a_fixed_number_of_queries(client, django_assert_num_queries, db):
+    places = ["4204", "4203", "0301", "4601", "5001", "5501"]
+    for number in range(60):
+        TypedMeetingFactory(
+            name=f"Møte {number}",
+            group=GroupFactory(),
+            weekday=1 + number % 7,
+            municipality=municipality(places[number % len(places)]),
+            types=["O", "BE"] if number % 2 else ["C", "X"],
+        )
+    # Count, page, types; and the form's county, municipality and fellowship choices.
+    with django_assert_num_queries(6):
+        response = client.get(URL)
+    assert len(response.context["results"]) == 20
+    # Near a postal code: + the postal code and the radius.
+    with django_assert_num_queries(8):
+        response = client.get(URL, {"postal_code": "4611", "openness": "open", "weekday": ["1", "2"]})
+    assert response.context["results"]
