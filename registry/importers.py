@@ -80,6 +80,8 @@ IMPORT_FIELDS = (
     "notes",
     "source",
 )
+# Changes that do not change the listing, so they leave its "updated" time alone.
+BOOKKEEPING_FIELDS = {"source"}
 # Plain text fields read as they are (model field → source key).
 TEXT_FIELDS = {
     "venue": "location",
@@ -1067,8 +1069,13 @@ def plan_import(
             new = group_id if field_name == "group_id" else row.values[field_name]
             if not _same(field_name, stored[field_name], new):
                 changes[field_name] = stored[field_name]
+        if "end_time" in changes and stored["end_time"] is None:
+            if row.values["end_time"] == default_end_time(row.values["start_time"]):
+                del changes["end_time"]  # no end time means one hour: the same meeting
         old_types = frozenset(existing_types.get(stored["pk"], ()))
-        if old_types != row.type_codes:
+        # Stored with both open and closed means closed: the same as a record that says closed only.
+        visible_types = old_types - {"O"} if "C" in old_types else old_types
+        if visible_types != row.type_codes:
             plan.type_changes[stored["pk"]] = (old_types, row.type_codes)
             changes["types"] = sorted(old_types)
         if changes:
@@ -1156,12 +1163,16 @@ def apply_import(plan: ImportPlan, *, actor=None) -> None:
             for code in sorted(row.type_codes)
         ]
 
-        updated = []
-        for pk, row, _changes in plan.updates:
+        updated, moved = [], []
+        for pk, row, changes in plan.updates:
             meeting = Meeting(pk=pk, slug=row.slug, group_id=plan.group_ids[row.group_key], **row.values)
-            meeting.updated_at = now
-            updated.append(meeting)
+            if set(changes) <= BOOKKEEPING_FIELDS:
+                moved.append(meeting)  # the listing itself is the same: keep its "updated" time
+            else:
+                meeting.updated_at = now
+                updated.append(meeting)
         Meeting.objects.bulk_update(updated, [*IMPORT_FIELDS, "updated_at"], batch_size=UPDATE_BATCH_SIZE)
+        Meeting.objects.bulk_update(moved, list(IMPORT_FIELDS), batch_size=UPDATE_BATCH_SIZE)
         removed: list[tuple[int, str]] = []
         for pk, (old, new) in plan.type_changes.items():
             links.extend(through(meeting_id=pk, meetingtype_id=code) for code in sorted(new - old))

@@ -8,6 +8,7 @@ import json
 import threading
 
 import pytest
+import time_machine
 from auditlog.models import LogEntry
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
@@ -618,3 +619,25 @@ def test_import_query_count_does_not_grow_with_the_number_of_records():
         result = run_json(*large)
     assert result.unchanged == 60
     assert len(reimport) <= 12
+
+
+def test_taking_a_meeting_into_a_source_keeps_its_updated_time():
+    with time_machine.travel(datetime.datetime(2026, 1, 1, 12, tzinfo=datetime.UTC), tick=False):
+        MeetingFactory(slug="tirsdagsgruppa", end_time=None)
+    meeting = Meeting.objects.get()
+    meeting.types.set(["O", "C"])
+    same_listing = record(
+        name=meeting.name,
+        time="19:00",
+        end_time="20:00",
+        location=meeting.venue,
+        address=meeting.address,
+        group=meeting.group.name,
+        types=["C"],
+    )
+    result = run_json(same_listing)
+    assert result.updated == 1
+    meeting.refresh_from_db()
+    assert meeting.source == "test-feed"
+    assert meeting.updated_at == datetime.datetime(2026, 1, 1, 12, tzinfo=datetime.UTC)
+    assert run_json(same_listing).unchanged == 1
