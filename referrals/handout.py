@@ -1,0 +1,317 @@
+"""The one-page patient handout: the suggested meetings, what a first meeting is like, answers to common worries.
+
+Printed from the browser (HTML with a print stylesheet) or downloaded as a PDF made by WeasyPrint from the
+same templates. The handout's language (?lang=nb|en) is chosen for the patient, independently of the user's
+interface language. The text for patients lives in one template per language
+(templates/referrals/handout/body_<lang>.html), which reads better than sentence-by-sentence gettext.
+
+Nothing on the handout identifies the patient or the unit: no reference, fingerprint, date of contact,
+clinician, notes or unit name. Printing and downloading are written to the access log.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.contrib.staticfiles import finders
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.dates import WEEKDAYS
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from accounts.access import patient_data_required
+from referrals import audit
+from referrals.access import get_contact_for_user
+from registry import schedule
+from registry.models import AttendanceMode, Meeting, PostalCode, Status
+
+LANGUAGES = ("nb", "en")
+DEFAULT_LANGUAGE = "nb"
+STYLESHEET = "css/handout.css"
+# More meetings than this do not fit on one A4 page with the rest of the text.
+MAX_MEETINGS = 4
+PDF_FILENAMES = {"nb": "selvhjelpsgrupper.pdf", "en": "self-help-groups.pdf"}
+
+
+@dataclass
+class HandoutMeeting:
+    """One meeting as the patient needs it, in the handout's language."""
+
+    name: str
+    fellowship_code: str
+    fellowship_name: str
+    weekday: str
+    start: str
+    end: str
+    recurrence: str
+    week_of_month: int | None
+    next_date: datetime.date | None
+    is_open: bool | None
+    in_person: bool
+    online: bool
+    venue: str
+    address: str
+    place: str
+    location_notes: str
+    conference_url: str
+    conference_url_notes: str
+    conference_phone: str
+    conference_phone_notes: str
+    temporarily_closed: bool
+    features: list[str] = field(default_factory=list)
+    qr_image: str = ""
+
+
+@dataclass
+class PublicContact:
+    name: str
+    website: str
+    contact: str
+
+    @property
+    def website_label(self) -> str:
+        """The address as people type it: no scheme, no trailing slash."""
+        return self.website.removeprefix("https://").removeprefix("http://").removeprefix("www.").rstrip("/")
+
+
+# Type codes worth telling a newcomer; open/closed has its own badge.
+FEATURE_CODES = ("BE", "W", "M", "Y", "X", "EN", "DD", "ASL", "LGBTQ")
+
+
+def handout_language(request) -> str:
+    language = request.GET.get("lang", "")
+    return language if language in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def _clock(value: datetime.time | None, language: str) -> str:
+    if value is None:
+        return ""
+    # Norwegian writes "kl. 19.00" (Språkrådet); English here keeps the 24-hour clock used on Norwegian lists.
+    return f"{value:%H.%M}" if language == "nb" else f"{value:%H:%M}"
+
+
+def _qr_data_uri(url: str) -> str:
+    """A QR code of an online meeting's link as an SVG data URI, so a phone can open the link from the paper."""
+    import qrcode
+    import qrcode.image.svg
+
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=1)
+    return "data:image/svg+xml;base64," + base64.b64encode(image.to_string()).decode("ascii")
+
+
+def meetings_to_print(contact) -> list[Meeting]:
+    """The contact's suggested meetings that are still held (temporarily closed ones included), in weekday order."""
+    return list(
+        contact.suggested_meetings.for_listing()
+        .exclude(status=Status.INACTIVE)
+        .order_by("weekday", "start_time", "name")[:MAX_MEETINGS]
+    )
+
+
+def handout_meetings(
+    meetings: list[Meeting], language: str, *, now: datetime.datetime | None = None
+) -> list[HandoutMeeting]:
+    """The meetings as the patient needs them, in the handout's language."""
+    postal_places = {
+        postal.code: postal.place.title()
+        for postal in PostalCode.objects.filter(code__in={meeting.postal_code for meeting in meetings})
+    }
+    result = []
+    with translation.override(language):
+        for meeting in meetings:
+            type_codes = {meeting_type.code for meeting_type in meeting.types.all()}
+            occurrence = schedule.next_occurrence(meeting, after=now)
+            place = postal_places.get(meeting.postal_code) or (
+                meeting.municipality.name if meeting.municipality else ""
+            )
+            online = meeting.attendance_mode != AttendanceMode.IN_PERSON
+            result.append(
+                HandoutMeeting(
+                    name=meeting.name,
+                    fellowship_code=meeting.group.fellowship.code,
+                    fellowship_name=meeting.group.fellowship.name,
+                    weekday=str(WEEKDAYS[meeting.weekday - 1]),
+                    start=_clock(meeting.start_time, language),
+                    end=_clock(meeting.end_time, language),
+                    recurrence=meeting.recurrence,
+                    week_of_month=meeting.week_of_month,
+                    next_date=occurrence.date if occurrence and meeting.status == Status.ACTIVE else None,
+                    is_open=schedule.is_open(type_codes),
+                    in_person=meeting.attendance_mode != AttendanceMode.ONLINE,
+                    online=online,
+                    venue=meeting.venue,
+                    address=meeting.address,
+                    place=" ".join(part for part in (meeting.postal_code, place) if part),
+                    location_notes=meeting.location_notes[:160],
+                    conference_url=meeting.conference_url if online else "",
+                    conference_url_notes=meeting.conference_url_notes[:120] if online else "",
+                    conference_phone=meeting.conference_phone if online else "",
+                    conference_phone_notes=meeting.conference_phone_notes[:120] if online else "",
+                    temporarily_closed=meeting.status == Status.TEMPORARILY_CLOSED,
+                    features=[
+                        meeting_type.name for meeting_type in meeting.types.all() if meeting_type.code in FEATURE_CODES
+                    ],
+                    qr_image=_qr_data_uri(meeting.conference_url) if online and meeting.conference_url else "",
+                )
+            )
+    return result
+
+
+def public_contacts(contact, meetings: list[Meeting]) -> tuple[list[PublicContact], list[PublicContact]]:
+    """The fellowships' and the groups' public channels for the handout's "find out more" section."""
+    fellowships = {fellowship.pk: fellowship for fellowship in contact.fellowships.all()}
+    groups = {}
+    for meeting in meetings:
+        fellowships.setdefault(meeting.group.fellowship_id, meeting.group.fellowship)
+        groups.setdefault(meeting.group_id, meeting.group)
+    fellowship_contacts = [
+        PublicContact(
+            name=f"{fellowship.name} ({fellowship.code})", website=fellowship.website, contact=fellowship.contact
+        )
+        for fellowship in sorted(fellowships.values(), key=lambda fellowship: fellowship.code)
+        if fellowship.website or fellowship.contact
+    ]
+    group_contacts = [
+        PublicContact(name=group.name, website=group.website, contact=group.contact)
+        for group in sorted(groups.values(), key=lambda group: group.name)
+        if group.website or group.contact
+    ]
+    return fellowship_contacts, group_contacts
+
+
+# How densely the sheet is set. The text is the same at every level; only sizes and spacing shrink.
+DENSITIES = ("", "handout--compact", "handout--tight")
+# Estimated lines that fit on the page at the normal density (see estimated_lines); measured with the PDF.
+NORMAL_LINES = 19
+COMPACT_LINES = 25
+
+
+def estimated_lines(meetings: list[HandoutMeeting], contacts: list[PublicContact]) -> int:
+    """A rough height of the variable parts (meeting cards two by two, contact lines), in body lines."""
+
+    def card(meeting: HandoutMeeting) -> int:
+        lines = 4 + bool(meeting.venue)
+        if meeting.location_notes:
+            lines += 1 + len(meeting.location_notes) // 60
+        if meeting.online:
+            text = 1 + 2 * bool(meeting.conference_url) + bool(meeting.conference_phone)
+            text += len(meeting.conference_phone_notes + meeting.conference_url_notes) // 40
+            lines += max(3 if meeting.qr_image else 0, text)
+        return lines + bool(meeting.features) + 2 * meeting.temporarily_closed
+
+    heights = [card(meeting) for meeting in meetings]
+    rows = sum(max(heights[index : index + 2]) for index in range(0, len(heights), 2))
+    contact_lines = sum(1 + (len(item.name) + len(item.website_label) + len(item.contact) > 45) for item in contacts)
+    return rows + (contact_lines + 1) // 2
+
+
+def density_for(meetings: list[HandoutMeeting], contacts: list[PublicContact]) -> int:
+    lines = estimated_lines(meetings, contacts)
+    return 0 if lines <= NORMAL_LINES else 1 if lines <= COMPACT_LINES else 2
+
+
+def handout_context(contact, language: str) -> dict:
+    suggested = meetings_to_print(contact)
+    meetings = handout_meetings(suggested, language)
+    fellowship_contacts, group_contacts = public_contacts(contact, suggested)
+    density = density_for(meetings, fellowship_contacts + group_contacts)
+    return {
+        "lang": language,
+        "meetings": meetings,
+        "fellowship_contacts": fellowship_contacts,
+        "group_contacts": group_contacts,
+        "printed_on": timezone.localdate(),
+        "body_template": f"referrals/handout/body_{language}.html",
+        "density": density,
+        "density_class": DENSITIES[density],
+    }
+
+
+def _suggested_counts(contact) -> tuple[int, int]:
+    """(meetings suggested, of which no longer held)."""
+    total = contact.suggested_meetings.count()
+    inactive = contact.suggested_meetings.filter(status=Status.INACTIVE).count()
+    return total, inactive
+
+
+@never_cache
+@patient_data_required
+@require_GET
+def handout(request, pk: int):
+    """The handout as a page to print, with a toolbar (print, PDF, language) that the print stylesheet hides."""
+    contact = get_contact_for_user(request.user, pk)
+    language = handout_language(request)
+    total, inactive = _suggested_counts(contact)
+    context = {"contact": contact, "lang": language, "suggested_total": total, "left_out": inactive}
+    if total - inactive <= 0:
+        audit.log_access(
+            user=request.user, action=audit.Action.VIEW, request=request, contact=contact, detail="handout: no meetings"
+        )
+        return render(request, "referrals/handout/no_meetings.html", context)
+    # The sheet is rendered in the handout's language (dates and weekdays too); the page around it in the user's.
+    with translation.override(language):
+        context["sheet"] = render_to_string("referrals/handout/_sheet.html", handout_context(contact, language))
+    context["left_out"] = inactive + max(0, total - inactive - MAX_MEETINGS)
+    audit.log_access(
+        user=request.user, action=audit.Action.PRINT, request=request, contact=contact, detail=f"handout {language}"
+    )
+    return render(request, "referrals/handout/page.html", context)
+
+
+def render_document(html: str):
+    """The laid-out WeasyPrint document of the handout HTML. WeasyPrint may fetch nothing but data: URIs."""
+    from weasyprint import CSS, HTML
+    from weasyprint.urls import URLFetcher
+
+    stylesheet = CSS(string=Path(finders.find(STYLESHEET)).read_text(encoding="utf-8"))
+    # No network, no files: links in meeting data must never be fetched; the QR codes are data: URIs.
+    fetcher = URLFetcher(allowed_protocols=("data",))
+    return HTML(string=html, url_fetcher=fetcher).render(stylesheets=[stylesheet])
+
+
+def render_one_page_pdf(context: dict) -> bytes:
+    """The PDF at the estimated density, set denser when it still runs onto a second page."""
+    for density in range(context["density"], len(DENSITIES)):
+        html = render_to_string("referrals/handout/pdf.html", {**context, "density_class": DENSITIES[density]})
+        document = render_document(html)
+        if len(document.pages) == 1 or density == len(DENSITIES) - 1:
+            return document.write_pdf()
+    raise AssertionError("unreachable")
+
+
+@never_cache
+@patient_data_required
+@require_GET
+def handout_pdf(request, pk: int):
+    """The same handout as a PDF download."""
+    contact = get_contact_for_user(request.user, pk)
+    language = handout_language(request)
+    total, inactive = _suggested_counts(contact)
+    if total - inactive <= 0:
+        audit.log_access(
+            user=request.user, action=audit.Action.VIEW, request=request, contact=contact, detail="handout: no meetings"
+        )
+        return render(
+            request,
+            "referrals/handout/no_meetings.html",
+            {"contact": contact, "lang": language, "suggested_total": total},
+        )
+    with translation.override(language):
+        context = handout_context(contact, language)
+        pdf = render_one_page_pdf(context)
+    audit.log_access(
+        user=request.user,
+        action=audit.Action.EXPORT,
+        request=request,
+        contact=contact,
+        detail=f"handout {language} (PDF)",
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{PDF_FILENAMES[language]}"'
+    return response
