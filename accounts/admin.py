@@ -152,6 +152,14 @@ class UserAdmin(AdministratorOnlyMixin, DjangoUserAdmin):
         ),
     ]
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "is_superuser":
+            # In this product a superuser is the administrator role.
+            field.label = _("Administrator")
+            field.help_text = _("Manages users, units and memberships, and may do everything else.")
+        return field
+
     def get_queryset(self, request):
         return (
             super()

@@ -186,3 +186,9 @@ def test_deactivate_action_never_deactivates_the_administrator_doing_it(client, 
     administrator.refresh_from_db()
     assert not clinician_a.is_active
     assert administrator.is_active
+
+
+def test_user_form_calls_the_superuser_flag_administrator(client, administrator, clinician_a):
+    login(client, administrator)
+    response = client.get(reverse("admin:accounts_user_change", args=[clinician_a.pk]))
+    assert response.context["adminform"].form.fields["is_superuser"].label == "Administrator"
