@@ -72,8 +72,14 @@ PAGES = [
     ("contact edit", "/contacts/{contact}/edit/", "clinician_a"),
     ("follow-up", "/contacts/{contact}/follow-up/", "clinician_a"),
     ("handout", "/contacts/{contact}/handout/", "clinician_a"),
+    ("find patient", "/contacts/find/", "clinician_a"),
     ("reports", "/reports/", "lead_a"),
     ("reports, all units", "/reports/", "analyst"),
+    ("reports comparison", "/reports/compare/", "analyst"),
+    ("targets", "/reports/targets/", "lead_a"),
+    ("two-factor settings", "/accounts/2fa/", "clinician_a"),
+    ("patient access report", "/privacy/patient-access/", "administrator"),
+    ("group detail", "/meetings/groups/{group}/", "clinician_a"),
     ("admin meeting list", "/admin/registry/meeting/", "curator"),
     ("admin meeting change", "/admin/registry/meeting/{meeting}/change/", "curator"),
 ]
@@ -96,7 +102,12 @@ def main_pages(world: World | None = None) -> list[MainPage]:
     pages = []
     for label, template, persona in PAGES:
         if world is not None:
-            path = template.format(slug=world.meetings[0].slug, meeting=world.meetings[0].pk, contact=world.contact.pk)
+            path = template.format(
+                slug=world.meetings[0].slug,
+                meeting=world.meetings[0].pk,
+                contact=world.contact.pk,
+                group=world.meetings[0].group_id,
+            )
         else:
             path = template
         pages.append(MainPage(label, path, persona))

@@ -52,8 +52,8 @@ def _directives(policy: str) -> dict[str, list[str]]:
 
 
 @pytest.mark.parametrize("label", page_labels())
-def test_main_page_sends_a_content_security_policy_without_unsafe_inline(request, world, label):
-    page, _, response = _get_page(request, world, label)
+def test_main_page_sends_csp_without_unsafe_inline_hsts_and_frame_denial(request, world, label):
+    page, _, response = _get_page(request, world, label, secure=True)
     policy = response.headers.get("Content-Security-Policy")
     assert policy, f"{page.label}: no Content-Security-Policy header"
     assert "unsafe-inline" not in policy
@@ -65,23 +65,15 @@ def test_main_page_sends_a_content_security_policy_without_unsafe_inline(request
     for source in directives.get("script-src", []) + directives.get("style-src", []):
         assert source in ("'self'",) or source.startswith("'nonce-"), f"{page.label}: script/style source {source}"
 
-
-@pytest.mark.parametrize("label", page_labels())
-def test_main_page_denies_framing_and_sniffing(request, world, label):
-    page, _, response = _get_page(request, world, label)
-    assert response.headers.get("X-Frame-Options") == "DENY"
-    assert response.headers.get("X-Content-Type-Options") == "nosniff"
-    assert response.headers.get("Referrer-Policy") == "same-origin"
-    assert response.headers.get("Cross-Origin-Opener-Policy") == "same-origin"
-
-
-@pytest.mark.parametrize("label", page_labels())
-def test_main_page_sends_hsts_over_https(request, world, label):
-    page, _, response = _get_page(request, world, label, secure=True)
     hsts = response.headers.get("Strict-Transport-Security", "")
     max_age = int(hsts.split("max-age=")[1].split(";")[0]) if "max-age=" in hsts else 0
     assert max_age >= 31536000, f"{page.label}: HSTS header {hsts!r}"
     assert "includeSubDomains" in hsts
+
+    assert response.headers.get("X-Frame-Options") == "DENY"
+    assert response.headers.get("X-Content-Type-Options") == "nosniff"
+    assert response.headers.get("Referrer-Policy") == "same-origin"
+    assert response.headers.get("Cross-Origin-Opener-Policy") == "same-origin"
 
 
 @pytest.mark.parametrize("label", page_labels())
