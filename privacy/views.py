@@ -145,7 +145,7 @@ def recovery_codes_regenerate(request):
 
 # Patient access report ---------------------------------------------------------------------------------------
 
-CSV_COLUMNS = ["time", "user_name", "full_name", "unit_code", "unit_name", "action", "record", "detail"]
+CSV_COLUMNS = ["time", "user_name", "full_name", "unit_code", "unit_name", "action", "action_label", "record", "detail"]
 
 
 def _csv_safe(value: str) -> str:
@@ -160,6 +160,7 @@ def _entry_row(entry) -> list[str]:
         entry.user.get_full_name() if entry.user else "",
         entry.unit.code if entry.unit else "",
         entry.unit.name if entry.unit else "",
+        entry.action,
         str(entry.get_action_display()),
         entry.object_description,
         entry.detail,
