@@ -227,6 +227,9 @@ ACCOUNT_INACTIVE_DAYS = env.int("ACCOUNT_INACTIVE_DAYS", default=90)
 # Two-factor login (privacy app): the name authenticator apps show next to the code.
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Selvhjelpsregisteret")
 DEMO_PASSWORD = "demo-passord-2026"
+# Contact import from the patient record system (referrals.importers): larger files must be split.
+CONTACT_IMPORT_MAX_BYTES = env.int("CONTACT_IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
+CONTACT_IMPORT_MAX_ROWS = env.int("CONTACT_IMPORT_MAX_ROWS", default=100_000)
 
 LOGGING = {
     "version": 1,

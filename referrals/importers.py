@@ -251,134 +251,156 @@ class _Lookups:
         return cls(units, allowed, users, member_paths, fellowships)
 
 
-def _check_row(record: dict[str, str], lookups: _Lookups, today: datetime.date) -> tuple[dict, list[str]]:
-    """The row's clean values and its problems (empty when the row is valid)."""
-    reasons: list[str] = []
-    values: dict = {}
-    for name in COLUMNS:
-        raw = record[name]
-        if len(raw) > MAX_FIELD_LENGTH:
-            reasons.append(
-                _("%(column)s is longer than %(limit)s characters") % {"column": name, "limit": MAX_FIELD_LENGTH}
-            )
-            record[name] = ""
-        elif raw.strip().startswith(FORMULA_PREFIXES):
-            reasons.append(
-                _("%(column)s starts with “%(sign)s”: spreadsheet formulas are not accepted")
-                % {"column": name, "sign": raw.strip()[0]}
-            )
-            record[name] = ""
-        elif _CONTROL_CHARACTERS.search(raw.strip()):
-            reasons.append(_("%(column)s contains control characters") % {"column": name})
-            record[name] = ""
-    cell = {name: record[name].strip() for name in COLUMNS}
+def _cell_problem(name: str, raw: str) -> str | None:
+    """What makes a cell unreadable whatever its column: length, a formula, control characters."""
+    if len(raw) > MAX_FIELD_LENGTH:
+        return _("%(column)s is longer than %(limit)s characters") % {"column": name, "limit": MAX_FIELD_LENGTH}
+    value = raw.strip()
+    if value.startswith(FORMULA_PREFIXES):
+        return _("%(column)s starts with “%(sign)s”: spreadsheet formulas are not accepted") % {
+            "column": name,
+            "sign": value[0],
+        }
+    if _CONTROL_CHARACTERS.search(value):
+        return _("%(column)s contains control characters") % {"column": name}
+    return None
 
-    # date
-    if not cell["date"]:
-        reasons.append(_("date is empty"))
-    elif not _DATE.match(cell["date"]):
-        reasons.append(_("date %(value)s is not in the form YYYY-MM-DD") % {"value": shown(cell["date"])})
-    else:
-        try:
-            day = datetime.date.fromisoformat(cell["date"])
-        except ValueError:
-            reasons.append(_("date %(value)s does not exist") % {"value": shown(cell["date"])})
-        else:
-            if day > today:
-                reasons.append(_("date %(value)s is in the future") % {"value": cell["date"]})
-            elif day < EARLIEST_DATE:
-                reasons.append(_("date %(value)s is before 2000") % {"value": cell["date"]})
-            else:
-                values["date"] = day
 
-    # unit
-    code = cell["unit"].upper()
-    unit = lookups.units.get(code)
-    if not code:
-        reasons.append(_("unit is empty"))
-    elif unit is None or (lookups.allowed_unit_ids is not None and unit.pk not in lookups.allowed_unit_ids):
-        # For a lead, an unknown unit and another's unit get the same message: the upload reveals no unit codes.
-        if lookups.allowed_unit_ids is None:
-            reasons.append(_("unknown unit code %(value)s") % {"value": shown(cell["unit"])})
-        else:
-            reasons.append(_("unit %(value)s is not one of the units you lead") % {"value": shown(cell["unit"])})
-    elif unit.kind != Unit.Kind.UNIT:
-        reasons.append(
-            _("%(code)s is a %(kind)s: contacts are recorded on units")
-            % {"code": unit.code, "kind": unit.get_kind_display().lower()}
-        )
-    else:
-        values["unit"] = unit
-
-    # patient_ref: the messages of validate_reference never contain the reference.
+def _check_date(value: str, today: datetime.date) -> datetime.date | str:
+    if not value:
+        return _("date is empty")
+    if not _DATE.match(value):
+        return _("date %(value)s is not in the form YYYY-MM-DD") % {"value": shown(value)}
     try:
-        values["pseudonym"] = pseudonym_for(cell["patient_ref"])
-        values["reference"] = cell["patient_ref"]
-    except ValidationError as error:
-        reasons.append(_("patient_ref: %(message)s") % {"message": " ".join(error.messages).rstrip(".")})
+        day = datetime.date.fromisoformat(value)
+    except ValueError:
+        return _("date %(value)s does not exist") % {"value": shown(value)}
+    if day > today:
+        return _("date %(value)s is in the future") % {"value": value}
+    if day < EARLIEST_DATE:
+        return _("date %(value)s is before 2000") % {"value": value}
+    return day
 
-    # setting
-    setting = cell["setting"].lower()
+
+def _check_unit(value: str, lookups: _Lookups) -> Unit | str:
+    unit = lookups.units.get(value.upper())
+    if not value:
+        return _("unit is empty")
+    if lookups.allowed_unit_ids is not None and (unit is None or unit.pk not in lookups.allowed_unit_ids):
+        # For a lead, an unknown unit and another's unit get the same message: the upload reveals no unit codes.
+        return _("unit %(value)s is not one of the units you lead") % {"value": shown(value)}
+    if unit is None:
+        return _("unknown unit code %(value)s") % {"value": shown(value)}
+    if unit.kind != Unit.Kind.UNIT:
+        return _("%(code)s is a %(kind)s: contacts are recorded on units") % {
+            "code": unit.code,
+            "kind": unit.get_kind_display().lower(),
+        }
+    return unit
+
+
+def _check_setting(value: str) -> str:
+    setting = value.lower()
     if setting in _SETTINGS:
-        values["setting"] = setting
-    else:
-        reasons.append(
-            _("setting %(value)s is not one of %(choices)s")
-            % {
-                "value": shown(cell["setting"]) if cell["setting"] else _("(empty)"),
-                "choices": ", ".join(Setting.values),
-            }
-        )
+        return setting
+    raise ValueError(
+        _("setting %(value)s is not one of %(choices)s")
+        % {"value": shown(value) if value else _("(empty)"), "choices": ", ".join(Setting.values)}
+    )
 
-    # intensity
-    if not cell["intensity"]:
-        values["intensity"] = None
-    elif cell["intensity"] in {"0", "1", "2", "3", "4"}:
-        values["intensity"] = int(cell["intensity"])
-    else:
-        reasons.append(
-            _("intensity %(value)s is not a whole number from 0 to 4 (or empty)") % {"value": shown(cell["intensity"])}
-        )
 
-    # fellowships
-    codes = [part.strip().upper() for part in _FELLOWSHIP_SEPARATORS.split(cell["fellowships"]) if part.strip()]
+def _check_intensity(value: str) -> int | None:
+    if not value:
+        return None
+    if value in {"0", "1", "2", "3", "4"}:
+        return int(value)
+    raise ValueError(_("intensity %(value)s is not a whole number from 0 to 4 (or empty)") % {"value": shown(value)})
+
+
+def _check_fellowships(value: str, lookups: _Lookups) -> set[int] | None:
+    codes = [part.strip().upper() for part in _FELLOWSHIP_SEPARATORS.split(value) if part.strip()]
     unknown = [code for code in codes if code not in lookups.fellowships]
     if unknown:
-        reasons.append(
+        raise ValueError(
             ngettext("unknown fellowship code %(codes)s", "unknown fellowship codes %(codes)s", len(unknown))
             % {"codes": ", ".join(shown(code) for code in unknown)}
         )
-    else:
-        values["fellowship_ids"] = {lookups.fellowships[code].pk for code in codes} if codes else None
+    return {lookups.fellowships[code].pk for code in codes} if codes else None
 
-    # response
-    response = cell["response"].lower()
+
+def _check_response(value: str) -> str:
+    response = value.lower()
     if response and response not in _RESPONSES:
-        reasons.append(
+        raise ValueError(
             _("response %(value)s is not one of %(choices)s (or empty)")
-            % {"value": shown(cell["response"]), "choices": ", ".join(Response.values)}
+            % {"value": shown(value), "choices": ", ".join(Response.values)}
         )
-    else:
-        values["response"] = response
+    return response
 
-    # clinician
-    username = cell["clinician"]
-    values["clinician"] = None
-    if username:
-        user = lookups.users.get(username)
-        if user is None:
-            reasons.append(_("unknown user name %(value)s") % {"value": shown(username)})
-        elif not user.is_active:
-            reasons.append(_("user %(value)s is deactivated") % {"value": shown(username)})
-        elif "unit" in values and not any(
-            values["unit"].path.startswith(path) for path in lookups.member_paths.get(user.pk, [])
-        ):
-            reasons.append(
-                _("user %(value)s does not work in unit %(unit)s")
-                % {"value": shown(username), "unit": values["unit"].code}
-            )
+
+def _check_clinician(value: str, unit: Unit | None, lookups: _Lookups) -> User | None:
+    if not value:
+        return None
+    user = lookups.users.get(value)
+    if user is None:
+        raise ValueError(_("unknown user name %(value)s") % {"value": shown(value)})
+    if not user.is_active:
+        raise ValueError(_("user %(value)s is deactivated") % {"value": shown(value)})
+    if unit is not None and not any(unit.path.startswith(path) for path in lookups.member_paths.get(user.pk, [])):
+        raise ValueError(
+            _("user %(value)s does not work in unit %(unit)s") % {"value": shown(value), "unit": unit.code}
+        )
+    return user
+
+
+def _check_row(record: dict[str, str], lookups: _Lookups, today: datetime.date) -> tuple[dict, list[str]]:
+    """The row's clean values and its problems (empty when the row is valid), one problem per column at most."""
+    reasons: list[str] = []
+    values: dict = {}
+    unreadable = set()
+    for name in COLUMNS:
+        problem = _cell_problem(name, record[name])
+        if problem:
+            reasons.append(problem)
+            unreadable.add(name)
+    cell = {name: record[name].strip() for name in COLUMNS}
+
+    if "date" not in unreadable:
+        day = _check_date(cell["date"], today)
+        if isinstance(day, str):
+            reasons.append(day)
         else:
-            values["clinician"] = user
+            values["date"] = day
+    unit = None
+    if "unit" not in unreadable:
+        unit = _check_unit(cell["unit"], lookups)
+        if isinstance(unit, str):
+            reasons.append(unit)
+            unit = None
+        else:
+            values["unit"] = unit
+    if "patient_ref" not in unreadable:
+        # The messages of validate_reference never contain the reference.
+        try:
+            values["pseudonym"] = pseudonym_for(cell["patient_ref"])
+            values["reference"] = cell["patient_ref"]
+        except ValidationError as error:
+            reasons.append(_("patient_ref: %(message)s") % {"message": " ".join(error.messages).rstrip(".")})
+    checks = {
+        "setting": _check_setting,
+        "intensity": _check_intensity,
+        "fellowships": lambda value: _check_fellowships(value, lookups),
+        "response": _check_response,
+        "clinician": lambda value: _check_clinician(value, unit, lookups),
+    }
+    for name, check in checks.items():
+        if name in unreadable:
+            continue
+        try:
+            values[name] = check(cell[name])
+        except ValueError as error:
+            reasons.append(str(error))
+    values["fellowship_ids"] = values.pop("fellowships", None)
     return values, reasons
 
 

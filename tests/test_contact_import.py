@@ -455,3 +455,9 @@ def test_update_of_a_contact_with_suggested_meetings_keeps_them(unit_a):
 
     assert result.updated == 1
     assert list(contact.suggested_meetings.all()) == [meeting]
+
+
+def test_an_unreadable_cell_is_reported_once(unit_a):
+    plan = importers.plan_import(csv_bytes('2026-03-01,RUS-POL,"=HYPERLINK(""x"")",outpatient,2,,,'))
+
+    assert plan.errors[0].reasons == ["patient_ref starts with “=”: spreadsheet formulas are not accepted"]

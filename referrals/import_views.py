@@ -1,0 +1,141 @@
+"""Upload page for unit leads: the EHR extract import with a preview, then a confirm that applies exactly that file.
+
+The uploaded bytes wait in the lead's session (compressed) between preview and confirm, with their SHA-256;
+the confirm form carries the hash, so a second upload in another tab cannot be confirmed by an old preview.
+Rows may only name units the lead leads. The preview reads and writes nothing patient-level beyond counts;
+the confirmed import logs one IMPORT entry per created or updated contact.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import zlib
+
+from django import forms
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from accounts.access import led_units, role_required
+from referrals import importers
+
+PENDING_KEY = "contact_import_pending"
+RESULT_KEY = "contact_import_result"
+
+
+def is_unit_lead(user) -> bool:
+    return led_units(user).exists()
+
+
+lead_required = role_required(is_unit_lead)
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("CSV file from the patient record system"),
+        help_text=gettext_lazy("UTF-8, comma or semicolon separated, with a header row."),
+        widget=forms.ClearableFileInput(attrs={"class": "ds-input", "accept": ".csv,text/csv"}),
+    )
+
+    def clean_file(self) -> bytes:
+        uploaded = self.cleaned_data["file"]
+        if uploaded.size > importers.max_bytes():
+            raise forms.ValidationError(
+                _("The file is too large. The limit is %(limit)s MB: split the extract into several files.")
+                % {"limit": f"{importers.max_bytes() / 1024 / 1024:.0f}"}
+            )
+        self.file_name = (uploaded.name or "")[:100]
+        return uploaded.read(importers.max_bytes() + 1)
+
+
+def _store_pending(request, data: bytes, *, name: str, counts: dict) -> str:
+    digest = hashlib.sha256(data).hexdigest()
+    request.session[PENDING_KEY] = {
+        "sha256": digest,
+        "name": name,
+        "counts": counts,
+        "data": base64.b64encode(zlib.compress(data, 6)).decode("ascii"),
+    }
+    return digest
+
+
+def _pending_data(request, expected_sha256: str) -> bytes | None:
+    """The previewed file, if the confirm names the file that is waiting and it is intact."""
+    pending = request.session.get(PENDING_KEY)
+    if not pending or not expected_sha256 or pending.get("sha256") != expected_sha256:
+        return None
+    try:
+        data = zlib.decompress(base64.b64decode(pending["data"]))
+    except (KeyError, ValueError, zlib.error):
+        return None
+    return data if hashlib.sha256(data).hexdigest() == expected_sha256 else None
+
+
+@never_cache
+@lead_required
+@require_http_methods(["GET", "POST"])
+def contact_import(request):
+    action = request.POST.get("action", "upload") if request.method == "POST" else ""
+    context = {"columns": importers.COLUMNS, "units": led_units(request.user).order_by("path")}
+
+    if action == "cancel":
+        request.session.pop(PENDING_KEY, None)
+        messages.info(request, _("The import was cancelled. Nothing was written."))
+        return redirect("referrals:import")
+
+    if action == "confirm":
+        data = _pending_data(request, request.POST.get("sha256", ""))
+        if data is None:
+            messages.error(request, _("This preview is no longer waiting (it expired or another file was uploaded)."))
+            return redirect("referrals:import")
+        name = request.session[PENDING_KEY]["name"]
+        try:
+            result = importers.apply_import(
+                data,
+                user=request.user,
+                allowed_units=led_units(request.user),
+                request=request,
+                expected_sha256=request.POST["sha256"],
+            )
+        except importers.ImportFileError as error:
+            request.session.pop(PENDING_KEY, None)
+            return render(request, "referrals/import.html", {**context, "form": UploadForm(), "file_error": error})
+        except importers.ImportInvalid as invalid:
+            # The registry changed between preview and confirm (rare): show what is wrong now.
+            request.session.pop(PENDING_KEY, None)
+            return render(
+                request,
+                "referrals/import.html",
+                {**context, "form": UploadForm(), "plan": invalid.plan, "file_name": name},
+            )
+        request.session.pop(PENDING_KEY, None)
+        request.session[RESULT_KEY] = {"name": name, **vars(result)}
+        return redirect("referrals:import")
+
+    if action == "upload":
+        form = UploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return render(request, "referrals/import.html", {**context, "form": form}, status=400)
+        data = form.cleaned_data["file"]
+        try:
+            plan = importers.plan_import(data, allowed_units=led_units(request.user), user=request.user)
+        except importers.ImportFileError as error:
+            return render(request, "referrals/import.html", {**context, "form": UploadForm(), "file_error": error})
+        context.update({"plan": plan, "file_name": form.file_name, "form": UploadForm()})
+        if plan.is_valid:
+            context["sha256"] = _store_pending(request, data, name=form.file_name, counts=plan.counts)
+        else:
+            request.session.pop(PENDING_KEY, None)
+        return render(request, "referrals/import.html", context)
+
+    result = request.session.pop(RESULT_KEY, None)
+    pending = request.session.get(PENDING_KEY)
+    return render(
+        request,
+        "referrals/import.html",
+        {**context, "form": UploadForm(), "result": result, "pending": pending},
+    )

@@ -1,0 +1,209 @@
+"""The contact import upload page (referrals.import_views): preview, then confirm exactly the previewed file."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from referrals.import_views import PENDING_KEY
+from referrals.models import OSLO, AccessLogEntry, PatientContact
+from tests.factories import login
+
+HEADER = "date,unit,patient_ref,setting,intensity,fellowships,response,clinician"
+URL = "/contacts/import/"
+
+
+@pytest.fixture(autouse=True)
+def frozen_today():
+    with time_machine.travel(datetime.datetime(2026, 11, 20, 9, 0, tzinfo=OSLO), tick=False):
+        yield
+
+
+def upload(client, *rows, name="extract.csv", raw: bytes | None = None):
+    content = raw if raw is not None else ("\n".join([HEADER, *rows]) + "\n").encode()
+    return client.post(URL, {"action": "upload", "file": SimpleUploadedFile(name, content, content_type="text/csv")})
+
+
+def test_import_url_is_named():
+    assert reverse("referrals:import") == URL
+
+
+def test_lead_sees_the_upload_form_with_the_column_reference(client, lead_a):
+    login(client, lead_a)
+
+    response = client.get(URL)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'type="file"' in html and 'enctype="multipart/form-data"' in html
+    assert HEADER in html
+    assert "RUS-POL" in html  # the units this lead may import into
+
+
+@pytest.mark.parametrize("persona", ["clinician_a", "analyst", "curator", "administrator"])
+def test_only_unit_leads_may_import(client, request, persona):
+    login(client, request.getfixturevalue(persona))
+
+    assert client.get(URL).status_code == 403
+    assert upload(client, "2026-03-01,RUS-POL,EP-1,outpatient,2,,,").status_code == 403
+    assert PatientContact.objects.count() == 0
+
+
+def test_anonymous_visitor_is_sent_to_log_in(client):
+    assert client.get(URL).status_code == 302
+
+
+def test_valid_file_is_previewed_with_counts_and_nothing_is_written(client, lead_a, unit_a):
+    login(client, lead_a)
+
+    response = upload(client, "2026-03-01,RUS-POL,EP-1,outpatient,2,,,", "2026-03-02,RUS-POL,EP-2,detox,,,,")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Preview of extract.csv" in html
+    assert "All 2 rows are valid" in html
+    assert 'name="action" value="confirm"' in html
+    assert response.context["plan"].counts["created"] == 2
+    assert PatientContact.objects.count() == 0
+    assert not AccessLogEntry.objects.exists()
+
+
+def test_confirm_imports_the_previewed_file_and_shows_the_result(client, lead_a, unit_a):
+    login(client, lead_a)
+    preview = upload(client, "2026-03-01,RUS-POL,EP-1,outpatient,2,,,", "2026-03-02,RUS-POL,EP-2,detox,,,,")
+
+    response = client.post(URL, {"action": "confirm", "sha256": preview.context["sha256"]}, REMOTE_ADDR="10.0.0.7")
+
+    assert response.status_code == 302
+    assert PatientContact.objects.filter(unit=unit_a).count() == 2
+    entries = AccessLogEntry.objects.filter(action="import")
+    assert entries.count() == 2
+    assert {(entry.user, entry.client_address) for entry in entries} == {(lead_a, "10.0.0.7")}
+    assert set(PatientContact.objects.values_list("created_by", flat=True)) == {lead_a.pk}
+    result = client.get(URL)
+    assert "extract.csv was imported" in result.content.decode()
+    assert "2 contacts created" in result.content.decode()
+    assert PENDING_KEY not in client.session
+
+
+def test_confirming_twice_imports_once(client, lead_a, unit_a):
+    login(client, lead_a)
+    digest = upload(client, "2026-03-01,RUS-POL,EP-1,outpatient,2,,,").context["sha256"]
+
+    client.post(URL, {"action": "confirm", "sha256": digest})
+    second = client.post(URL, {"action": "confirm", "sha256": digest}, follow=True)
+
+    assert PatientContact.objects.count() == 1
+    assert "no longer waiting" in second.content.decode()
+
+
+def test_an_old_preview_cannot_confirm_a_newer_upload(client, lead_a, unit_a):
+    login(client, lead_a)
+    first = upload(client, "2026-03-01,RUS-POL,EP-1,outpatient,2,,,").context["sha256"]
+    upload(client, "2026-03-01,RUS-POL,EP-9,outpatient,2,,,", "2026-03-01,RUS-POL,EP-10,outpatient,2,,,")
+
+    response = client.post(URL, {"action": "confirm", "sha256": first}, follow=True)
+
+    assert PatientContact.objects.count() == 0
+    assert "no longer waiting" in response.content.decode()
+
+
+def test_tampered_pending_file_is_not_imported(client, lead_a, unit_a):
+    login(client, lead_a)
+    digest = upload(client, "2026-03-01,RUS-POL,EP-1,outpatient,2,,,").context["sha256"]
+    session = client.session
+    session[PENDING_KEY]["data"] = "bm90IHRoZSBmaWxl"
+    session.save()
+
+    client.post(URL, {"action": "confirm", "sha256": digest})
+
+    assert PatientContact.objects.count() == 0
+
+
+def test_invalid_rows_are_all_listed_and_nothing_can_be_confirmed(client, lead_a, unit_a):
+    login(client, lead_a)
+
+    response = upload(
+        client,
+        "2026-03-01,RUS-POL,EP-1,outpatient,2,,,",
+        "2026-03-02,RUS-POL,EP-2,outpatient,9,,,",
+        "2026-03-03,RUS-POL,01010012356,outpatient,2,,,",
+    )
+
+    html = response.content.decode()
+    assert "2 of 3 rows are invalid" in html
+    assert '<th scope="row">3</th>' in html and '<th scope="row">4</th>' in html
+    assert "national identity number" in html and "01010012356" not in html
+    assert 'value="confirm"' not in html
+    assert PENDING_KEY not in client.session
+    assert PatientContact.objects.count() == 0
+
+
+def test_rows_for_units_the_lead_does_not_lead_are_refused(client, lead_a, unit_a, unit_b):
+    login(client, lead_a)
+
+    response = upload(client, "2026-03-01,RUS-POL,EP-1,outpatient,2,,,", "2026-03-01,RUS-DOGN,EP-2,outpatient,2,,,")
+
+    errors = response.context["plan"].errors
+    assert [(error.line, error.reasons) for error in errors] == [
+        (3, ["unit “RUS-DOGN” is not one of the units you lead"])
+    ]
+
+
+def test_unreadable_file_gets_a_clear_message(client, lead_a, unit_a):
+    login(client, lead_a)
+
+    response = upload(client, raw=b"PK\x03\x04 an xlsx workbook", name="extract.xlsx")
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "The file cannot be imported" in html and "spreadsheet workbook" in html
+
+
+def test_missing_file_is_a_form_error(client, lead_a):
+    login(client, lead_a)
+
+    response = client.post(URL, {"action": "upload"})
+
+    assert response.status_code == 400
+    assert "ds-validation-message" in response.content.decode()
+
+
+def test_file_over_the_size_limit_is_a_form_error(client, lead_a, settings):
+    settings.CONTACT_IMPORT_MAX_BYTES = 50
+    login(client, lead_a)
+
+    response = upload(client, "2026-03-01,RUS-POL,EP-1,outpatient,2,,,")
+
+    assert response.status_code == 400
+    assert "too large" in response.content.decode()
+
+
+def test_cancel_forgets_the_waiting_file(client, lead_a, unit_a):
+    login(client, lead_a)
+    digest = upload(client, "2026-03-01,RUS-POL,EP-1,outpatient,2,,,").context["sha256"]
+
+    client.post(URL, {"action": "cancel"})
+    client.post(URL, {"action": "confirm", "sha256": digest})
+
+    assert PatientContact.objects.count() == 0
+
+
+def test_a_waiting_preview_is_shown_again_on_return(client, lead_a, unit_a):
+    login(client, lead_a)
+    upload(client, "2026-03-01,RUS-POL,EP-1,outpatient,2,,,", name="januar.csv")
+
+    html = client.get(URL).content.decode()
+
+    assert "januar.csv is waiting to be imported" in html
+    assert 'value="confirm"' in html
+
+
+def test_file_name_is_escaped(client, lead_a, unit_a):
+    login(client, lead_a)
+
+    html = upload(client, "2026-03-01,RUS-POL,EP-1,outpatient,2,,,", name="<b>x</b>.csv").content.decode()
+
+    assert "<b>x</b>" not in html
