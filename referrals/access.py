@@ -11,6 +11,23 @@ from accounts.models import Unit
 from referrals.models import FollowUp, PatientContact
 
 
+def request_patient_units(request):
+    """patient_units(request.user), computed once per request (the menu, the view and the home tag share it)."""
+    cached = getattr(request, "_referrals_patient_units", None)
+    if cached is None:
+        cached = patient_units(request.user)
+        request._referrals_patient_units = cached
+    return cached
+
+
+def request_has_patient_units(request) -> bool:
+    cached = getattr(request, "_referrals_has_patient_units", None)
+    if cached is None:
+        cached = request_patient_units(request).exists()
+        request._referrals_has_patient_units = cached
+    return cached
+
+
 def contacts_for_user(user):
     """The current (not deleted) contacts of the units whose patient data the user may see."""
     return PatientContact.objects.current().filter(unit__in=patient_units(user))
@@ -24,7 +41,7 @@ def get_follow_up_for_user(user, contact: PatientContact, pk: int) -> FollowUp:
     return get_object_or_404(FollowUp.objects.select_related("clinician"), contact=contact, pk=pk)
 
 
-def recording_units(user):
+def recording_units(user, units=None):
     """Units the user may record contacts in: their patient units of kind "unit" (not clinics or trusts)."""
-    units = patient_units(user)
+    units = patient_units(user) if units is None else units
     return Unit.objects.filter(pk__in=units.values("pk"), kind=Unit.Kind.UNIT).select_related("municipality")

@@ -24,7 +24,7 @@ from referrals.models import (
     Setting,
     Substance,
 )
-from referrals.pseudonyms import pseudonym_for, validate_reference
+from referrals.pseudonyms import looks_like_national_id, pseudonym_for, validate_reference
 from referrals.selectors import ONLINE
 from referrals.services import CONTACT_RELATIONS, contact_time_for_date
 from registry.models import Fellowship, Meeting, Municipality, Status
@@ -216,6 +216,11 @@ class ContactForm(StyledFormMixin, forms.Form):
     def selected_meetings(self) -> list[Meeting]:
         """The meetings ticked so far, for re-rendering the form; unknown ids are dropped."""
         return list(self.fields["suggested_meetings"].queryset)
+
+    def reference_to_show(self) -> str:
+        """The typed reference to put back in the field, but never an identity number."""
+        value = self["patient_reference"].value() or ""
+        return "" if looks_like_national_id(value) else value
 
     def clean_patient_reference(self) -> str:
         reference = self.cleaned_data.get("patient_reference", "")
@@ -411,6 +416,10 @@ class PatientLookupForm(StyledFormMixin, forms.Form):
 
     def clean_patient_reference(self) -> str:
         reference = self.cleaned_data.get("patient_reference", "")
+        if looks_like_national_id(reference):
+            # Never echo an identity number back into the page.
+            self.data = self.data.copy()
+            self.data[self.add_prefix("patient_reference")] = ""
         validate_reference(reference)
         self.pseudonym = pseudonym_for(reference)
         return reference

@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import patient_data_required, patient_units
+from accounts.access import patient_data_required
 from referrals import audit, services
-from referrals.access import get_contact_for_user, get_follow_up_for_user, recording_units
+from referrals.access import get_contact_for_user, get_follow_up_for_user, recording_units, request_patient_units
 from referrals.forms import (
     ContactFilterForm,
     ContactForm,
@@ -35,6 +35,10 @@ from referrals.services import ContactConflict
 LIST_PAGE_SIZE = 50
 WORKLIST_PAGE_SIZE = 50
 SESSION_UNIT = "referrals_unit"
+
+
+def _recording_units(request):
+    return recording_units(request.user, request_patient_units(request))
 
 
 def _today() -> datetime.date:
@@ -93,7 +97,7 @@ def _lookup_context(request, lookup_form: PatientLookupForm) -> dict:
 @patient_data_required
 @require_http_methods(["GET", "POST"])
 def contact_create(request):
-    units = recording_units(request.user)
+    units = _recording_units(request)
     default_unit = _default_unit(request, units)
     if default_unit is None:
         raise PermissionDenied
@@ -141,7 +145,7 @@ def contact_create(request):
 @require_http_methods(["GET", "POST"])
 def contact_edit(request, pk: int):
     contact = get_contact_for_user(request.user, pk)
-    units = recording_units(request.user)
+    units = _recording_units(request)
     context: dict = {"contact": contact, "creating": False, "unit": contact.unit}
     if request.method == "POST":
         action = request.POST.get("action", "save")
@@ -198,7 +202,7 @@ def contact_edit(request, pk: int):
 @require_POST
 def patient_lookup_partial(request):
     """HTMX: the fingerprint and earlier contacts for the reference typed in the contact form."""
-    context = _lookup_context(request, PatientLookupForm(request.POST, units=recording_units(request.user)))
+    context = _lookup_context(request, PatientLookupForm(request.POST, units=_recording_units(request)))
     return render(request, "referrals/_patient_lookup.html", context)
 
 
@@ -206,7 +210,7 @@ def patient_lookup_partial(request):
 @require_http_methods(["GET", "POST"])
 def find_patient(request):
     """A page to find a patient's contacts by typing their reference (POST, so it never lands in a URL)."""
-    units = recording_units(request.user)
+    units = _recording_units(request)
     context: dict = {}
     if request.method == "POST":
         form = PatientLookupForm(request.POST, units=units)
@@ -222,7 +226,7 @@ def find_patient(request):
 @require_GET
 def meeting_search_partial(request):
     """HTMX: the meeting choices (ticked ones first) for the search fields in the contact form."""
-    form = ContactForm(request.GET, units=recording_units(request.user))
+    form = ContactForm(request.GET, units=_recording_units(request))
     search_form = MeetingSearchForm(request.GET)
     return render(request, "referrals/_meeting_choices.html", _meeting_context(form, search_form, None))
 
@@ -296,7 +300,7 @@ def follow_up_create_view(request, pk: int):
         form = FollowUpForm(request.POST)
         if form.is_valid():
             try:
-                _, created = services.follow_up_create(
+                _follow_up, created = services.follow_up_create(
                     contact=contact,
                     data=form.to_service_data(),
                     actor=request.user,
@@ -356,7 +360,7 @@ def follow_up_edit(request, pk: int, follow_up_pk: int):
 def _filter_form(request, units):
     return ContactFilterForm(
         request.GET or None,
-        units=recording_units(request.user),
+        units=_recording_units(request),
         clinicians=clinicians_of(units),
     )
 
@@ -364,7 +368,7 @@ def _filter_form(request, units):
 @patient_data_required
 @require_GET
 def contact_list(request):
-    units = patient_units(request.user)
+    units = request_patient_units(request)
     form = _filter_form(request, units)
     values = form.valid_values() if form.is_bound else {}
     contacts = PatientContact.objects.current().filter(unit__in=units)
@@ -390,7 +394,7 @@ def contact_list(request):
 @patient_data_required
 @require_GET
 def worklist(request):
-    units = patient_units(request.user)
+    units = request_patient_units(request)
     mine = request.GET.get("mine") == "1"
     contacts = PatientContact.objects.filter(unit__in=units).follow_up_due(_today())
     if mine:

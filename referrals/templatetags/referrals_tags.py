@@ -4,8 +4,8 @@ from django import template
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.access import patient_units
 from referrals import audit
+from referrals.access import request_has_patient_units, request_patient_units
 from referrals.models import OSLO, Intensity, PatientContact
 
 register = template.Library()
@@ -40,7 +40,7 @@ def referrals_home(context):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"show": False}
-    units = patient_units(user)
+    units = request_patient_units(request)
     today = timezone.localdate(timezone=OSLO)
     due = PatientContact.objects.filter(unit__in=units).follow_up_due(today)
     rows = list(
@@ -48,7 +48,7 @@ def referrals_home(context):
         .select_related("unit", "clinician")
         .order_by("follow_up_planned_on", "id")[: HOME_WORKLIST_ROWS + 1]
     )
-    if not rows and not units.exists():
+    if not rows and not request_has_patient_units(request):
         return {"show": False}
     audit.log_many(
         user=user, action=audit.Action.LIST, contacts=rows[:HOME_WORKLIST_ROWS], request=request, detail="home worklist"
