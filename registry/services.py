@@ -22,6 +22,8 @@ from registry import schedule
 from registry.models import SLUG_PATTERN, Group, Meeting, MeetingType, Status
 
 SLUG_MAX_LENGTH = 64
+# slugify() drops letters that do not decompose to ASCII; spell them as Norwegians do in addresses.
+NORWEGIAN_LETTERS = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "Æ": "Ae", "Ø": "O", "Å": "A"})
 
 
 @contextlib.contextmanager
@@ -45,7 +47,8 @@ def acting_as(actor):
 
 def unique_slug(*parts: str, exclude_pk: int | None = None) -> str:
     """A URL-safe slug of at most 64 characters from the given parts, made unique with a number."""
-    base = slugify("-".join(p for p in parts if p)).replace("_", "-")[:SLUG_MAX_LENGTH].strip("-") or "meeting"
+    text = "-".join(p for p in parts if p).translate(NORWEGIAN_LETTERS)
+    base = slugify(text).replace("_", "-")[:SLUG_MAX_LENGTH].strip("-") or "meeting"
     taken = Meeting.objects.exclude(pk=exclude_pk).filter(slug__startswith=base[:50])
     existing = set(taken.values_list("slug", flat=True))
     candidate, number = base, 2
@@ -85,7 +88,8 @@ def _save_meeting(meeting: Meeting, data: Mapping[str, Any], actor) -> Meeting:
     types = data.pop("types", None)
     _apply(meeting, data, MEETING_FIELDS)
     if not meeting.slug and meeting.name:
-        meeting.slug = unique_slug(meeting.name, exclude_pk=meeting.pk)
+        place = meeting.municipality.name if meeting.municipality_id else ""
+        meeting.slug = unique_slug(meeting.name, place, exclude_pk=meeting.pk)
     type_objects = _type_objects(types) if types is not None else None
     meeting.full_clean()
     with acting_as(actor):

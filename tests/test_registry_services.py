@@ -92,11 +92,11 @@ def test_slug_of_64_characters_is_accepted(group, curator):
     assert services.meeting_create(data=valid_data(group, slug="a" * 64), actor=curator).slug == "a" * 64
 
 
-def test_missing_slug_is_made_from_the_name_and_kept_unique(group, curator):
+def test_missing_slug_is_made_from_the_name_and_place_and_kept_unique(group, curator):
     first = services.meeting_create(data=valid_data(group, slug="", name="Håp på tirsdag"), actor=curator)
     second = services.meeting_create(data=valid_data(group, slug="", name="Håp på tirsdag"), actor=curator)
-    assert first.slug == "hap-pa-tirsdag"
-    assert second.slug == "hap-pa-tirsdag-2"
+    assert first.slug == "hap-pa-tirsdag-kristiansand"
+    assert second.slug == "hap-pa-tirsdag-kristiansand-2"
 
 
 def test_generated_slug_of_a_long_name_stays_within_64_characters(group, curator):
@@ -229,3 +229,7 @@ def test_acting_as_inside_a_request_context_restores_the_outer_actor(group, cura
         services.group_update(group=group, data={"notes": "Av administrator"}, actor=None)
     assert LogEntry.objects.get_for_object(meeting).latest("timestamp").actor == curator
     assert LogEntry.objects.get_for_object(group).latest("timestamp").actor == administrator
+
+
+def test_generated_slug_spells_norwegian_letters(db):
+    assert services.unique_slug("Ærlig talt", "Bø i Øst-Ålen") == "aerlig-talt-bo-i-ost-alen"
