@@ -62,10 +62,12 @@ def main():
     first = build_csv(ROWS, seed=1)
     changed = build_csv(ROWS, seed=1, intensity_shift=1)
     print(f"{ROWS} rows, {len(first) / 1024:.0f} KiB, database {os.environ['DATABASE_URL'].split(':')[0]}")
+    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs (other work skews the figures)")
     plan = timed("check only (dry run)", lambda: importers.plan_import(first))
     assert plan.is_valid, plan.errors[:3]
+    entries_before = AccessLogEntry.objects.count()
     result = timed("first import (all created)", lambda: importers.apply_import(first))
-    print(f"  created {result.created}, access-log entries {AccessLogEntry.objects.filter(action='import').count()}")
+    print(f"  created {result.created}, access-log entries written {AccessLogEntry.objects.count() - entries_before}")
     result = timed("same file again (all unchanged)", lambda: importers.apply_import(first))
     print(f"  unchanged {result.unchanged}")
     result = timed("intensity changed on every row (updated)", lambda: importers.apply_import(changed))
