@@ -1,0 +1,82 @@
+"""The report filter (a GET form) and the target form."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from reports.indicators import INDICATORS
+from reports.models import IndicatorCode, Target
+from reports.periods import BadMonth, format_month, parse_month
+from reports.selectors import SPANS
+
+
+class MonthField(forms.CharField):
+    """A calendar month typed or picked as YYYY-MM; cleans to the month's first day."""
+
+    widget = forms.TextInput(attrs={"type": "month", "pattern": r"\d{4}-\d{2}", "placeholder": "YYYY-MM"})
+
+    def prepare_value(self, value):
+        return format_month(value) if hasattr(value, "year") else value
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_month(value)
+        except BadMonth as error:
+            raise forms.ValidationError(
+                _("Write the month as YYYY-MM, for example 2026-10."), code="invalid_month"
+            ) from error
+
+
+def unit_choices(units) -> list[tuple[str, str]]:
+    """Units indented by their depth below the topmost listed unit, so that a clinic's units sit under it."""
+    units = list(units)
+    top = min((unit.path.count("/") for unit in units), default=0)
+    return [(unit.code, f"{'— ' * (unit.path.count('/') - top)}{unit.name} ({unit.code})") for unit in units]
+
+
+class ReportForm(forms.Form):
+    unit = forms.ChoiceField(label=_("Unit"))
+    month = MonthField(label=_("Month"))
+    indicator = forms.ChoiceField(label=_("Indicator"), choices=[(code, i.label) for code, i in INDICATORS.items()])
+    span = forms.TypedChoiceField(
+        label=_("Trend"),
+        coerce=int,
+        choices=[(span, _("%(months)s months") % {"months": span}) for span in SPANS],
+    )
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = unit_choices(units)
+
+
+class ComparisonForm(forms.Form):
+    scope = forms.ChoiceField(label=_("Units"), required=False)
+    month = MonthField(label=_("Month"))
+    indicator = forms.ChoiceField(label=_("Indicator"), choices=[(code, i.label) for code, i in INDICATORS.items()])
+
+    def __init__(self, *args, scopes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scope"].choices = [("", _("All units"))] + unit_choices(scopes)
+
+
+class TargetForm(forms.ModelForm):
+    valid_from = MonthField(label=_("From month"), help_text=_("The first month the target applies."))
+    valid_to = MonthField(
+        label=_("To month (optional)"),
+        required=False,
+        help_text=_("The last month it applies. Leave empty for “until further notice”."),
+    )
+
+    class Meta:
+        model = Target
+        fields = ["unit", "indicator", "target_percent", "valid_from", "valid_to", "note"]
+        widgets = {"target_percent": forms.NumberInput(attrs={"step": "0.1", "min": "0", "max": "100"})}
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units.order_by("path")
+        self.fields["unit"].label_from_instance = lambda unit: f"{unit.name} ({unit.code})"
+        self.fields["indicator"].initial = IndicatorCode.REFERRAL_RATE
+        self.fields["target_percent"].help_text = _("A percentage between 0 and 100, for example 40.")

@@ -1,0 +1,228 @@
+"""Report pages, exports and targets. Aggregates only: no view here shows a patient row."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.access import role_required
+from accounts.models import Unit
+from referrals.audit import Action, log_access
+from reports import access, exports, services
+from reports.forms import ComparisonForm, ReportForm, TargetForm
+from reports.models import IndicatorCode, Target
+from reports.periods import current_month, format_month, previous_month
+from reports.rendering import comparison_context, unit_context
+from reports.selectors import SPANS, build_comparison, build_unit_report
+
+reports_required = access.reports_required
+comparison_required = role_required(access.can_compare_units)
+targets_required = role_required(access.can_manage_targets)
+
+
+def _month_not_in_future(form) -> bool:
+    month = form.cleaned_data["month"]
+    if month > current_month():
+        form.add_error(
+            "month",
+            _("That month has not started yet. Choose %(month)s or earlier.")
+            % {"month": format_month(current_month())},
+        )
+        return False
+    return True
+
+
+def _unit_report_request(request):
+    """(form, unit, report) from the query string; report is None when the form has errors."""
+    viewer = access.viewer_for(request)
+    code = request.GET.get("unit")
+    unit = viewer.unit(code) if code else viewer.default_unit()
+    if unit is None:
+        return ReportForm(units=[]), None, None
+    data = {
+        "unit": unit.code,
+        "month": format_month(previous_month()),
+        "indicator": IndicatorCode.REFERRAL_RATE,
+        "span": str(SPANS[0]),
+        **{key: value for key, value in request.GET.items() if key in {"month", "indicator", "span"}},
+    }
+    form = ReportForm(data, units=viewer.units)
+    if not (form.is_valid() and _month_not_in_future(form)):
+        return form, unit, None
+    report = build_unit_report(
+        unit=unit,
+        month=form.cleaned_data["month"],
+        indicator_code=form.cleaned_data["indicator"],
+        span=form.cleaned_data["span"],
+        include_clinicians=viewer.leads(unit),
+    )
+    return form, unit, report
+
+
+def _page_context(request, form, unit) -> dict:
+    viewer = access.viewer_for(request)
+    return {
+        "form": form,
+        "unit": unit,
+        "can_compare": viewer.can_compare_units,
+        "can_manage_targets": viewer.can_manage_targets,
+    }
+
+
+def _report_query(report, span: int) -> str:
+    return urlencode(
+        {
+            "unit": report.unit.code,
+            "month": format_month(report.month),
+            "indicator": report.indicator.code,
+            "span": span,
+        }
+    )
+
+
+@reports_required
+def report(request):
+    form, unit, report = _unit_report_request(request)
+    context = _page_context(request, form, unit)
+    if unit is None:
+        return render(request, "reports/report.html", context)
+    if report is None:
+        return render(request, "reports/report.html", context, status=400)
+    suppress = not access.viewer_for(request).leads(unit)
+    other_span = SPANS[1] if report.span == SPANS[0] else SPANS[0]
+    context.update(unit_context(report, suppress=suppress))
+    context.update(
+        query=_report_query(report, report.span),
+        other_span=other_span,
+        other_span_query=_report_query(report, other_span),
+        this_month=current_month(),
+    )
+    return render(request, "reports/report.html", context)
+
+
+def _download(request, report, fmt: str, unit: Unit | None) -> HttpResponse:
+    content = exports.render(report, fmt, request=request)
+    log_access(
+        user=request.user,
+        action=Action.EXPORT,
+        request=request,
+        unit=unit,
+        detail=f"Aggregate report {fmt}: {format_month(report.month)} {report.indicator.code}",
+    )
+    response = HttpResponse(content, content_type=exports.CONTENT_TYPES[fmt])
+    disposition = "inline" if fmt == "html" else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{exports.filename(report, fmt)}"'
+    return response
+
+
+@reports_required
+def report_export(request, fmt: str):
+    form, unit, report = _unit_report_request(request)
+    if report is None:
+        return render(request, "reports/report.html", _page_context(request, form, unit), status=400 if unit else 404)
+    return _download(request, report, fmt, unit)
+
+
+def _comparison_request(request):
+    scopes = Unit.objects.filter(children__isnull=False).distinct().order_by("path")
+    data = {
+        "scope": "",
+        "month": format_month(previous_month()),
+        "indicator": IndicatorCode.REFERRAL_RATE,
+        **{key: value for key, value in request.GET.items() if key in {"scope", "month", "indicator"}},
+    }
+    form = ComparisonForm(data, scopes=scopes)
+    if not (form.is_valid() and _month_not_in_future(form)):
+        return form, None
+    # Analysts and administrators read every unit; the choice field has already refused unknown codes.
+    scope = Unit.objects.get(code=form.cleaned_data["scope"]) if form.cleaned_data["scope"] else None
+    report = build_comparison(
+        month=form.cleaned_data["month"], indicator_code=form.cleaned_data["indicator"], scope=scope
+    )
+    return form, report
+
+
+@comparison_required
+def compare(request):
+    form, report = _comparison_request(request)
+    if report is None:
+        return render(request, "reports/compare.html", {"form": form}, status=400)
+    context = {"form": form, **comparison_context(report, suppress=True), "query": request.GET.urlencode()}
+    return render(request, "reports/compare.html", context)
+
+
+@comparison_required
+def compare_export(request, fmt: str):
+    form, report = _comparison_request(request)
+    if report is None:
+        return render(request, "reports/compare.html", {"form": form}, status=400)
+    return _download(request, report, fmt, report.scope)
+
+
+# --- Targets --------------------------------------------------------------------------------------
+
+
+def _target_form_save(request, form, target=None):
+    """Validate and save through the service; model validation errors land on the form."""
+    if not form.is_valid():
+        return None
+    data = {name: form.cleaned_data[name] for name in TargetForm.Meta.fields}
+    try:
+        if target is None:
+            return services.target_create(actor=request.user, **data)
+        return services.target_update(actor=request.user, target=target, data=data)
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            for field, errors in error.error_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form.add_error(None, error)
+    except PermissionDenied:
+        form.add_error("unit", _("You can only set targets for units you lead."))
+    return None
+
+
+@targets_required
+@require_http_methods(["GET", "POST"])
+def targets(request):
+    units = access.target_units(request.user)
+    form = TargetForm(request.POST or None, units=units)
+    if request.method == "POST":
+        target = _target_form_save(request, form)
+        if target is not None:
+            messages.success(
+                request,
+                _("Target saved: %(target)s %% for %(unit)s.")
+                % {"target": target.target_percent, "unit": target.unit.name},
+            )
+            return redirect("reports:targets")
+    listed = Target.objects.for_list().filter(unit__in=units)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "reports/targets.html", {"form": form, "targets": listed}, status=status)
+
+
+@targets_required
+@require_http_methods(["GET", "POST"])
+def target_edit(request, pk: int):
+    target = access.get_target_for_user(request.user, pk)
+    units = access.target_units(request.user)
+    form = TargetForm(request.POST or None, instance=target, units=units)
+    if request.method == "POST":
+        saved = _target_form_save(request, form, target=Target.objects.get(pk=target.pk))
+        if saved is not None:
+            messages.success(request, _("Target changed."))
+            return redirect("reports:targets")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "reports/target_form.html", {"form": form, "target": target}, status=status)
+
+
+@targets_required
+@require_POST
+def target_delete(request, pk: int):
+    target = access.get_target_for_user(request.user, pk)
+    services.target_delete(actor=request.user, target=target)
+    messages.success(request, _("Target deleted."))
+    return redirect("reports:targets")

@@ -1,0 +1,193 @@
+"""Exports: CSV, XLSX, printable HTML and PDF give the page's numbers, suppressed, aggregates only."""
+
+import csv
+import io
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from referrals.models import AccessLogEntry
+from tests.factories import TargetFactory, login
+from tests.reports_helpers import NOW, in_english, month_of_contacts
+
+REQUIRED_COLUMNS = [
+    "month",
+    "unit_code",
+    "unit_name",
+    "eligible",
+    "referred",
+    "rate_percent",
+    "ci_low_percent",
+    "ci_high_percent",
+    "target_percent",
+]
+
+
+@pytest.fixture(autouse=True)
+def frozen_now(client):
+    in_english(client)
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def october(unit_a, unit_b, clinic):
+    """Unit A: 3 of 12 referred (25.0 %, 8.9–53.2); unit B: 24 of 60; clinic target 40 %."""
+    month_of_contacts(unit_a, patients=12, referred=3, repeat=2)
+    month_of_contacts(unit_b, patients=60, referred=24, prefix=1000)
+    TargetFactory(unit=clinic, target_percent=40)
+
+
+def _csv_rows(content: bytes) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(content.decode("utf-8"))))
+
+
+def test_csv_has_the_required_columns_with_one_decimal_and_a_dot(client, lead_a, october):
+    login(client, lead_a)
+
+    response = client.get(reverse("reports:export", args=["csv"]), {"month": "2026-10"})
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert 'filename="referral-report-RUS-POL-2026-10.csv"' in response["Content-Disposition"]
+    rows = _csv_rows(response.content)
+    assert list(rows[0])[: len(REQUIRED_COLUMNS)] == REQUIRED_COLUMNS
+    october_row = rows[0]
+    assert {column: october_row[column] for column in REQUIRED_COLUMNS} == {
+        "month": "2026-10",
+        "unit_code": "RUS-POL",
+        "unit_name": "Rus poliklinikk",
+        "eligible": "12",
+        "referred": "<5",  # an export leaves the unit: suppressed even for the lead
+        "rate_percent": "25.0",
+        "ci_low_percent": "8.9",
+        "ci_high_percent": "53.2",
+        "target_percent": "40.0",
+    }
+    assert len(rows) == 12  # the trend's months, newest first
+    assert rows[1]["month"] == "2026-09" and rows[1]["eligible"] == "0" and rows[1]["note"] == "too few"
+
+
+def test_csv_never_holds_patient_level_data(client, lead_a, unit_a, october):
+    login(client, lead_a)
+    pseudonym = unit_a.contacts.first().patient_pseudonym
+
+    content = client.get(reverse("reports:export", args=["csv"])).content.decode()
+
+    assert pseudonym not in content
+    assert "pseudonym" not in content
+
+
+def test_page_exports_and_command_give_the_same_numbers(client, lead_a, unit_a, october, tmp_path):
+    login(client, lead_a)
+    params = {"unit": unit_a.code, "month": "2026-10", "indicator": "referral_rate"}
+
+    page = client.get(reverse("reports:report"), params).context
+    csv_row = _csv_rows(client.get(reverse("reports:export", args=["csv"]), params).content)[0]
+    sheet = load_workbook(io.BytesIO(client.get(reverse("reports:export", args=["xlsx"]), params).content)).active
+    header = [cell.value for cell in sheet[1]]
+    xlsx_row = dict(zip(header, [cell.value for cell in sheet[2]], strict=True))
+    output = tmp_path / "report.csv"
+    call_command(
+        "monthly_report", "--month", "2026-10", "--unit", unit_a.code, "--format", "csv", "--output", str(output)
+    )
+    command_row = _csv_rows(output.read_bytes())[0]
+
+    headline = page["headline"]
+    assert (headline.denominator, str(headline.percent), str(headline.low), str(headline.high)) == (
+        "12",
+        "25.0",
+        "8.9",
+        "53.2",
+    )
+    for row in (csv_row, command_row):
+        assert (row["eligible"], row["rate_percent"], row["ci_low_percent"], row["ci_high_percent"]) == (
+            "12",
+            "25.0",
+            "8.9",
+            "53.2",
+        )
+    assert (xlsx_row["eligible"], xlsx_row["referred"], xlsx_row["rate_percent"]) == (12, "<5", 25.0)
+    assert (xlsx_row["ci_low_percent"], xlsx_row["ci_high_percent"], xlsx_row["target_percent"]) == (8.9, 53.2, 40.0)
+    assert command_row == csv_row
+
+
+def test_comparison_csv_matches_the_comparison_page_and_the_command(client, analyst, unit_a, unit_b, october, tmp_path):
+    login(client, analyst)
+    params = {"month": "2026-10"}
+
+    page_rows = {
+        row["unit"].code: row["rate"] for row in client.get(reverse("reports:compare"), params).context["rows"]
+    }
+    csv_rows = {
+        row["unit_code"]: row
+        for row in _csv_rows(client.get(reverse("reports:compare_export", args=["csv"]), params).content)
+    }
+    output = tmp_path / "all.csv"
+    call_command("monthly_report", "--month", "2026-10", "--format", "csv", "--output", str(output))
+    command_rows = {row["unit_code"]: row for row in _csv_rows(output.read_bytes())}
+
+    assert set(page_rows) == set(csv_rows) == set(command_rows) == {unit_a.code, unit_b.code}
+    for code, rate in page_rows.items():
+        assert csv_rows[code]["rate_percent"] == command_rows[code]["rate_percent"] == str(rate.percent)
+        assert csv_rows[code]["eligible"] == command_rows[code]["eligible"] == rate.denominator
+    assert csv_rows[unit_b.code]["rate_percent"] == "40.0"
+
+
+def test_xlsx_has_a_definitions_sheet(client, lead_a, october):
+    login(client, lead_a)
+
+    workbook = load_workbook(io.BytesIO(client.get(reverse("reports:export", args=["xlsx"])).content))
+
+    assert workbook.sheetnames == ["Report", "Definitions"]
+    definitions = " ".join(str(cell.value) for row in workbook["Definitions"].iter_rows() for cell in row if cell.value)
+    assert "Wilson" in definitions and "BMC Health Serv Res 2009;9:147" in definitions
+
+
+def test_printable_html_links_its_stylesheet_and_has_the_chart(client, lead_a, october):
+    login(client, lead_a)
+
+    response = client.get(reverse("reports:export", args=["html"]))
+    content = response.content.decode()
+
+    assert response.status_code == 200
+    assert "<style>" not in content  # the browser page obeys the CSP
+    assert "reports-print.css" in content
+    assert 'role="img"' in content and "25.0 %" in content and "&lt;5 of 12" in content
+
+
+def test_pdf_is_a_pdf_with_the_chart(client, lead_a, october):
+    login(client, lead_a)
+
+    response = client.get(reverse("reports:export", args=["pdf"]))
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+
+
+def test_exports_are_logged_as_aggregate_exports(client, lead_a, unit_a, october):
+    login(client, lead_a)
+
+    client.get(reverse("reports:export", args=["csv"]))
+
+    entry = AccessLogEntry.objects.get(action="export")
+    assert (entry.user, entry.unit, entry.contact, entry.patient_pseudonym) == (lead_a, unit_a, None, "")
+
+
+def test_export_with_bad_month_is_refused_clearly(client, lead_a, october):
+    login(client, lead_a)
+
+    response = client.get(reverse("reports:export", args=["csv"]), {"month": "2026-99"})
+
+    assert response.status_code == 400
+    assert "YYYY-MM" in response.content.decode()
+
+
+def test_unknown_export_format_is_not_found(client, lead_a):
+    login(client, lead_a)
+
+    assert client.get("/reports/export.docx").status_code == 404

@@ -1,0 +1,72 @@
+"""The reports section of the home page and the reports menu entries."""
+
+import io
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from reports import demo
+from reports.models import Target
+from tests.factories import TargetFactory, login
+from tests.reports_helpers import NOW, in_english, month_of_contacts
+
+
+@pytest.fixture(autouse=True)
+def frozen_now(client):
+    in_english(client)
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def test_lead_sees_last_months_headline_on_the_home_page(client, lead_a, unit_a, clinic):
+    month_of_contacts(unit_a, patients=12, referred=3)
+    TargetFactory(unit=clinic, target_percent=40)
+    login(client, lead_a)
+
+    content = client.get(reverse("home")).content.decode()
+
+    assert "25.0 %" in content
+    assert "3 of 12 patients (95 % interval 8.9–53.2 %)" in content
+    assert "Target 40.0 %" in content and "national baseline 15 %" in content
+    assert f"{reverse('reports:report')}?unit={unit_a.code}" in content
+
+
+def test_analyst_gets_a_link_to_the_comparison(client, analyst, unit_a):
+    login(client, analyst)
+
+    content = client.get(reverse("home")).content.decode()
+
+    assert reverse("reports:compare") in content
+
+
+def test_curator_sees_no_reports_section(client, curator):
+    login(client, curator)
+
+    content = client.get(reverse("home")).content.decode()
+
+    assert reverse("reports:report") not in content
+
+
+@pytest.mark.parametrize(
+    ("persona", "labels"),
+    [("clinician_a", ["Reports"]), ("analyst", ["Reports", "Compare units"]), ("curator", [])],
+)
+def test_menu_shows_only_what_the_user_may_open(request, client, persona, labels, unit_a):
+    login(client, request.getfixturevalue(persona))
+
+    response = client.get(reverse("home"))
+
+    shown = [str(item["label"]) for item in response.context["nav_items"]]
+    assert [label for label in shown if label in ("Reports", "Compare units")] == labels
+
+
+def test_demo_targets_are_seeded_once(db):
+    from accounts import demo as accounts_demo
+
+    accounts_demo.seed(io.StringIO())
+    demo.seed(io.StringIO())
+    demo.seed(io.StringIO())
+
+    assert Target.objects.filter(unit__code="DEMO-KLINIKK-RUS", indicator="referral_rate").get().target_percent == 40
+    assert Target.objects.count() == len(demo.DEMO_TARGETS)
