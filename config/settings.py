@@ -226,6 +226,8 @@ ACCESS_LOG_RETENTION_MONTHS = env.int("ACCESS_LOG_RETENTION_MONTHS", default=120
 ACCOUNT_INACTIVE_DAYS = env.int("ACCOUNT_INACTIVE_DAYS", default=90)
 # Two-factor login (privacy app): the name authenticator apps show next to the code.
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Selvhjelpsregisteret")
+# Restoring a backup with loaddata is not a change to record in the meeting history (privacy app, README).
+AUDITLOG_DISABLE_ON_RAW_SAVE = True
 DEMO_PASSWORD = "demo-passord-2026"
 # Contact import from the patient record system (referrals.importers): larger files must be split.
 CONTACT_IMPORT_MAX_BYTES = env.int("CONTACT_IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
