@@ -22,7 +22,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.urls import NoReverseMatch, reverse
 
@@ -113,9 +113,25 @@ def detail_url_template(base_url: str) -> str:
     return base_url.rstrip("/") + path.replace(placeholder, "{slug}")
 
 
+class UtcText(models.Func):
+    """A timestamp as "YYYY-MM-DD HH:MM:SS" in UTC, formatted by PostgreSQL: parsing 10,000 timestamps in Python is
+    the slowest part of reading the rows."""
+
+    template = "to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')"
+    output_field = models.CharField()
+
+
 def meeting_feed_records(*, base_url: str) -> list[dict]:
-    """Every active meeting as a Meeting Guide record. Two queries, whatever the number of meetings."""
-    rows = list(Meeting.objects.active().order_by("slug").values(*MEETING_VALUES))
+    """Every active meeting as a Meeting Guide record. Two queries, whatever the number of meetings.
+
+    Rows come as tuples and are formatted with C-level helpers (isoformat), since this loop runs once per meeting.
+    """
+    meetings = Meeting.objects.active().order_by("slug")
+    if connection.vendor == "postgresql":
+        fields = [name if name != "updated_at" else "updated_text" for name in MEETING_VALUES]
+        rows = meetings.annotate(updated_text=UtcText("updated_at")).values_list(*fields)
+    else:
+        rows = meetings.values_list(*MEETING_VALUES)
     types_by_meeting: dict[int, list[str]] = {}
     links = (
         Meeting.types.through.objects.filter(meeting__status=Status.ACTIVE)
@@ -123,63 +139,114 @@ def meeting_feed_records(*, base_url: str) -> list[dict]:
         .values_list("meeting_id", "meetingtype_id")
     )
     for meeting_id, code in links:
-        types_by_meeting.setdefault(meeting_id, []).append(code)
+        codes = types_by_meeting.get(meeting_id)
+        if codes is None:
+            types_by_meeting[meeting_id] = [code]
+        else:
+            codes.append(code)
     for codes in types_by_meeting.values():
         if "C" in codes and "O" in codes:
             codes.remove("O")  # closed wins over open
-    url_template = detail_url_template(base_url)
+    url_prefix, url_suffix = detail_url_template(base_url).split("{slug}")
+    no_types: list[str] = []
+    centres: dict[str, tuple[float, float]] = {}
+    biweekly, monthly = Recurrence.BIWEEKLY.value, Recurrence.MONTHLY.value
 
     records = []
-    for row in rows:
-        start = row["start_time"]
-        end = row["end_time"] or default_end_time(start)
-        city = row["municipality__name"] or ""
-        own_coordinates = row["latitude"] is not None and row["longitude"] is not None
-        latitude = row["latitude"] if own_coordinates else row["municipality__latitude"]
-        longitude = row["longitude"] if own_coordinates else row["municipality__longitude"]
+    append = records.append
+    for (
+        meeting_id,
+        slug,
+        name,
+        weekday,
+        start,
+        end,
+        recurrence,
+        anchor_date,
+        week_of_month,
+        valid_from,
+        valid_to,
+        attendance_mode,
+        venue,
+        address,
+        postal_code,
+        latitude,
+        longitude,
+        location_notes,
+        conference_url,
+        conference_url_notes,
+        conference_phone,
+        conference_phone_notes,
+        languages,
+        notes,
+        updated_at,
+        group_name,
+        fellowship_code,
+        city,
+        municipality_latitude,
+        municipality_longitude,
+        county,
+    ) in rows:
+        city = city or ""
+        place = f"{postal_code} {city}" if postal_code and city else (postal_code or city)
+        if address:
+            formatted = f"{address}, {place}, {FEED_COUNTRY_NAME}" if place else f"{address}, {FEED_COUNTRY_NAME}"
+        else:
+            formatted = f"{place}, {FEED_COUNTRY_NAME}" if place else FEED_COUNTRY_NAME
+        if not isinstance(updated_at, str):
+            updated_at = utc_timestamp(updated_at)
         record = {
-            "name": row["name"],
-            "slug": row["slug"],
-            "day": feed_day(row["weekday"]),
-            "time": hhmm(start),
-            "end_time": hhmm(end),
+            "name": name,
+            "slug": slug,
+            "day": weekday % 7,
+            "time": start.isoformat("minutes"),
+            "end_time": (end or default_end_time(start)).isoformat("minutes"),
             "timezone": FEED_TIMEZONE,
-            "types": types_by_meeting.get(row["id"], []),
-            "notes": row["notes"],
-            "updated": utc_timestamp(row["updated_at"]),
-            "location": row["venue"],
-            "location_notes": row["location_notes"],
-            "address": row["address"],
+            "types": types_by_meeting.get(meeting_id, no_types),
+            "notes": notes,
+            "updated": updated_at,
+            "location": venue,
+            "location_notes": location_notes,
+            "address": address,
             "city": city,
-            "postal_code": row["postal_code"],
+            "postal_code": postal_code,
             "country": FEED_COUNTRY,
-            "formatted_address": formatted_address(address=row["address"], postal_code=row["postal_code"], city=city),
-            "regions": [row["municipality__county__name"], city] if city else [],
-            "conference_url": row["conference_url"],
-            "conference_url_notes": row["conference_url_notes"],
-            "conference_phone": row["conference_phone"],
-            "conference_phone_notes": row["conference_phone_notes"],
-            "attendance_option": row["attendance_mode"],
-            "group": row["group__name"],
-            "url": url_template.replace("{slug}", row["slug"]),
-            "fellowship": row["group__fellowship__code"],
-            "languages": [code for code in row["languages"].split(",") if code],
-            "recurrence": row["recurrence"],
+            "formatted_address": formatted,
+            "regions": [county, city] if city else no_types,
+            "conference_url": conference_url,
+            "conference_url_notes": conference_url_notes,
+            "conference_phone": conference_phone,
+            "conference_phone_notes": conference_phone_notes,
+            "attendance_option": attendance_mode,
+            "group": group_name,
+            "url": url_prefix + slug + url_suffix,
+            "fellowship": fellowship_code,
+            "languages": languages.split(",") if languages else no_types,
+            "recurrence": recurrence,
         }
         if latitude is not None and longitude is not None:
             record["latitude"] = round(latitude, COORDINATE_DECIMALS)
             record["longitude"] = round(longitude, COORDINATE_DECIMALS)
+            record["approximate"] = "no"
+        elif municipality_latitude is not None:
             # The municipality's centre point is only an approximation of where the meeting is.
-            record["approximate"] = "no" if own_coordinates else "yes"
-        if row["recurrence"] == Recurrence.BIWEEKLY and row["anchor_date"]:
-            record["anchor_date"] = row["anchor_date"].isoformat()
-        if row["recurrence"] == Recurrence.MONTHLY and row["week_of_month"]:
-            record["week_of_month"] = row["week_of_month"]
-        if row["valid_from"]:
-            record["valid_from"] = row["valid_from"].isoformat()
-        if row["valid_to"]:
-            record["valid_to"] = row["valid_to"].isoformat()
-        records.append(record)
+            centre = centres.get(city)
+            if centre is None:
+                centre = centres[city] = (
+                    round(municipality_latitude, COORDINATE_DECIMALS),
+                    round(municipality_longitude, COORDINATE_DECIMALS),
+                )
+            record["latitude"], record["longitude"] = centre
+            record["approximate"] = "yes"
+        if recurrence == biweekly and anchor_date:
+            record["anchor_date"] = anchor_date.isoformat()
+        elif recurrence == monthly and week_of_month:
+            record["week_of_month"] = week_of_month
+        if valid_from:
+            record["valid_from"] = valid_from.isoformat()
+        if valid_to:
+            record["valid_to"] = valid_to.isoformat()
+        append(record)
     return records
 
 
