@@ -17,6 +17,12 @@ REFERENCE = "EP-2026-0042"
 VALID_FNR = "01010012356"  # synthetic, valid check digits
 
 
+@pytest.fixture(autouse=True)
+def english(client):
+    """The assertions read English texts; the site's default language is Norwegian."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
 @pytest.fixture
 def records(unit_a, unit_b, clinician_a, clinician_b):
     """Two contacts of the patient, one of somebody else, and log entries about each."""

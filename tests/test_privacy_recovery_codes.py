@@ -16,6 +16,12 @@ VERIFY = reverse("privacy:two_factor_verify")
 
 
 @pytest.fixture(autouse=True)
+def english(client):
+    """The assertions read English texts; the site's default language is Norwegian."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
+@pytest.fixture(autouse=True)
 def two_factor_required(settings):
     settings.REQUIRE_2FA = True
 

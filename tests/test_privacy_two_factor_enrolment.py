@@ -17,6 +17,12 @@ NOW = datetime.datetime(2026, 11, 26, 12, 0, tzinfo=datetime.UTC)
 
 
 @pytest.fixture(autouse=True)
+def english(client):
+    """The assertions read English texts; the site's default language is Norwegian."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
+@pytest.fixture(autouse=True)
 def two_factor_required(settings):
     settings.REQUIRE_2FA = True
 
@@ -41,7 +47,8 @@ def test_enrolment_page_shows_inline_svg_qr_code_and_the_secret_as_text(client, 
     html = response.content.decode()
     device = TOTPDevice.objects.get(user=clinician_a)
     assert not device.confirmed
-    assert re.search(r'<svg[^>]*class="qr-code"[^>]*role="img"', html)
+    assert re.search(r'<svg class="qr-code" role="img"[^>]* xmlns="http://www.w3.org/2000/svg"><title>', html)
+    assert '<path d="M' in html
     assert "<title>" in html and "<?xml" not in html
     assert "<img" not in html.split('id="main"')[1]  # no image from elsewhere
     secret = response.context["secret"].replace(" ", "")

@@ -13,6 +13,12 @@ from tests.factories import authenticator_for, login
 CHANGELIST = reverse("admin:accounts_user_changelist")
 
 
+@pytest.fixture(autouse=True)
+def english(client):
+    """The assertions read English texts; the site's default language is Norwegian."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
 def test_admin_action_resets_the_second_factor_through_the_service_and_logs_it(client, administrator, clinician_a):
     authenticator_for(clinician_a)
     login(client, administrator)

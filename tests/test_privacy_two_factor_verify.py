@@ -15,6 +15,12 @@ NOW = datetime.datetime(2026, 11, 26, 12, 0, tzinfo=datetime.UTC)
 
 
 @pytest.fixture(autouse=True)
+def english(client):
+    """The assertions read English texts; the site's default language is Norwegian."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
+@pytest.fixture(autouse=True)
 def two_factor_required(settings):
     settings.REQUIRE_2FA = True
 
