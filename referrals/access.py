@@ -20,6 +20,15 @@ def request_patient_units(request):
     return cached
 
 
+def request_patient_unit_ids(request) -> list[int]:
+    """The ids of the user's patient units, once per request; lists filter on them so that indexes are used."""
+    cached = getattr(request, "_referrals_patient_unit_ids", None)
+    if cached is None:
+        cached = list(request_patient_units(request).order_by("path").values_list("pk", flat=True))
+        request._referrals_patient_unit_ids = cached
+    return cached
+
+
 def request_has_patient_units(request) -> bool:
     cached = getattr(request, "_referrals_has_patient_units", None)
     if cached is None:

@@ -18,7 +18,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import patient_data_required
 from referrals import audit, services
-from referrals.access import get_contact_for_user, get_follow_up_for_user, recording_units, request_patient_units
+from referrals.access import (
+    get_contact_for_user,
+    get_follow_up_for_user,
+    recording_units,
+    request_patient_unit_ids,
+    request_patient_units,
+)
 from referrals.forms import (
     ContactFilterForm,
     ContactForm,
@@ -29,7 +35,7 @@ from referrals.forms import (
 )
 from referrals.models import OSLO, AccessLogEntry, PatientContact, Reason
 from referrals.presentation import contact_comparison
-from referrals.selectors import clinicians_of, earlier_contacts, filter_contacts, page_of, search_meetings
+from referrals.selectors import clinicians_of, contact_page, earlier_contacts, filter_contacts, search_meetings
 from referrals.services import ContactConflict
 
 LIST_PAGE_SIZE = 50
@@ -371,16 +377,23 @@ def contact_list(request):
     units = request_patient_units(request)
     form = _filter_form(request, units)
     values = form.valid_values() if form.is_bound else {}
-    contacts = PatientContact.objects.current().filter(unit__in=units)
+    unit_ids = request_patient_unit_ids(request)
+    if values.get("unit") is not None:
+        unit_ids = [values["unit"].pk]
     contacts = filter_contacts(
-        contacts,
-        unit=values.get("unit"),
+        PatientContact.objects.current(),
         month=values.get("month"),
         clinician=values.get("clinician"),
         intensity=values.get("intensity") or "",
         follow_up_due_on=_today() if values.get("due") else None,
-    ).for_list()
-    page = page_of(contacts, number=values.get("page") or 1, per_page=LIST_PAGE_SIZE)
+    )
+    page = contact_page(
+        contacts,
+        unit_ids=unit_ids,
+        order=("-contacted_at", "-pk"),
+        number=values.get("page") or 1,
+        per_page=LIST_PAGE_SIZE,
+    )
     audit.log_many(
         user=request.user, action=audit.Action.LIST, contacts=page.items, request=request, detail="contact list"
     )
@@ -394,18 +407,22 @@ def contact_list(request):
 @patient_data_required
 @require_GET
 def worklist(request):
-    units = request_patient_units(request)
     mine = request.GET.get("mine") == "1"
-    contacts = PatientContact.objects.filter(unit__in=units).follow_up_due(_today())
+    today = _today()
+    contacts = PatientContact.objects.follow_up_due(today)
     if mine:
         contacts = contacts.filter(clinician=request.user)
-    contacts = contacts.select_related("unit", "clinician").order_by("follow_up_planned_on", "id")
     try:
         number = max(1, min(int(request.GET.get("page", "1")), 100_000))
     except ValueError:
         number = 1
-    page = page_of(contacts, number=number, per_page=WORKLIST_PAGE_SIZE)
-    today = _today()
+    page = contact_page(
+        contacts,
+        unit_ids=request_patient_unit_ids(request),
+        order=("follow_up_planned_on", "pk"),
+        number=number,
+        per_page=WORKLIST_PAGE_SIZE,
+    )
     for contact in page.items:
         contact.days_overdue = (today - contact.follow_up_planned_on).days
     audit.log_many(user=request.user, action=audit.Action.LIST, contacts=page.items, request=request, detail="worklist")

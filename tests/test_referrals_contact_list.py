@@ -73,13 +73,31 @@ def test_list_is_newest_first_and_pages_without_counting(client, clinician_a, un
 def test_list_uses_a_fixed_number_of_queries(client, clinician_a, unit_a, rows, django_assert_num_queries):
     make_contacts(unit_a, rows)
     login(client, clinician_a)
-    # Pinned for the whole page: session and user (2), the access decorator (2), the user's units (1),
-    # the page of contacts with its fellowships (2), the access-log insert (1), the filter form's unit
-    # count and clinicians (2), the menu entries of every app (3), the session save (3).
-    with django_assert_num_queries(16) as captured:
+    # Pinned for the whole page: session and user (2), the access decorator (2), the user's units and
+    # their ids (2), the page's keys, rows, fellowships and follow-ups (4), the access-log insert (1),
+    # the filter form's unit count and clinicians (2), the menu entries of every app (3), the session save (3).
+    with django_assert_num_queries(19) as captured:
         response = client.get(URL, {"month": "2026-09", "unit": ""})
     assert len(shown_ids(response)) == min(rows, 50)
     assert not any("COUNT(" in q["sql"].upper() and "referrals_patientcontact" in q["sql"] for q in captured)
+
+
+def test_lead_of_several_units_gets_one_list_merged_newest_first(
+    client, clinic, unit_a, unit_b, django_assert_num_queries
+):
+    from accounts.models import Membership
+    from tests.factories import MembershipFactory
+
+    lead = MembershipFactory(unit=clinic, role=Membership.Role.LEAD).user
+    in_a = make_contacts(unit_a, 40, start=datetime.datetime(2026, 9, 1, 9, 0, tzinfo=OSLO))
+    in_b = make_contacts(unit_b, 40, start=datetime.datetime(2026, 9, 1, 9, 30, tzinfo=OSLO))
+    expected = [c.pk for c in sorted(in_a + in_b, key=lambda c: (c.contacted_at, c.pk), reverse=True)]
+    login(client, lead)
+    with django_assert_num_queries(20):  # one more than a single unit: the filter form shows the unit choice
+        first = client.get(URL)
+    second = client.get(URL, {"page": 2})
+    assert shown_ids(first) + shown_ids(second) == expected
+    assert shown_ids(client.get(URL, {"unit": unit_b.pk})) == [pk for pk in expected if pk in {c.pk for c in in_b}]
 
 
 def test_every_shown_contact_is_logged_once(client, clinician_a, unit_a):

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from referrals import audit
-from referrals.access import request_has_patient_units, request_patient_units
+from referrals.access import request_patient_unit_ids
 from referrals.models import OSLO, Intensity, PatientContact
 
 register = template.Library()
@@ -40,16 +40,16 @@ def referrals_home(context):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"show": False}
-    units = request_patient_units(request)
+    unit_ids = request_patient_unit_ids(request)
+    if not unit_ids:
+        return {"show": False}
     today = timezone.localdate(timezone=OSLO)
-    due = PatientContact.objects.filter(unit__in=units).follow_up_due(today)
+    due = PatientContact.objects.filter(unit_id__in=unit_ids).follow_up_due(today)
     rows = list(
         due.filter(clinician=user)
         .select_related("unit", "clinician")
         .order_by("follow_up_planned_on", "id")[: HOME_WORKLIST_ROWS + 1]
     )
-    if not rows and not request_has_patient_units(request):
-        return {"show": False}
     audit.log_many(
         user=user, action=audit.Action.LIST, contacts=rows[:HOME_WORKLIST_ROWS], request=request, detail="home worklist"
     )
