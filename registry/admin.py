@@ -14,7 +14,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Concat
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -33,7 +33,9 @@ from registry.models import (
     MeetingType,
     Municipality,
     PostalCode,
+    Recurrence,
     Status,
+    Weekday,
 )
 
 HISTORY_PAGE_SIZE = 50
@@ -252,8 +254,7 @@ class MeetingAdmin(HistoryMixin, CuratorMixin, admin.ModelAdmin):
         "name",
         "group_link",
         "fellowship",
-        "weekday",
-        "start_time",
+        "when",
         "municipality",
         "attendance_mode",
         "status",
@@ -336,6 +337,13 @@ class MeetingAdmin(HistoryMixin, CuratorMixin, admin.ModelAdmin):
     def fellowship(self, meeting):
         return meeting.group.fellowship.code
 
+    @admin.display(description=_("when"), ordering=Concat("weekday", "start_time"))
+    def when(self, meeting):
+        text = f"{Weekday(meeting.weekday).label} {meeting.start_time.strftime('%H:%M')}"
+        if meeting.recurrence != Recurrence.WEEKLY:
+            text = f"{text} ({meeting.get_recurrence_display().lower()})"
+        return text
+
     @admin.display(description=_("last verified"), ordering="last_verified_at")
     def freshness(self, meeting):
         if meeting.is_stale:
@@ -349,11 +357,11 @@ class MeetingAdmin(HistoryMixin, CuratorMixin, admin.ModelAdmin):
             return format_html('<strong class="registry-stale">{}</strong>', label)
         return timezone.localtime(meeting.last_verified_at).date()
 
-    @admin.display(description=_("duplicate?"), boolean=False)
+    @admin.display(description=_("warnings"))
     def duplicate_warning(self, meeting):
         if getattr(meeting, "has_duplicate", False) and meeting.status == Status.ACTIVE:
             return format_html('<strong class="registry-duplicate">⚠ {}</strong>', gettext("Same time as another"))
-        return ""
+        return format_html("<span></span>")
 
     def save_model(self, request, obj, form, change):
         data = _service_data(form, fields=MEETING_DATA_FIELDS)

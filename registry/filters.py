@@ -55,6 +55,10 @@ class FastSelect(forms.Select):
         return format_html("<select{}>{}</select>", flatatt(final_attrs), options)
 
 
+def checkbox() -> forms.CheckboxInput:
+    return forms.CheckboxInput(attrs={"class": "ds-input"})
+
+
 def has_type(code: str) -> Exists:
     return Exists(Meeting.types.through.objects.filter(meeting_id=OuterRef("pk"), meetingtype_id=code))
 
@@ -103,7 +107,7 @@ class MeetingFilter(django_filters.FilterSet):
         empty_label=_("All"),
     )
     weekday = django_filters.MultipleChoiceFilter(
-        label=_("Weekday"), choices=Weekday.choices, widget=forms.CheckboxSelectMultiple
+        label=_("Weekday"), choices=Weekday.choices, widget=forms.CheckboxSelectMultiple(attrs={"class": "ds-input"})
     )
     time_of_day = django_filters.ChoiceFilter(
         widget=FastSelect,
@@ -121,7 +125,8 @@ class MeetingFilter(django_filters.FilterSet):
         label=_("Open or closed"),
         method="filter_openness",
         empty_label=_("Both"),
-        choices=[("open", _("Open: anyone may come")), ("closed", _("Closed: for those who want to stop"))],
+        choices=[("open", _("Open")), ("closed", _("Closed"))],
+        help_text=_("Open: anyone may come. Closed: for those who want to stop."),
     )
     attendance = django_filters.ChoiceFilter(
         widget=FastSelect,
@@ -142,13 +147,11 @@ class MeetingFilter(django_filters.FilterSet):
         choices=[(code, label) for code, label, _type in LANGUAGES],
     )
     wheelchair = django_filters.BooleanFilter(
-        label=_("Wheelchair access"), method="filter_wheelchair", widget=forms.CheckboxInput
+        label=_("Wheelchair access"), method="filter_wheelchair", widget=checkbox()
     )
-    newcomers = django_filters.BooleanFilter(
-        label=_("Newcomer-friendly"), method="filter_newcomers", widget=forms.CheckboxInput
-    )
+    newcomers = django_filters.BooleanFilter(label=_("Newcomer-friendly"), method="filter_newcomers", widget=checkbox())
     next_7_days = django_filters.BooleanFilter(
-        label=_("In the next 7 days"), method="filter_next_7_days", widget=forms.CheckboxInput
+        label=_("In the next 7 days"), method="filter_next_7_days", widget=checkbox()
     )
     sort = django_filters.ChoiceFilter(
         widget=FastSelect,

@@ -39,14 +39,14 @@ def schedule_text(meeting) -> str:
     weekday = Weekday(meeting.weekday).label
     times = _time_range(meeting)
     if meeting.recurrence == Recurrence.BIWEEKLY:
-        when = _("Every other %(weekday)s") % {"weekday": weekday.lower()}
+        when = _("Every other %(weekday)s") % {"weekday": weekday}
     elif meeting.recurrence == Recurrence.MONTHLY and meeting.week_of_month in ORDINALS:
         when = _("The %(ordinal)s %(weekday)s of the month") % {
             "ordinal": ORDINALS[meeting.week_of_month](),
-            "weekday": weekday.lower(),
+            "weekday": weekday,
         }
     else:
-        when = _("Every %(weekday)s") % {"weekday": weekday.lower()}
+        when = _("Every %(weekday)s") % {"weekday": weekday}
     return f"{when} {times}"
 
 
