@@ -149,3 +149,10 @@ def test_pages_that_need_login_send_anonymous_visitors_to_the_login_page(client,
 def test_login_records_last_login(client, clinician_a):
     _log_in(client, clinician_a.username, PASSWORD)
     assert User.objects.get(pk=clinician_a.pk).last_login is not None
+
+
+def test_over_long_user_name_is_refused_with_an_error_not_a_crash(client, clinician_a):
+    response = _log_in(client, "A" * 5000, "A" * 5000)
+    assert response.status_code == 200
+    assert 'aria-invalid="true"' in response.content.decode()
+    assert "_auth_user_id" not in client.session
