@@ -14,13 +14,14 @@ import datetime
 from dataclasses import dataclass, field, fields
 
 from django.db import connections
-from django.db.models import Case, CharField, Count, Exists, F, IntegerField, Max, OuterRef, Q, Value, When
+from django.db.models import Case, CharField, Count, F, IntegerField, Max, Q, Value, When
 from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Unit
-from referrals.models import Attended, FollowUp, PatientContact
+from referrals.models import Attended, PatientContact
 from reports.models import FIGURE_FIELDS, FrozenMonth, IndicatorCode, MonthlyBreakdown, MonthlyFigures, Scope
+from reports.periods import month_range
 from reports.statistics import Proportion, proportion
 
 BASELINE_PERCENT = 15
@@ -218,25 +219,26 @@ assert [f.name for f in fields(Figures) if f.name != "frozen"] == FIGURE_FIELDS 
 REFERRED = Q(intensity__gte=2)
 
 # Outer level: one row per patient and group comes in; these count the patients (or sum contacts).
-_OUTER_COLUMNS = {
+# "p" is the patient row; "f" its follow-up row (absent: no follow-up on a referral contact).
+_PATIENT_COLUMNS = {
     "eligible": "COUNT(*)",
-    "referred": "SUM(CASE WHEN top_intensity >= 2 THEN 1 ELSE 0 END)",
-    "informed": "SUM(CASE WHEN top_intensity >= 1 THEN 1 ELSE 0 END)",
-    "intensive": "SUM(CASE WHEN top_intensity >= 3 THEN 1 ELSE 0 END)",
-    "suitable_eligible": "SUM(CASE WHEN any_not_suitable = 0 THEN 1 ELSE 0 END)",
-    "suitable_referred": "SUM(CASE WHEN any_not_suitable = 0 AND top_intensity >= 2 THEN 1 ELSE 0 END)",
-    "followed_up": "SUM(any_follow_up)",
-    "attended": "SUM(any_attended)",
-    "not_attended": "SUM(CASE WHEN any_attended = 0 AND any_not_attended = 1 THEN 1 ELSE 0 END)",
-    "attendance_unknown": (
-        "SUM(CASE WHEN any_follow_up = 1 AND any_attended = 0 AND any_not_attended = 0 THEN 1 ELSE 0 END)"
-    ),
-    "contacts": "SUM(contact_count)",
-    "answered_contacts": "SUM(answered_count)",
-    "highest_not_answered": "SUM(CASE WHEN top_intensity IS NULL THEN 1 ELSE 0 END)",
-    **{f"highest_{level}": f"SUM(CASE WHEN top_intensity = {level} THEN 1 ELSE 0 END)" for level in range(5)},
+    "referred": "SUM(CASE WHEN p.top_intensity >= 2 THEN 1 ELSE 0 END)",
+    "informed": "SUM(CASE WHEN p.top_intensity >= 1 THEN 1 ELSE 0 END)",
+    "intensive": "SUM(CASE WHEN p.top_intensity >= 3 THEN 1 ELSE 0 END)",
+    "suitable_eligible": "SUM(CASE WHEN p.any_not_suitable = 0 THEN 1 ELSE 0 END)",
+    "suitable_referred": "SUM(CASE WHEN p.any_not_suitable = 0 AND p.top_intensity >= 2 THEN 1 ELSE 0 END)",
+    "contacts": "SUM(p.contact_count)",
+    "answered_contacts": "SUM(p.answered_count)",
+    "highest_not_answered": "SUM(CASE WHEN p.top_intensity IS NULL THEN 1 ELSE 0 END)",
+    **{f"highest_{level}": f"SUM(CASE WHEN p.top_intensity = {level} THEN 1 ELSE 0 END)" for level in range(5)},
 }
-_BREAKDOWN_COLUMNS = {name: _OUTER_COLUMNS[name] for name in ("eligible", "referred")}
+_FOLLOW_UP_COLUMNS = {
+    "followed_up": "SUM(CASE WHEN f.patient_key IS NOT NULL THEN 1 ELSE 0 END)",
+    "attended": "SUM(CASE WHEN f.any_attended = 1 THEN 1 ELSE 0 END)",
+    "not_attended": "SUM(CASE WHEN f.any_attended = 0 AND f.any_not_attended = 1 THEN 1 ELSE 0 END)",
+    "attendance_unknown": "SUM(CASE WHEN f.any_attended = 0 AND f.any_not_attended = 0 THEN 1 ELSE 0 END)",
+}
+_BREAKDOWN_COLUMNS = {name: _PATIENT_COLUMNS[name] for name in ("eligible", "referred")}
 
 
 def patient_key():
@@ -254,7 +256,6 @@ def _flag(condition):
 
 def _per_patient(contacts, groups: dict):
     """Inner level: one row per group and patient, with what the month's contacts say about that patient."""
-    follow_ups = FollowUp.objects.filter(contact=OuterRef("pk"))
     return (
         contacts.order_by()
         .annotate(**groups, patient_key=patient_key())
@@ -264,22 +265,54 @@ def _per_patient(contacts, groups: dict):
             any_not_suitable=_flag(Q(not_suitable=True)),
             contact_count=Count("pk"),
             answered_count=Count("intensity"),
-            any_follow_up=_flag(REFERRED & Exists(follow_ups)),
-            any_attended=_flag(REFERRED & Exists(follow_ups.filter(attended=Attended.YES))),
-            any_not_attended=_flag(REFERRED & Exists(follow_ups.filter(attended=Attended.NO))),
         )
     )
 
 
-def _aggregate(contacts, groups: dict, columns: dict[str, str]) -> list[dict]:
-    """Run the two-level aggregate; one query. `groups` maps output names to expressions on contacts."""
+def _follow_ups_per_patient(contacts, groups: dict):
+    """One row per group and referred patient with a follow-up on a referral contact (intensity >= 2).
+
+    An inner join from the referral contacts only: the planner reads the few follow-ups of those
+    contacts instead of testing every contact against the whole follow-up table.
+    """
+    return (
+        contacts.filter(REFERRED, follow_ups__isnull=False)
+        .order_by()
+        .annotate(**groups, patient_key=patient_key())
+        .values(*groups, "patient_key")
+        .annotate(
+            any_attended=_flag(Q(follow_ups__attended=Attended.YES)),
+            any_not_attended=_flag(Q(follow_ups__attended=Attended.NO)),
+        )
+    )
+
+
+def _sql(queryset, connection):
+    return queryset.query.get_compiler(connection=connection).as_sql()
+
+
+def _aggregate(contacts, groups: dict, *, with_follow_ups: bool) -> list[dict]:
+    """Run the two-level aggregate in one query. `groups` maps output names to expressions on contacts.
+
+    With `with_follow_ups`, the follow-up counts come from a second per-patient subquery joined on
+    the group and the patient (the groups must then never be null: month, unit).
+    """
     inner = _per_patient(contacts, groups)
     connection = connections[inner.db]
-    inner_sql, params = inner.query.get_compiler(connection=connection).as_sql()
+    quote = connection.ops.quote_name
+    patient_sql, params = _sql(inner, connection)
     # Group names are our own identifiers (never user input); they are quoted for the database.
-    group_columns = ", ".join(connection.ops.quote_name(name) for name in groups)
-    selected = ", ".join(f"{expression} AS {connection.ops.quote_name(name)}" for name, expression in columns.items())
-    sql = f"SELECT {group_columns}, {selected} FROM ({inner_sql}) patients GROUP BY {group_columns}"  # noqa: S608
+    group_columns = ", ".join(f"p.{quote(name)}" for name in groups)
+    columns = dict(_PATIENT_COLUMNS if with_follow_ups else _BREAKDOWN_COLUMNS)
+    source = f"({patient_sql}) p"
+    if with_follow_ups:
+        follow_up_sql, follow_up_params = _sql(_follow_ups_per_patient(contacts, groups), connection)
+        join_on = " AND ".join(f"f.{quote(name)} = p.{quote(name)}" for name in [*groups, "patient_key"])
+        source += f" LEFT JOIN ({follow_up_sql}) f ON {join_on}"
+        params = (*params, *follow_up_params)
+        columns |= _FOLLOW_UP_COLUMNS
+    selected = ", ".join(f"{expression} AS {quote(name)}" for name, expression in columns.items())
+    sql = f"SELECT {group_columns}, {selected} FROM {source} GROUP BY {group_columns}"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         names = [column[0] for column in cursor.description]
@@ -298,6 +331,17 @@ def subtree_contacts(unit: Unit):
     return current_contacts().filter(unit__in=Unit.objects.filter(path__startswith=unit.path).values("pk"))
 
 
+def in_months(contacts, months):
+    """Contacts of these months, as a range minus gaps, so that the (unit, contact_month) index serves it."""
+    months = sorted(set(months))
+    if not months:
+        return contacts.none()
+    span = (months[-1].year - months[0].year) * 12 + months[-1].month - months[0].month + 1
+    gaps = [month for month in month_range(months[-1], span) if month not in months]
+    contacts = contacts.filter(contact_month__gte=months[0], contact_month__lte=months[-1])
+    return contacts.exclude(contact_month__in=gaps) if gaps else contacts
+
+
 def frozen_months(months) -> set[datetime.date]:
     return set(FrozenMonth.objects.filter(month__in=list(months)).values_list("month", flat=True))
 
@@ -314,9 +358,7 @@ def live_scope_figures(unit: Unit, months) -> dict[datetime.date, Figures]:
     result = {month: Figures() for month in months}
     if months:
         rows = _aggregate(
-            subtree_contacts(unit).filter(contact_month__in=list(months)),
-            {"group_month": F("contact_month")},
-            _OUTER_COLUMNS,
+            in_months(subtree_contacts(unit), months), {"group_month": F("contact_month")}, with_follow_ups=True
         )
         for row in rows:
             result[_as_date(row["group_month"])] = Figures.from_mapping(row)
@@ -325,10 +367,11 @@ def live_scope_figures(unit: Unit, months) -> dict[datetime.date, Figures]:
 
 def live_own_figures(months, units=None) -> dict[tuple[int, datetime.date], Figures]:
     """Per (unit id, month), the figures of the unit's own contacts. Units without contacts are absent."""
-    contacts = current_contacts().filter(contact_month__in=list(months))
+    contacts = in_months(current_contacts(), months)
     if units is not None:
         contacts = contacts.filter(unit__in=units)
-    rows = _aggregate(contacts, {"group_unit": F("unit_id"), "group_month": F("contact_month")}, _OUTER_COLUMNS)
+    groups = {"group_unit": F("unit_id"), "group_month": F("contact_month")}
+    rows = _aggregate(contacts, groups, with_follow_ups=True)
     return {(row["group_unit"], _as_date(row["group_month"])): Figures.from_mapping(row) for row in rows}
 
 
@@ -385,9 +428,9 @@ def live_breakdown(unit: Unit, months, dimension: str) -> dict[datetime.date, li
     if not months:
         return result
     rows = _aggregate(
-        subtree_contacts(unit).filter(contact_month__in=list(months)),
+        in_months(subtree_contacts(unit), months),
         {"group_month": F("contact_month"), **_BREAKDOWN_GROUPS[dimension]},
-        _BREAKDOWN_COLUMNS,
+        with_follow_ups=False,
     )
     for row in rows:
         result[_as_date(row["group_month"])].append(

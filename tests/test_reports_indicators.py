@@ -173,3 +173,15 @@ def test_breakdown_by_fellowship_counts_referred_patients_per_fellowship(unit_a)
     rows = {row.label: (row.eligible, row.referred) for row in indicators.breakdown(unit_a, OCTOBER, "fellowship")}
 
     assert rows == {"Anonyme Alkoholikere (AA)": (1, 1), "Anonyme Narkomane (NA)": (2, 1), "": (1, 1)}
+
+
+def test_months_asked_for_with_a_gap_leave_the_gap_out(unit_a):
+    september = datetime.date(2026, 9, 1)
+    for month in (september, OCTOBER, NOVEMBER):
+        contact(unit_a, month.month, when=datetime.datetime(month.year, month.month, 5, 10, 0, tzinfo=OSLO))
+
+    figures = indicators.live_scope_figures(unit_a, [september, NOVEMBER])
+
+    assert set(figures) == {september, NOVEMBER}
+    assert (figures[september].eligible, figures[NOVEMBER].eligible) == (1, 1)
+    assert indicators.in_months(indicators.current_contacts(), [september, NOVEMBER]).count() == 2
