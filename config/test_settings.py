@@ -16,3 +16,7 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# Tests read the English source strings; tests/test_i18n.py checks that Norwegian
+# bokmål is the product's default and that its translations are complete.
+LANGUAGE_CODE = "en"
