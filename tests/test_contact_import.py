@@ -461,3 +461,15 @@ def test_an_unreadable_cell_is_reported_once(unit_a):
     plan = importers.plan_import(csv_bytes('2026-03-01,RUS-POL,"=HYPERLINK(""x"")",outpatient,2,,,'))
 
     assert plan.errors[0].reasons == ["patient_ref starts with “=”: spreadsheet formulas are not accepted"]
+
+
+def test_a_cell_beyond_the_csv_field_limit_is_a_clear_file_error(unit_a):
+    data = csv_bytes(f"2026-03-01,RUS-POL,{'9' * 200_000},outpatient,2,,,")
+
+    with pytest.raises(importers.ImportFileError, match="Line 2 cannot be read as CSV"):
+        importers.plan_import(data)
+
+
+def test_tab_separated_file_is_refused_with_the_expected_columns(unit_a):
+    with pytest.raises(importers.ImportFileError, match="The columns are: date, unit, patient_ref"):
+        importers.plan_import(HEADER.replace(",", "\t").encode() + b"\n")
