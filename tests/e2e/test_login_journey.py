@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from tests.factories import PASSWORD
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_clinician_logs_in_and_sees_own_unit(page, clinician_a, unit_a):
