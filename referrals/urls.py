@@ -1,6 +1,6 @@
 from django.urls import path
 
-from referrals import views
+from referrals import handout, import_views, views
 
 app_name = "referrals"
 
@@ -16,4 +16,8 @@ urlpatterns = [
     path("<int:pk>/delete/", views.contact_delete, name="contact_delete"),
     path("<int:pk>/follow-up/", views.follow_up_create_view, name="follow_up_create"),
     path("<int:pk>/follow-up/<int:follow_up_pk>/", views.follow_up_edit, name="follow_up_edit"),
+    # Patient handout and EHR extract import (referrals-extras).
+    path("<int:pk>/handout/", handout.handout, name="handout"),
+    path("<int:pk>/handout.pdf", handout.handout_pdf, name="handout_pdf"),
+    path("import/", import_views.contact_import, name="import"),
 ]
