@@ -53,6 +53,7 @@ def test_second_editor_is_shown_the_stored_version_and_nothing_is_overwritten(cl
     html = response.content.decode()
     assert response.status_code == 200
     assert "Someone else changed this contact" in html and "ledera saved it" in html
+    assert "Save my version" in html
     assert "Positive" in html and "Declined" in html
     assert 'name="version" value="2"' in html
     contact.refresh_from_db()
