@@ -28,6 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from registry.bulk import insert_rows, update_rows
 from registry.feed import COORDINATE_DECIMALS, default_end_time, invalidate_feed, iso_weekday
 from registry.models import (
     SLUG_PATTERN,
@@ -47,8 +48,6 @@ MAX_SOURCE_BYTES = getattr(settings, "REGISTRY_IMPORT_MAX_BYTES", 50 * 1024 * 10
 MAX_TEXT_LENGTH = 10_000
 MAX_RECORDS = 100_000
 URL_TIMEOUT_SECONDS = 30
-BATCH_SIZE = 1000
-UPDATE_BATCH_SIZE = 500
 PREVIEW_ROWS = 25
 
 # Model fields an import sets; compared with the stored row to skip unchanged meetings.
@@ -1126,42 +1125,48 @@ def apply_import(plan: ImportPlan, *, actor=None) -> None:
         raise ValueError("An import with problems cannot be applied.")
     now = timezone.now()
     through = Meeting.types.through
+    history = _History(actor=actor, source_name=plan.source_name)
     with transaction.atomic():
         if plan.new_groups:
-            groups = [
-                Group(
-                    name=row.group_name,
-                    fellowship_id=row.fellowship_id,
-                    municipality_id=row.values["municipality_id"],
-                    website=row.group_details["website"],
-                    contact=row.group_details["contact"],
-                    notes=row.group_details["notes"],
-                )
+            group_rows = [
+                {
+                    "name": row.group_name,
+                    "fellowship_id": row.fellowship_id,
+                    "municipality_id": row.values["municipality_id"],
+                    "website": row.group_details["website"],
+                    "contact": row.group_details["contact"],
+                    "notes": row.group_details["notes"],
+                }
                 for row in plan.new_groups.values()
             ]
-            Group.objects.bulk_create(groups, batch_size=BATCH_SIZE)
-            for key, group in zip(plan.new_groups, groups, strict=True):
-                plan.group_ids[key] = group.pk
-            _log_creations(groups, actor=actor)
+            group_ids = insert_rows(Group, group_rows)
+            for key, group_id, group_row in zip(plan.new_groups, group_ids, group_rows, strict=True):
+                plan.group_ids[key] = group_id
+                history.created(Group, group_id, group_row["name"], {"name": group_row["name"]})
 
-        created = [Meeting(slug=row.slug, group_id=plan.group_ids[row.group_key], **row.values) for row in plan.creates]
-        Meeting.objects.bulk_create(created, batch_size=BATCH_SIZE)
-        if created and created[0].pk is None:  # databases that cannot return ids from a bulk insert
-            ids = dict(Meeting.objects.filter(slug__in=[m.slug for m in created]).values_list("slug", "pk"))
-            for meeting in created:
-                meeting.pk = ids[meeting.slug]
-        # Keep the source's "updated" time for new meetings (bulk_create would stamp them all with now).
-        dated = []
-        for meeting, row in zip(created, plan.creates, strict=True):
-            if row.updated and row.updated < now:
-                meeting.updated_at = row.updated
-                dated.append(meeting)
-        Meeting.objects.bulk_update(dated, ["updated_at"], batch_size=UPDATE_BATCH_SIZE)
+        created_ids = insert_rows(
+            Meeting,
+            [
+                {
+                    "slug": row.slug,
+                    "group_id": plan.group_ids[row.group_key],
+                    **row.values,
+                    # The source's "updated" time for new meetings, unless it lies in the future.
+                    "updated_at": row.updated if row.updated and row.updated < now else now,
+                }
+                for row in plan.creates
+            ],
+        )
         links = [
-            through(meeting_id=meeting.pk, meetingtype_id=code)
-            for meeting, row in zip(created, plan.creates, strict=True)
+            {"meeting_id": meeting_id, "meetingtype_id": code}
+            for meeting_id, row in zip(created_ids, plan.creates, strict=True)
             for code in sorted(row.type_codes)
         ]
+        for meeting_id, row in zip(created_ids, plan.creates, strict=True):
+            values = {"slug": row.slug, **row.values}
+            if row.type_codes:
+                values["types"] = ", ".join(sorted(row.type_codes))
+            history.created(Meeting, meeting_id, row.values["name"], values)
 
         updated, moved = [], []
         for pk, row, changes in plan.updates:
@@ -1171,31 +1176,88 @@ def apply_import(plan: ImportPlan, *, actor=None) -> None:
             else:
                 meeting.updated_at = now
                 updated.append(meeting)
-        Meeting.objects.bulk_update(updated, [*IMPORT_FIELDS, "updated_at"], batch_size=UPDATE_BATCH_SIZE)
-        Meeting.objects.bulk_update(moved, list(IMPORT_FIELDS), batch_size=UPDATE_BATCH_SIZE)
-        removed: list[tuple[int, str]] = []
+            history.updated(pk, row, changes, group_id=plan.group_ids[row.group_key])
+        update_rows(Meeting, updated, [*IMPORT_FIELDS, "updated_at"])
+        update_rows(Meeting, moved, list(IMPORT_FIELDS))
+
+        removed: set[tuple[int, str]] = set()
         for pk, (old, new) in plan.type_changes.items():
-            links.extend(through(meeting_id=pk, meetingtype_id=code) for code in sorted(new - old))
-            removed.extend((pk, code) for code in old - new)
+            links.extend({"meeting_id": pk, "meetingtype_id": code} for code in sorted(new - old))
+            removed.update((pk, code) for code in old - new)
         if removed:
-            removed_set = set(removed)
-            meeting_ids = sorted({pk for pk, _code in removed})
             link_ids = []
-            for chunk in _chunks(meeting_ids):
+            for chunk in _chunks(sorted({pk for pk, _code in removed})):
                 for link_id, meeting_id, code in through.objects.filter(meeting_id__in=chunk).values_list(
                     "pk", "meeting_id", "meetingtype_id"
                 ):
-                    if (meeting_id, code) in removed_set:
+                    if (meeting_id, code) in removed:
                         link_ids.append(link_id)
             for chunk in _chunks(link_ids):
                 through.objects.filter(pk__in=chunk).delete()
-        through.objects.bulk_create(links, batch_size=BATCH_SIZE * 2)
+        insert_rows(through, links, return_ids=False)
 
         for chunk in _chunks([pk for pk, _name, _status in plan.deactivate]):
             Meeting.objects.filter(pk__in=chunk).update(status=Status.INACTIVE, updated_at=now)
+        for pk, name, old_status in plan.deactivate:
+            history.changed(Meeting, pk, name, {"status": [old_status, Status.INACTIVE.value]})
 
-        _log_meeting_changes(plan, created, actor=actor)
+        history.save()
         invalidate_feed()
+
+
+class _History:
+    """Bulk writes skip auditlog's signals; this records the same history rows, in one bulk insert."""
+
+    def __init__(self, *, actor, source_name: str) -> None:
+        self.actor_id = getattr(actor, "pk", None)
+        self.extra = {"import": source_name}
+        self.rows: list[dict] = []
+        self._content_types: dict = {}
+
+    def _entry(self, model, pk: int, label: str, action: int, changes: dict) -> None:
+        if not _audited(model):
+            return
+        from auditlog.models import LogEntry
+        from django.contrib.contenttypes.models import ContentType
+
+        if model not in self._content_types:
+            self._content_types[model] = ContentType.objects.get_for_model(model).pk
+        self.rows.append(
+            {
+                "content_type_id": self._content_types[model],
+                "object_pk": str(pk),
+                "object_id": pk,
+                "object_repr": str(label)[:200],
+                "action": LogEntry.Action.CREATE if action == 0 else LogEntry.Action.UPDATE,
+                "changes": changes,
+                "actor_id": self.actor_id,
+                "additional_data": self.extra,
+            }
+        )
+
+    def created(self, model, pk: int, label: str, values: dict) -> None:
+        changes = {name: ["None", _text(value)] for name, value in values.items() if value not in (None, "")}
+        self._entry(model, pk, label, 0, changes)
+
+    def changed(self, model, pk: int, label: str, changes: dict) -> None:
+        self._entry(model, pk, label, 1, changes)
+
+    def updated(self, pk: int, row: MeetingRow, old_values: dict, *, group_id: int) -> None:
+        changes = {}
+        for name, old in old_values.items():
+            if name == "types":
+                changes["types"] = [", ".join(old), ", ".join(sorted(row.type_codes))]
+            elif name == "group_id":
+                changes["group"] = [_text(old), _text(group_id)]
+            else:
+                changes[name] = [_text(old), _text(row.values[name])]
+        self.changed(Meeting, pk, row.values["name"], changes)
+
+    def save(self) -> None:
+        if self.rows:
+            from auditlog.models import LogEntry
+
+            insert_rows(LogEntry, self.rows, return_ids=False)
 
 
 def _audited(model) -> bool:
@@ -1206,97 +1268,8 @@ def _audited(model) -> bool:
     return auditlog.contains(model)
 
 
-def _log_creations(objects: list, *, actor) -> None:
-    if not objects or not _audited(type(objects[0])):
-        return
-    from auditlog.models import LogEntry
-    from django.contrib.contenttypes.models import ContentType
-
-    content_type = ContentType.objects.get_for_model(type(objects[0]))
-    LogEntry.objects.bulk_create(
-        [
-            LogEntry(
-                content_type=content_type,
-                object_pk=str(obj.pk),
-                object_id=obj.pk,
-                object_repr=str(obj)[:200],
-                action=LogEntry.Action.CREATE,
-                changes={"name": ["None", str(obj)]},
-                actor=actor,
-                additional_data={"import": True},
-            )
-            for obj in objects
-        ],
-        batch_size=BATCH_SIZE,
-    )
-
-
 def _text(value) -> str:
     return "None" if value is None else str(value)
-
-
-def _log_meeting_changes(plan: ImportPlan, created: list[Meeting], *, actor) -> None:
-    """Bulk writes skip auditlog's signals; record the same history rows they would have."""
-    if not _audited(Meeting):
-        return
-    from auditlog.models import LogEntry
-    from django.contrib.contenttypes.models import ContentType
-
-    content_type = ContentType.objects.get_for_model(Meeting)
-    extra = {"import": plan.source_name}
-    entries = []
-    for meeting, row in zip(created, plan.creates, strict=True):
-        changes = {name: ["None", _text(value)] for name, value in row.values.items() if value not in (None, "")}
-        changes["slug"] = ["None", row.slug]
-        if row.type_codes:
-            changes["types"] = ["None", ", ".join(sorted(row.type_codes))]
-        entries.append(
-            LogEntry(
-                content_type=content_type,
-                object_pk=str(meeting.pk),
-                object_id=meeting.pk,
-                object_repr=row.values["name"][:200],
-                action=LogEntry.Action.CREATE,
-                changes=changes,
-                actor=actor,
-                additional_data=extra,
-            )
-        )
-    for pk, row, old_values in plan.updates:
-        changes = {}
-        for name, old in old_values.items():
-            if name == "types":
-                changes["types"] = [", ".join(old), ", ".join(sorted(row.type_codes))]
-            elif name == "group_id":
-                changes["group"] = [_text(old), _text(plan.group_ids[row.group_key])]
-            else:
-                changes[name] = [_text(old), _text(row.values[name])]
-        entries.append(
-            LogEntry(
-                content_type=content_type,
-                object_pk=str(pk),
-                object_id=pk,
-                object_repr=row.values["name"][:200],
-                action=LogEntry.Action.UPDATE,
-                changes=changes,
-                actor=actor,
-                additional_data=extra,
-            )
-        )
-    for pk, name, old_status in plan.deactivate:
-        entries.append(
-            LogEntry(
-                content_type=content_type,
-                object_pk=str(pk),
-                object_id=pk,
-                object_repr=name[:200],
-                action=LogEntry.Action.UPDATE,
-                changes={"status": [old_status, Status.INACTIVE.value]},
-                actor=actor,
-                additional_data=extra,
-            )
-        )
-    LogEntry.objects.bulk_create(entries, batch_size=BATCH_SIZE)
 
 
 # --- The whole import ------------------------------------------------------------------------------------
