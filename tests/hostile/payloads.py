@@ -138,13 +138,13 @@ KEY_VALUES = [
 FIELD_SWEEP_VALUES = ["\x00", SCRIPT, RawBytes(b"\xff\xfe")]
 
 
-def key_examples(*names: str):
-    """Decorator: one hypothesis @example per key value, given to every named argument."""
+def key_examples(*names: str, **fixed):
+    """Decorator: one hypothesis @example per key value, given to every named argument (`fixed` for the others)."""
     from hypothesis import example
 
     def decorate(test):
         for value in reversed(KEY_VALUES):
-            test = example(**dict.fromkeys(names, value))(test)
+            test = example(**dict.fromkeys(names, value), **fixed)(test)
         return test
 
     return decorate
