@@ -30,3 +30,10 @@ def in_english(client):
 
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client
+
+
+def jit_switches(aggregates: int) -> int:
+    """Queries added on PostgreSQL: each report aggregate first switches JIT off (SET LOCAL jit = off)."""
+    from django.db import connection
+
+    return aggregates if connection.vendor == "postgresql" else 0
