@@ -59,7 +59,7 @@ def insert_rows(model: type[models.Model], rows: list[dict], *, return_ids: bool
                 for name in auto_now:
                     setattr(obj, name, row.get(name, getattr(obj, name)))
             model.objects.bulk_update(objects, auto_now, batch_size=500)
-        return [obj.pk for obj in objects]
+        return [obj.pk for obj in objects] if return_ids else []
 
     quote = connection.ops.quote_name
     primary_key = meta.pk
