@@ -110,8 +110,9 @@ def _replace_recovery_codes(*, user) -> list[str]:
 @transaction.atomic
 def two_factor_enrol(*, user, device: TOTPDevice, code: str, request=None) -> list[str] | None:
     """Confirm the authenticator with a code from the app. Returns new recovery codes, or None if the code is wrong."""
-    device = TOTPDevice.objects.select_for_update().get(pk=device.pk, user=user, confirmed=False)
-    if not is_authenticator_code(code) or not device.verify_token(normalise_code(code)):
+    # Gone or already confirmed when the form is sent twice at once: the second submission simply does not match.
+    device = TOTPDevice.objects.select_for_update().filter(pk=device.pk, user=user, confirmed=False).first()
+    if device is None or not is_authenticator_code(code) or not device.verify_token(normalise_code(code)):
         return None
     # Only one authenticator per person: a confirmed one from before is replaced.
     TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()

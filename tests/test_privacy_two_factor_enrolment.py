@@ -125,3 +125,12 @@ def test_verified_person_can_move_to_a_new_phone_which_replaces_the_old_authenti
     response = client.post(SETUP, {"code": totp_now(new)})
     assert response.status_code == 200 and len(response.context["codes"]) == 10
     assert list(TOTPDevice.objects.filter(user=clinician_a).values_list("pk", flat=True)) == [new.pk]
+
+
+def test_confirming_a_device_that_is_already_confirmed_is_a_wrong_code_not_an_error(clinician_a, clock):
+    from privacy.services import authenticator_for_enrolment, two_factor_enrol
+
+    device = authenticator_for_enrolment(user=clinician_a)
+    assert two_factor_enrol(user=clinician_a, device=device, code=totp_now(device)) is not None
+    clock.shift(datetime.timedelta(seconds=30))
+    assert two_factor_enrol(user=clinician_a, device=device, code=totp_now(device)) is None
