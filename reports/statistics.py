@@ -3,6 +3,7 @@
 Pure functions on counts; nothing here touches the database.
 """
 
+import functools
 import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -62,20 +63,30 @@ def percent(fraction: float | None) -> Decimal | None:
 # curves rather than steps and stay correct for the small denominators typical of one unit.
 
 
-def _binomial_cdf_table(n: int, p: float) -> list[float]:
-    """P(R ≤ r) for r = 0..n, R ~ Binomial(n, p), computed in log space to avoid underflow."""
-    if p <= 0:
-        return [1.0] * (n + 1)
-    if p >= 1:
-        return [0.0] * n + [1.0]
-    log_p, log_q = math.log(p), math.log1p(-p)
-    log_n_factorial = math.lgamma(n + 1)
+def _binomial_cdf_table(n: int, p: float, upto: float = 0.9995) -> list[float]:
+    """P(R ≤ r) for r = 0, 1, … until it reaches `upto`, R ~ Binomial(n, p).
+
+    The probability mass is built by the recurrence pmf(r+1) = pmf(r)·(n−r)/(r+1)·p/q in log space,
+    so that large n neither underflows nor needs a log-gamma per term.
+    """
+    log_ratio = math.log(p) - math.log1p(-p)
+    log_pmf = n * math.log1p(-p)
     cumulative, total = [], 0.0
     for r in range(n + 1):
-        log_pmf = log_n_factorial - math.lgamma(r + 1) - math.lgamma(n - r + 1) + r * log_p + (n - r) * log_q
         total += math.exp(log_pmf)
         cumulative.append(min(total, 1.0))
+        if total >= upto:
+            break
+        log_pmf += math.log(n - r) - math.log(r + 1) + log_ratio
     return cumulative
+
+
+def _limit_from_table(cdf: list[float], n: int, tail: float) -> float:
+    r = next((index for index, value in enumerate(cdf) if value >= tail), len(cdf) - 1)
+    below = cdf[r - 1] if r > 0 else 0.0
+    step = cdf[r] - below
+    alpha = (cdf[r] - tail) / step if step > 0 else 0.0
+    return min(1.0, max(0.0, (r - alpha) / n))
 
 
 def binomial_limit(n: int, p0: float, tail: float) -> float:
@@ -88,12 +99,7 @@ def binomial_limit(n: int, p0: float, tail: float) -> float:
         raise ValueError("n must be positive.")
     if p0 <= 0 or p0 >= 1:
         return min(1.0, max(0.0, p0))  # no variation around a target of 0 % or 100 %
-    cdf = _binomial_cdf_table(n, p0)
-    r = next((index for index, value in enumerate(cdf) if value >= tail), n)
-    below = cdf[r - 1] if r > 0 else 0.0
-    step = cdf[r] - below
-    alpha = (cdf[r] - tail) / step if step > 0 else 0.0
-    return min(1.0, max(0.0, (r - alpha) / n))
+    return _limit_from_table(_binomial_cdf_table(n, p0, upto=max(tail, 0.9995)), n, tail)
 
 
 @dataclass(frozen=True)
@@ -105,14 +111,21 @@ class FunnelPoint:
     high_998: float
 
 
+@functools.lru_cache(maxsize=4096)
 def funnel_limits(p0: float, n: int) -> FunnelPoint:
-    """95 % and 99.8 % control limits around the target p0 for denominator n."""
+    """95 % and 99.8 % control limits around the target p0 for denominator n (one binomial table)."""
+    if n <= 0:
+        raise ValueError("n must be positive.")
+    if p0 <= 0 or p0 >= 1:
+        edge = min(1.0, max(0.0, p0))
+        return FunnelPoint(n, edge, edge, edge, edge)
+    cdf = _binomial_cdf_table(n, p0)
     return FunnelPoint(
         n=n,
-        low_998=binomial_limit(n, p0, 0.001),
-        low_95=binomial_limit(n, p0, 0.025),
-        high_95=binomial_limit(n, p0, 0.975),
-        high_998=binomial_limit(n, p0, 0.999),
+        low_998=_limit_from_table(cdf, n, 0.001),
+        low_95=_limit_from_table(cdf, n, 0.025),
+        high_95=_limit_from_table(cdf, n, 0.975),
+        high_998=_limit_from_table(cdf, n, 0.999),
     )
 
 
