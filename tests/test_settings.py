@@ -30,8 +30,10 @@ def _run_python(code: str, env: dict) -> subprocess.CompletedProcess:
     )
 
 
-def test_deploy_check_is_clean_with_production_settings(settings):
-    # The test settings are production settings except for the HTTPS redirect.
+def test_deploy_check_is_clean_with_production_settings(settings, monkeypatch):
+    # The test settings are production settings except for the HTTPS redirect; the browser tests'
+    # harness allows sync ORM calls from Playwright's event loop, which production never does.
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
     settings.SECURE_SSL_REDIRECT = True
     settings.SECRET_KEY = PRODUCTION_ENV["SECRET_KEY"]
     assert not settings.DEBUG
@@ -51,7 +53,8 @@ def test_deploy_check_is_clean_for_the_settings_module_under_a_production_enviro
     assert "no issues" in completed.stdout
 
 
-def test_deploy_check_warns_about_a_weak_secret_key(settings):
+def test_deploy_check_warns_about_a_weak_secret_key(settings, monkeypatch):
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
     from django.core.management.base import SystemCheckError
 
     settings.SECURE_SSL_REDIRECT = True
