@@ -10,7 +10,6 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("meetings/", include("registry.urls")),
-    path("meetings/", include("registry.urls")),
     path("", include("privacy.urls")),
     path("contacts/", include("referrals.urls")),
     path("reports/", include("reports.urls")),
