@@ -19,7 +19,7 @@ import json
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.db import connection, models, transaction
@@ -250,14 +250,27 @@ def meeting_feed_records(*, base_url: str) -> list[dict]:
     return records
 
 
-@dataclass(frozen=True)
+@dataclass
 class FeedEntry:
+    """One build of the feed. The shared cache holds it once, gzip-compressed (0.6 MB for 10,000 meetings rather
+    than 7 MB of JSON, which a database cache would take seconds to write); a process that serves a client without
+    gzip decompresses it once and keeps both forms."""
+
     generation: str
-    body: bytes
     gzip_body: bytes
     etag: str
     last_modified: float  # Unix time of the change that made this generation current
     meeting_count: int
+    _body: bytes | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def body(self) -> bytes:
+        if self._body is None:
+            self._body = gzip.decompress(self.gzip_body)
+        return self._body
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_body": None}
 
 
 def build_feed_entry(*, base_url: str, generation: str) -> FeedEntry:
@@ -266,7 +279,7 @@ def build_feed_entry(*, base_url: str, generation: str) -> FeedEntry:
     digest = hashlib.sha256(body).hexdigest()[:32]
     return FeedEntry(
         generation=generation,
-        body=body,
+        _body=body,
         # mtime=0 keeps the compressed bytes a function of the body alone.
         gzip_body=gzip.compress(body, compresslevel=6, mtime=0),
         # Weak: the identity and gzip bodies are the same representation for If-None-Match.

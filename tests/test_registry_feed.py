@@ -311,3 +311,14 @@ def test_feed_needs_login_when_the_registry_is_not_public(client, db, clinician_
 
 def test_feed_refuses_other_methods(client, db):
     assert client.post(FEED_URL).status_code == 405
+
+
+def test_the_shared_cache_holds_the_feed_once_gzip_compressed(client, db):
+    MeetingFactory.create_batch(10)
+    plain = get_feed(client)
+    [key] = [key for key in cache._cache if feed.ENTRY_KEY_PREFIX in key]  # locmem: the stored keys
+    stored = cache.get(key.split(":", 2)[2])
+    assert stored._body is None
+    assert gzip.decompress(stored.gzip_body) == plain.content
+    feed.clear_process_cache()
+    assert get_feed(client).content == plain.content  # a fresh worker decompresses it once

@@ -1,0 +1,232 @@
+"""Meeting registry at scale: the feed (cold, warm, gzip), import and re-import, and search at 100,000 meetings.
+
+Runs against its own PostgreSQL database (created and migrated if missing; emptied first):
+
+    .venv/bin/python bench/registry_bench.py
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_regx .venv/bin/python bench/registry_bench.py
+
+Server time is measured around Django's test client (the full middleware stack, no network), with production
+settings (DEBUG off) and the database cache that every worker shares. It prints a table; nothing here asserts.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_regx"
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_URL
+os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+os.environ.pop("CACHE_URL", None)  # the default: Django's database cache
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
+ensure_database(DATABASE_URL)
+from bench import dataset  # noqa: E402
+
+dataset.setup_django(DATABASE_URL)
+
+from django.core.cache import cache  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from registry import feed  # noqa: E402
+from registry.importers import import_meetings  # noqa: E402
+from registry.models import Meeting, Status  # noqa: E402
+
+ROWS: list[tuple[str, str, str]] = []
+LAST_CPU = [0.0]  # CPU seconds of this process in the last timed request: the machine is shared
+
+
+def row(label: str, value: str, note: str = "") -> None:
+    ROWS.append((label, value, note))
+    print(f"  {label:<52} {value:>14}  {note}", flush=True)
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.1f} ms"
+
+
+def timed_get(client: Client, url: str, **headers):
+    start = time.perf_counter()
+    cpu = time.process_time()
+    response = client.get(url, **headers)
+    elapsed = time.perf_counter() - start
+    LAST_CPU[0] = time.process_time() - cpu
+    assert response.status_code == 200, (url, response.status_code)
+    return response, elapsed
+
+
+def median_get(client: Client, url: str, *, repeat: int, **headers) -> float:
+    return statistics.median(timed_get(client, url, **headers)[1] for _ in range(repeat))
+
+
+def cold_feed(client: Client):
+    cache.clear()
+    feed.clear_process_cache()
+    with CaptureQueriesContext(connection) as queries:
+        response, elapsed = timed_get(client, "/meetings/feed.json")
+    meeting_queries = [q for q in queries if '"registry_' in q["sql"]]
+    return response, elapsed, len(queries), len(meeting_queries)
+
+
+def feed_section(client: Client) -> None:
+    count = Meeting.objects.filter(status=Status.ACTIVE).count()
+    print(f"\nFeed: {count:,} active meetings")
+    for _ in range(2):  # warm Python and PostgreSQL caches; the figures below are from the third cold build
+        cold_feed(client)
+    response, elapsed, queries, meeting_queries = cold_feed(client)
+    records = json.loads(response.content)
+    row("feed cold build + response (server time)", ms(elapsed), f"{len(records):,} meetings, CPU {ms(LAST_CPU[0])}")
+    row(
+        "  queries in the cold request",
+        str(queries),
+        f"{meeting_queries} for the meetings; the rest read and write the shared cache",
+    )
+    start, cpu = time.perf_counter(), time.process_time()
+    feed.meeting_feed_records(base_url="http://localhost/")
+    row(
+        "  building the records alone (2 queries)",
+        ms(time.perf_counter() - start),
+        f"CPU {ms(time.process_time() - cpu)}",
+    )
+    row(
+        "  JSON size / gzip size",
+        f"{len(response.content) / 1e6:.1f} MB",
+        f"gzip {len(feed.get_feed_entry(base_url='http://testserver/').gzip_body) / 1e6:.2f} MB",
+    )
+
+    with CaptureQueriesContext(connection) as queries:
+        timed_get(client, "/meetings/feed.json")
+    row("feed warm (median of 50)", ms(median_get(client, "/meetings/feed.json", repeat=50)), f"{len(queries)} query")
+    gz = median_get(client, "/meetings/feed.json", repeat=50, HTTP_ACCEPT_ENCODING="gzip")
+    row("feed warm, gzip (median of 50)", ms(gz), "stored gzip bytes")
+    gzipped, _ = timed_get(client, "/meetings/feed.json", HTTP_ACCEPT_ENCODING="gzip")
+    assert gzip.decompress(gzipped.content) == response.content
+    etag = response["ETag"]
+    row(
+        "feed 304 with If-None-Match (median of 50)",
+        ms(statistics.median(_conditional(client, etag) for _ in range(50))),
+    )
+    feed.clear_process_cache()
+    start = time.perf_counter()
+    timed_get(client, "/meetings/feed.json")
+    row("feed from the shared cache in a fresh worker", ms(time.perf_counter() - start), "no rebuild")
+    row("bare Django view /bench/ok (median of 50)", ms(median_get(client, "/bench/ok", repeat=50)), "for comparison")
+
+    meeting = Meeting.objects.filter(status=Status.ACTIVE).first()
+    meeting.name = meeting.name + " (endret)"
+    meeting.save()
+    start = time.perf_counter()
+    edited, _ = timed_get(client, "/meetings/feed.json")
+    row("first request after an edit (rebuild)", ms(time.perf_counter() - start), "edit visible at once")
+    assert meeting.name.encode() in edited.content
+
+
+def _conditional(client: Client, etag: str) -> float:
+    start = time.perf_counter()
+    response = client.get("/meetings/feed.json", HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 304
+    return time.perf_counter() - start
+
+
+def import_section() -> None:
+    records = dataset.meeting_guide_feed(count=10_000)
+    content = json.dumps(records, ensure_ascii=False).encode()
+    print(f"\nImport: Meeting Guide feed of {len(records):,} meetings ({len(content) / 1e6:.1f} MB)")
+    start, cpu = time.perf_counter(), time.process_time()
+    result = import_meetings(content=content, source_name="bench-import", preview_limit=0)
+    assert result.ok, result.problems[:3]
+    first_cpu = time.process_time() - cpu
+    row(
+        "import (all new)",
+        f"{time.perf_counter() - start:.2f} s",
+        f"created {result.created:,}, groups {result.groups_created:,}, CPU {first_cpu:.2f} s",
+    )
+    start, cpu = time.perf_counter(), time.process_time()
+    result = import_meetings(content=content, source_name="bench-import", preview_limit=0)
+    again_cpu = time.process_time() - cpu
+    row(
+        "re-import of the same feed",
+        f"{time.perf_counter() - start:.2f} s",
+        f"unchanged {result.unchanged:,}, CPU {again_cpu:.2f} s",
+    )
+    for index, record in enumerate(records):
+        if index % 10 == 0:
+            record["name"] += " (ny)"
+            record["types"] = [*record["types"], "W"]
+    content = json.dumps(records, ensure_ascii=False).encode()
+    start = time.perf_counter()
+    result = import_meetings(content=content, source_name="bench-import", preview_limit=0)
+    row("re-import with 10% changed", f"{time.perf_counter() - start:.2f} s", f"updated {result.updated:,}")
+    start = time.perf_counter()
+    result = import_meetings(content=content, source_name="bench-import", dry_run=True, preview_limit=0)
+    row("dry run (validate + compare only)", f"{time.perf_counter() - start:.2f} s")
+
+
+def search_section(client: Client) -> None:
+    total = Meeting.objects.count()
+    print(f"\nSearch: {total:,} meetings")
+    for url in ("/meetings/", "/meetings/?weekday=2&time_of_day=evening", "/meetings/?postal_code=9990"):
+        for _ in range(2):
+            client.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            response, _ = timed_get(client, url)
+        row(f"GET {url} first page (median of 10)", ms(median_get(client, url, repeat=10)), f"{len(queries)} queries")
+    response, elapsed, queries, _meeting_queries = cold_feed(client)
+    row("feed cold build at this size", ms(elapsed), f"{len(json.loads(response.content)):,} active, {queries} queries")
+
+
+def main() -> None:
+    print(f"Database: {connection.vendor} {connection.settings_dict['NAME']} · cache: {cache.__class__.__name__}")
+    call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)  # DEBUG is off: pages need the manifest
+    print(f"Load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
+    dataset.clear()
+    cache.clear()
+    start = time.perf_counter()
+    dataset.build_meetings(count=10_000)
+    Meeting.objects.update(status=Status.ACTIVE)
+    feed.invalidate_feed()
+    print(f"Built 10,000 meetings in {time.perf_counter() - start:.1f} s")
+    client = Client(HTTP_HOST="localhost")
+
+    feed_section(client)
+    import_section()
+
+    start = time.perf_counter()
+    dataset.build_meetings(count=80_000, seed=3)
+    feed.invalidate_feed()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    print(f"\nBuilt 80,000 more meetings in {time.perf_counter() - start:.1f} s")
+    search_section(client)
+
+    print(f"\nLoad average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print("\nSummary")
+    print(f"| {'measure':<52} | {'value':>14} | note")
+    print(f"|{'-' * 54}|{'-' * 16}|------")
+    for label, value, note in ROWS:
+        print(f"| {label:<52} | {value:>14} | {note}")
+
+
+if __name__ == "__main__":
+    main()
