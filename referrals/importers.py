@@ -575,22 +575,18 @@ def plan_import(data: bytes, *, allowed_units=None, user=None, lock: bool = Fals
                 plan.to_create.append(PlannedContact(line, contact, row_fellowships))
             continue
         had_fellowships = current_fellowships.get(current.pk, set())
+        # Applies the row's values to `current` in memory; None when they change nothing.
+        planned = _planned_update(line, current, values, had_fellowships)
+        if planned is None:
+            plan.unchanged += 1  # nothing is written, so there is nothing to check
+            continue
         merged = {field: getattr(current, field) for field in services.CONTACT_FIELDS if field != "clinician"}
-        merged["setting"] = values["setting"]
-        if values["intensity"] is not None:
-            merged["intensity"] = values["intensity"]
-        if values["response"]:
-            merged["response"] = values["response"]
         merged["patient_reference"] = values["reference"]
         merged["fellowships"] = [fellowships_by_id[pk] for pk in sorted(row_fellowships or had_fellowships)]
         # Only whether there are any matters to the rules; the import never changes suggested meetings.
         merged["suggested_meetings"] = sorted(current_meetings.get(current.pk, ()))
         if _validated(line, values["unit"], merged, plan) is not None:
-            planned = _planned_update(line, current, values, had_fellowships)
-            if planned is None:
-                plan.unchanged += 1
-            else:
-                plan.to_update.append(planned)
+            plan.to_update.append(planned)
     plan.errors.sort(key=lambda error: error.line)
     return plan
 
