@@ -1092,10 +1092,16 @@ def plan_import(
     return plan
 
 
+def _field_label(name: str) -> str:
+    if name == "types":
+        return str(Meeting._meta.get_field("types").verbose_name)
+    return str(Meeting._meta.get_field(name.removesuffix("_id")).verbose_name)
+
+
 def preview_rows(plan: ImportPlan, *, limit: int = PREVIEW_ROWS) -> list[PreviewRow]:
     action_by_slug = {row.slug: ("create", []) for row in plan.creates}
     for _pk, row, changes in plan.updates:
-        action_by_slug[row.slug] = ("update", sorted(changes))
+        action_by_slug[row.slug] = ("update", sorted(_field_label(name) for name in changes))
     municipality_names = dict(Municipality.objects.values_list("number", "name")) if plan.rows else {}
     weekdays = dict(Meeting._meta.get_field("weekday").choices)
     preview = []
