@@ -156,3 +156,9 @@ def test_over_long_user_name_is_refused_with_an_error_not_a_crash(client, clinic
     assert response.status_code == 200
     assert 'aria-invalid="true"' in response.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+def test_logout_says_so_on_the_login_page(client, clinician_a):
+    login(client, clinician_a)
+    response = client.post(reverse("logout"), follow=True)
+    assert "You are logged out." in response.content.decode()
