@@ -13,6 +13,7 @@ THE CONTRACT (for every app that adds URLs)
               kwargs_factory=None,          # or callable(world) -> dict of URL kwargs
               method="get",                 # or "post" (CSRF is not enforced by the test client)
               data=None,                    # POST data: a dict or callable(world) -> dict
+              query=None,                   # query string: a dict or callable(world) -> dict
           ),
       }
 
@@ -28,7 +29,8 @@ THE CONTRACT (for every app that adds URLs)
   **unit A**, so unit B's clinician shows that other units' objects are out of reach (404).
   A factory runs once per persona, in that persona's own test, so POSTs cannot disturb each other.
 * Expect 302 for anonymous on pages that need login (sent to the login page), 403 for a logged-in
-  user without the role, and 404 for an object outside the user's units.
+  user without the role, and 404 for an object outside the user's units. Pages that take the unit
+  from the query string use `query=lambda world: {"unit": world.unit_a.pk}`.
 
 Skipped: the admin site's own URLs (namespace "admin"), because Django's admin checks its own
 permissions per model; who sees which admin page is tested in each app's admin tests
@@ -38,6 +40,7 @@ permissions per model; who sees which admin page is tested in each app's admin t
 import importlib
 import pkgutil
 from types import SimpleNamespace
+from urllib.parse import urlencode
 
 import pytest
 from django.urls import URLResolver, get_resolver, reverse
@@ -118,6 +121,10 @@ def test_persona_gets_the_expected_status(client, world, name, persona):
     expected = EXPECTED[name]
     kwargs = expected["kwargs_factory"](world) if expected["kwargs_factory"] else {}
     url = reverse(name, kwargs=kwargs)
+    query = expected.get("query")
+    query = query(world) if callable(query) else query
+    if query:
+        url = f"{url}?{urlencode(query, doseq=True)}"
     data = expected["data"](world) if callable(expected["data"]) else expected["data"]
     if persona != "anonymous":
         login(client, getattr(world, persona))

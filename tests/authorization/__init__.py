@@ -34,6 +34,7 @@ def only(*personas: str, status: int = 200, others: int = 403) -> dict[str, int]
     return {"anonymous": 302, **{persona: status if persona in personas else others for persona in STAFF}}
 
 
-def entry(statuses: dict[str, int], *, kwargs_factory=None, method: str = "get", data=None) -> dict:
-    """One row of a table. `kwargs_factory(world)` returns the URL's kwargs (see the matrix test)."""
-    return {"statuses": statuses, "kwargs_factory": kwargs_factory, "method": method, "data": data}
+def entry(statuses: dict[str, int], *, kwargs_factory=None, method: str = "get", data=None, query=None) -> dict:
+    """One row of a table. `kwargs_factory(world)` returns the URL's kwargs; `query` (a dict or
+    callable(world) -> dict) becomes the query string, e.g. {"unit": world.unit_a.pk}. See the matrix test."""
+    return {"statuses": statuses, "kwargs_factory": kwargs_factory, "method": method, "data": data, "query": query}

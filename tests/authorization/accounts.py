@@ -18,7 +18,7 @@ EXPECTED = {
     "home": entry(login_required()),
     "healthz": entry(public()),
     # Logged-in users are sent on to the home page.
-    "login": entry(statuses(302, anonymous=200)),
+    "login": entry(statuses(302, anonymous=200), query={"next": "/accounts/password/change/"}),
     # Logout answers POST only; after it everyone is sent to the login page.
     "logout": entry(public(302), method="post"),
     "password_change": entry(login_required()),
