@@ -312,14 +312,42 @@ def _bump_generation() -> None:
     cache.set(GENERATION_KEY, new_generation(), timeout=None)
 
 
-def invalidate_feed() -> None:
-    """Make the next feed request build afresh.
+# Changes this thread's connection has made inside a transaction that is still open. Only this connection can see
+# them, so only this thread's feed must reflect them; everyone else's must wait for the commit.
+_uncommitted = threading.local()
 
-    Bumped at once (no transaction, or tests) and again when the surrounding transaction commits, so a request
-    that built from the old data while the transaction was open cannot leave its build current.
+
+def invalidate_feed() -> None:
+    """Make the next feed request show the current data.
+
+    Outside a transaction the shared generation moves on at once. Inside one, it moves on once, when the transaction
+    commits (however many rows were saved); until then this thread counts its own uncommitted changes, and its feed
+    requests build privately from what its connection sees, storing nothing in the shared cache.
     """
+    if not connection.in_atomic_block:
+        _bump_generation()
+        return
+    _uncommitted.changes = getattr(_uncommitted, "changes", 0) + 1
+    queued = getattr(_uncommitted, "queued", False)
+    # Still queued unless a rollback (of a savepoint, or of everything) discarded it.
+    if queued and any(callback[1] is _after_commit for callback in connection.run_on_commit):
+        return
+    _uncommitted.queued = True
+    transaction.on_commit(_after_commit)
+
+
+def _after_commit() -> None:
+    _uncommitted.changes = 0
+    _uncommitted.queued = False
     _bump_generation()
-    transaction.on_commit(_bump_generation)
+
+
+def _pending_changes() -> int:
+    if not connection.in_atomic_block:
+        # Committed (and bumped) or rolled back: nothing of ours is pending.
+        _uncommitted.changes = 0
+        _uncommitted.queued = False
+    return getattr(_uncommitted, "changes", 0)
 
 
 _process_entries: dict[str, FeedEntry] = {}
@@ -329,14 +357,18 @@ _process_lock = threading.Lock()
 def get_feed_entry(*, base_url: str) -> FeedEntry:
     """The current feed for this site address: from this process, else the shared cache, else built and stored."""
     generation = current_generation()
+    pending = _pending_changes()
+    if pending:
+        generation = f"{generation}+{pending}"
     entry = _process_entries.get(base_url)
     if entry is not None and entry.generation == generation:
         return entry
     key = ENTRY_KEY_PREFIX + hashlib.sha256(base_url.encode()).hexdigest()[:16]
-    entry = cache.get(key)
+    entry = None if pending else cache.get(key)
     if not isinstance(entry, FeedEntry) or entry.generation != generation:
         entry = build_feed_entry(base_url=base_url, generation=generation)
-        cache.set(key, entry, timeout=ENTRY_TIMEOUT_SECONDS)
+        if not pending:
+            cache.set(key, entry, timeout=ENTRY_TIMEOUT_SECONDS)
     with _process_lock:
         _process_entries[base_url] = entry
     return entry

@@ -180,8 +180,11 @@ def test_warm_feed_from_the_shared_database_cache_costs_one_query(client, databa
         get_feed(client)
 
 
-def test_another_worker_serves_the_stored_feed_without_rebuilding(client, database_cache, django_assert_num_queries):
-    MeetingFactory.create_batch(5)
+def test_another_worker_serves_the_stored_feed_without_rebuilding(
+    client, database_cache, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # as if committed
+        MeetingFactory.create_batch(5)
     first = get_feed(client)
     feed.clear_process_cache()  # as if this request reached another worker process
     with django_assert_num_queries(2):  # the generation, then the stored entry: no meeting queries
@@ -214,15 +217,18 @@ def test_changing_a_meetings_types_shows_in_the_next_request(client, db):
     assert feed_by_slug(client)["m"]["types"] == []
 
 
-def test_editing_a_meeting_type_or_fellowship_drops_the_cached_feed(client, db):
-    MeetingFactory(slug="m")
+def test_editing_a_meeting_type_or_fellowship_drops_the_cached_feed(client, db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        MeetingFactory(slug="m")
     get_feed(client)
     generation = cache.get(feed.GENERATION_KEY)
     women = MeetingType.objects.get(code="W")
     women.name_nb = "Kvinnemøte"
-    women.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        women.save()
     after_type = cache.get(feed.GENERATION_KEY)
-    FellowshipFactory(code="AA").save()
+    with django_capture_on_commit_callbacks(execute=True):
+        FellowshipFactory(code="AA").save()
     after_fellowship = cache.get(feed.GENERATION_KEY)
     assert len({generation, after_type, after_fellowship}) == 3
 
@@ -313,8 +319,9 @@ def test_feed_refuses_other_methods(client, db):
     assert client.post(FEED_URL).status_code == 405
 
 
-def test_the_shared_cache_holds_the_feed_once_gzip_compressed(client, db):
-    MeetingFactory.create_batch(10)
+def test_the_shared_cache_holds_the_feed_once_gzip_compressed(client, db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        MeetingFactory.create_batch(10)
     plain = get_feed(client)
     [key] = [key for key in cache._cache if feed.ENTRY_KEY_PREFIX in key]  # locmem: the stored keys
     stored = cache.get(key.split(":", 2)[2])
@@ -322,3 +329,21 @@ def test_the_shared_cache_holds_the_feed_once_gzip_compressed(client, db):
     assert gzip.decompress(stored.gzip_body) == plain.content
     feed.clear_process_cache()
     assert get_feed(client).content == plain.content  # a fresh worker decompresses it once
+
+
+def test_uncommitted_changes_show_only_to_their_own_connection_and_bump_once_on_commit(
+    client, db, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        MeetingFactory(slug="committed")
+    get_feed(client)
+    shared = cache.get(feed.GENERATION_KEY)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        for index in range(20):
+            MeetingFactory(slug=f"open-{index}").types.set(["W"])
+        # This connection sees its own changes at once, without touching the shared generation or cache.
+        assert len(feed_by_slug(client)) == 21
+        assert cache.get(feed.GENERATION_KEY) == shared
+    assert len(callbacks) == 1  # one bump for the whole transaction, not one per row
+    callbacks[0]()
+    assert cache.get(feed.GENERATION_KEY) != shared

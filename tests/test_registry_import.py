@@ -593,10 +593,13 @@ def test_import_records_history_for_created_and_changed_meetings():
     assert entries[1].changes_dict["name"] == ["Tirsdagsgruppa", "Nytt navn"]
 
 
-def test_import_drops_the_cached_feed():
-    run_json(record())
+def test_import_drops_the_cached_feed(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        run_json(record())
     generation = cache.get(feed.GENERATION_KEY)
-    run_json(record(name="Endret"))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        run_json(record(name="Endret"))
+    assert len(callbacks) == 1
     assert cache.get(feed.GENERATION_KEY) != generation
 
 
