@@ -34,5 +34,5 @@ USER app
 ENV BIND=0.0.0.0:8000
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
-  CMD python -c "import urllib.request, sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status == 200 else 1)"
+  CMD ["python", "-m", "config.healthcheck"]
 CMD ["sh", "-c", "exec gunicorn -c config/gunicorn.conf.py config.wsgi"]

@@ -6,6 +6,7 @@ No Docker engine runs here, so these checks keep the Dockerfile on the Makefile'
 import re
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 
 BASE_DIR = Path(settings.BASE_DIR)
@@ -81,6 +82,7 @@ def test_dockerfile_builds_assets_with_the_makefile_and_runs_as_a_user():
     assert "libpango" in dockerfile
     assert re.search(r"^USER app$", dockerfile, re.MULTILINE)
     assert "BIND=0.0.0.0:8000" in dockerfile
+    assert 'CMD ["python", "-m", "config.healthcheck"]' in dockerfile
 
 
 def test_makefile_assets_are_what_the_templates_load():
@@ -101,3 +103,34 @@ def test_compose_runs_postgresql_migrations_and_the_app():
 def test_dockerignore_keeps_local_environments_out_of_the_image():
     ignored = set(_read(".dockerignore").split())
     assert {".git", ".venv", "node_modules", "var", ".env"} <= ignored
+
+
+@pytest.mark.parametrize(
+    ("allowed_hosts", "host"),
+    [
+        (".example.no,localhost", "example.no"),
+        ("*", "localhost"),
+        ("", "localhost"),
+        (" selvhjelp.no ", "selvhjelp.no"),
+    ],
+)
+def test_container_health_check_uses_a_host_the_app_accepts(monkeypatch, allowed_hosts, host):
+    from config import healthcheck
+
+    monkeypatch.setenv("ALLOWED_HOSTS", allowed_hosts)
+    assert healthcheck.allowed_host() == host
+
+
+def test_container_health_check_passes_against_a_running_app(live_server, monkeypatch):
+    from config import healthcheck
+
+    monkeypatch.setenv("BIND", f"0.0.0.0:{live_server.url.rsplit(':', 1)[-1]}")
+    monkeypatch.setenv("ALLOWED_HOSTS", "localhost")
+    assert healthcheck.main() == 0
+
+
+def test_container_health_check_fails_when_nothing_answers(monkeypatch):
+    from config import healthcheck
+
+    monkeypatch.setenv("BIND", "0.0.0.0:9")
+    assert healthcheck.main() == 1
