@@ -106,7 +106,8 @@ def trend_chart(report: UnitReport, height: int = 300) -> TrendChart:
     every = 1 if len(points) <= 12 else 2
     x_ticks = []
     for index, point in enumerate(points):
-        if index % every == 0 or index == len(points) - 1:
+        # Counted back from the latest month, so that it always has its label and the spacing stays even.
+        if (len(points) - 1 - index) % every == 0:
             sublabel = str(point.month.year) if index == 0 or point.month.month == 1 else ""
             x_ticks.append(Tick(x_of(index), date_format(point.month, "M"), sublabel))
 
