@@ -77,6 +77,10 @@ class TargetForm(forms.ModelForm):
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units.order_by("path")
+        if not self.is_bound and self.instance.pk is None:
+            first_two = list(self.fields["unit"].queryset[:2])
+            if len(first_two) == 1:
+                self.initial.setdefault("unit", first_two[0].pk)
         self.fields["unit"].label_from_instance = lambda unit: f"{unit.name} ({unit.code})"
         self.fields["indicator"].initial = IndicatorCode.REFERRAL_RATE
         self.fields["target_percent"].help_text = _("A percentage between 0 and 100, for example 40.")

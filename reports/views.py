@@ -8,6 +8,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts import access as account_access
 from accounts.access import role_required
 from accounts.models import Unit
 from referrals.audit import Action, log_access
@@ -17,6 +18,7 @@ from reports.models import IndicatorCode, Target
 from reports.periods import current_month, format_month, previous_month
 from reports.rendering import comparison_context, unit_context
 from reports.selectors import SPANS, build_comparison, build_unit_report
+from reports.targets import ancestor_paths
 
 reports_required = access.reports_required
 comparison_required = role_required(access.can_compare_units)
@@ -199,9 +201,16 @@ def targets(request):
                 % {"target": target.target_percent, "unit": target.unit.name},
             )
             return redirect("reports:targets")
-    listed = Target.objects.for_list().filter(unit__in=units)
+    listed = list(Target.objects.for_list().filter(unit__in=units))
+    # Targets set above the user's units apply to them too: shown, not editable here.
+    led_paths = (
+        [unit.path for unit in units.order_by("path")] if not account_access.is_administrator(request.user) else []
+    )
+    above = {path for led in led_paths for path in ancestor_paths(led)} - set(led_paths)
+    inherited = Target.objects.for_list().filter(unit__path__in=above) if above else Target.objects.none()
     status = 400 if request.method == "POST" else 200
-    return render(request, "reports/targets.html", {"form": form, "targets": listed}, status=status)
+    context = {"form": form, "targets": listed, "inherited": inherited}
+    return render(request, "reports/targets.html", context, status=status)
 
 
 @targets_required

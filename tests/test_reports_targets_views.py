@@ -140,3 +140,14 @@ def test_target_list_query_count_is_fixed(client, administrator, trust, django_a
     with django_assert_num_queries(QUERIES_TARGET_LIST):
         response = client.get(URL)
     assert len(response.context["targets"]) == 30
+
+
+def test_lead_sees_targets_set_above_their_unit_without_editing_them(client, lead_a, clinic, unit_a):
+    TargetFactory(unit=clinic, note="the clinic's")
+    login(client, lead_a)
+
+    response = client.get(URL)
+
+    assert [target.note for target in response.context["inherited"]] == ["the clinic's"]
+    assert response.context["targets"] == []
+    assert response.context["form"].initial["unit"] == unit_a.pk  # the lead's only unit is preselected
