@@ -8,9 +8,9 @@ from tests.factories import TargetFactory, login
 from tests.reports_helpers import in_english
 
 URL = reverse("reports:targets")
-# Session and user (2), the targets with their units (1), the form's unit choices (1), the other
-# apps' menu entries (1), saving the session (3).
-QUERIES_TARGET_LIST = 8
+# Session and user (2), the targets with their units (1), the form's unit choices (1) and whether
+# there is only one (1), the other apps' menu entries (1), saving the session (3).
+QUERIES_TARGET_LIST = 9
 
 
 @pytest.fixture(autouse=True)
