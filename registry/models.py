@@ -267,6 +267,8 @@ class Meeting(models.Model):
             models.Index(fields=["municipality", "status"]),
             # The duplicate warning looks up other meetings of the same group at the same weekday and time.
             models.Index(fields=["group", "weekday", "start_time"]),
+            # "Near a postal code" narrows to a latitude/longitude box before computing distances.
+            models.Index(fields=["latitude", "longitude"]),
         ]
 
     def __str__(self):
@@ -293,6 +295,10 @@ class Meeting(models.Model):
             errors["anchor_date"] = _("The first date must fall on the meeting's weekday.")
         if self.recurrence == Recurrence.MONTHLY and not self.week_of_month:
             errors["week_of_month"] = _("A monthly meeting needs the week of the month.")
+        if (self.latitude is None) != (self.longitude is None):
+            errors["longitude" if self.longitude is None else "latitude"] = _(
+                "Give both latitude and longitude, or neither."
+            )
         if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
             errors["valid_to"] = _("The end of validity must be after its start.")
         if errors:

@@ -217,8 +217,9 @@ class DaysUntilNext(models.Func):
     Weekly: days to the weekday, plus 7 when today's meeting has started. Every other week: 7 more when the
     candidate date's week and the anchor's week differ in parity (weeks counted from Monday 1900-01-01).
     Monthly: looked up in a small table computed in Python for today. valid_to makes it NULL once passed;
-    a future valid_from gives a lower bound (days until valid_from). Written as SQL text because the
-    equivalent ORM expression tree costs more to compile than the query costs to run.
+    a future valid_from moves the date on (exactly, except for monthly meetings, where it is a lower bound).
+    Written as SQL text because the equivalent ORM expression tree costs more to compile than the query costs
+    to run.
     """
 
     output_field = models.IntegerField()
@@ -267,9 +268,21 @@ class DaysUntilNext(models.Func):
             f"WHEN '{Recurrence.BIWEEKLY}' THEN {biweekly} WHEN '{Recurrence.MONTHLY}' THEN {monthly} END"
         )
         until_valid_from = f"({epoch(valid_from)} - {today_epoch})"
+        # From a future valid_from: its first date on the meeting's weekday (1900-01-01 was a Monday, so a date's
+        # ISO weekday is its epoch day modulo 7, plus 1), then the fortnight parity as above. Monthly meetings
+        # take valid_from as a lower bound.
+        weekly_from_start = f"({until_valid_from} + (({weekday} - (({epoch(valid_from)} %% 7) + 1) + 7) %% 7))"
+        biweekly_from_start = (
+            f"CASE WHEN {anchor} IS NULL THEN NULL ELSE {weekly_from_start} + 7 * "
+            f"((({epoch(anchor)} / 7) + (({today_epoch} + {weekly_from_start}) / 7)) %% 2) END"
+        )
+        from_start = (
+            f"CASE {recurrence} WHEN '{Recurrence.WEEKLY}' THEN {weekly_from_start} "
+            f"WHEN '{Recurrence.BIWEEKLY}' THEN {biweekly_from_start} "
+            f"ELSE {greatest(by_schedule, until_valid_from)} END"
+        )
         with_start = (
-            f"CASE WHEN {valid_from} IS NOT NULL AND {until_valid_from} > 0 "
-            f"THEN {greatest(by_schedule, until_valid_from)} ELSE {by_schedule} END"
+            f"CASE WHEN {valid_from} IS NOT NULL AND {until_valid_from} > 0 THEN {from_start} ELSE {by_schedule} END"
         )
         sql = (
             f"(CASE WHEN {valid_to} IS NOT NULL AND ({epoch(valid_to)} - {today_epoch}) < ({with_start}) "
@@ -300,12 +313,21 @@ class DaysUntilNext(models.Func):
 def annotate_days_until(queryset, now: datetime.datetime | None = None):
     """Add `days_until` (next date minus today, in days; NULL when none is left) to a Meeting queryset.
 
-    Exact for every schedule while valid_from is not in the future; for a meeting that only starts later it
-    is a lower bound (the days until valid_from), which keeps such meetings in a sensible place in a list.
+    Exact for every schedule, except a monthly meeting whose valid_from is in the future: for that one it is a
+    lower bound (the days until valid_from), which keeps it in a sensible place in a list.
     """
     return queryset.annotate(days_until=DaysUntilNext(now))
 
 
-def has_next_date_q() -> Q:
-    """Meetings with a next date (needs `annotate_days_until`)."""
-    return Q(days_until__isnull=False)
+def has_next_date_q(now: datetime.datetime | None = None) -> Q:
+    """Meetings whose schedule has not ended, in cheap column comparisons (no `days_until` needed).
+
+    Leaves in the rare meeting whose valid_to falls between today and its next date; its `days_until` is NULL,
+    so it sorts last and shows no date.
+    """
+    today = local_now(now).date()
+    return (
+        (Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+        & ~Q(recurrence=Recurrence.BIWEEKLY, anchor_date__isnull=True)
+        & ~Q(recurrence=Recurrence.MONTHLY, week_of_month__isnull=True)
+    )

@@ -150,7 +150,9 @@ def test_curator_edits_a_meeting_and_sees_the_history(curator_client, curator):
     assert response.status_code == 302, response.context["adminform"].form.errors
     meeting.refresh_from_db()
     assert meeting.start_time == datetime.time(18, 30)
-    history = curator_client.get(reverse("admin:registry_meeting_history", args=[meeting.pk]))
+    history = curator_client.get(
+        reverse("admin:registry_meeting_history", args=[meeting.pk]), headers={"Accept-Language": "nb"}
+    )
     content = history.content.decode()
     assert history.status_code == 200
     assert "18:00" in content and "18:30" in content

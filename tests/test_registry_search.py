@@ -329,11 +329,53 @@ def test_first_page_uses_a_fixed_number_of_queries(client, django_assert_num_que
             municipality=municipality(places[number % len(places)]),
             types=["O", "BE"] if number % 2 else ["C", "X"],
         )
-    # Count, page, types; and the form's county, municipality and fellowship choices.
-    with django_assert_num_queries(6):
+    # Count, the page's ids, the page's meetings with their joins, their types; and the form's county,
+    # municipality and fellowship choices.
+    with django_assert_num_queries(7):
         response = client.get(URL)
     assert len(response.context["results"]) == 20
-    # Near a postal code: + the postal code and the radius.
-    with django_assert_num_queries(8):
+    # Near a postal code: + the postal code, and two for the radius (box counts, then the fifth nearest).
+    with django_assert_num_queries(10):
         response = client.get(URL, {"postal_code": "4611", "openness": "open", "weekday": ["1", "2"]})
     assert response.context["results"]
+
+
+def test_every_page_in_next_date_order_matches_the_schedule(client, db):
+    """The page query reads only the weekdays the page can reach; check it against the schedule, page by page."""
+    from registry import schedule
+
+    shapes = [
+        {},
+        {"recurrence": Recurrence.BIWEEKLY, "anchor_date": datetime.date(2026, 11, 16)},
+        {"recurrence": Recurrence.MONTHLY, "week_of_month": -1},
+        {"recurrence": Recurrence.MONTHLY, "week_of_month": 1},
+        {"valid_from": datetime.date(2026, 12, 8)},
+        {"valid_to": datetime.date(2026, 11, 27)},
+    ]
+    meetings = []
+    for number in range(90):
+        shape = dict(shapes[number % len(shapes)])
+        weekday = 1 + (number * 5) % 7
+        if "anchor_date" in shape:
+            shape["anchor_date"] += datetime.timedelta(days=weekday - 1)
+        meetings.append(
+            TypedMeetingFactory(
+                name=f"Møte {number:02d}",
+                weekday=weekday,
+                start_time=datetime.time(8 + number % 13, 0),
+                end_time=None,
+                **shape,
+            )
+        )
+
+    def key(meeting):
+        occurrence = schedule.next_occurrence(meeting, after=NOW)
+        days = (occurrence.date - NOW.date()).days if occurrence else 10_000
+        return (days, meeting.start_time, meeting.name)
+
+    listed = [m for m in meetings if not (m.valid_to and m.valid_to < NOW.date())]
+    expected = [m.name for m in sorted(listed, key=key)]
+    shown = []
+    for page in range(1, 6):
+        shown += names(client.get(URL, {"page": page}))
+    assert shown == expected

@@ -233,3 +233,10 @@ def test_acting_as_inside_a_request_context_restores_the_outer_actor(group, cura
 
 def test_generated_slug_spells_norwegian_letters(db):
     assert services.unique_slug("Ærlig talt", "Bø i Øst-Ålen") == "aerlig-talt-bo-i-ost-alen"
+
+
+def test_latitude_and_longitude_come_together(group, curator):
+    with pytest.raises(ValidationError) as error:
+        services.meeting_create(data=valid_data(group, latitude=58.1), actor=curator)
+    assert "longitude" in error.value.message_dict
+    assert services.meeting_create(data=valid_data(group, latitude=58.1, longitude=7.9), actor=curator).pk

@@ -1,0 +1,99 @@
+"""Registry reads: distance from a postal code, the widening radius, freshness and duplicates."""
+
+import datetime
+import random
+
+import pytest
+from django.utils import timezone
+
+from registry import selectors
+from registry.models import Meeting, Status
+from tests.factories import GroupFactory, TypedMeetingFactory, municipality
+
+
+def test_place_for_postal_code_uses_the_municipality_centre(db):
+    place = selectors.place_for_postal_code("9990")
+    kommune = municipality("5632")
+    assert (place.latitude, place.longitude) == (kommune.latitude, kommune.longitude)
+    assert place.name == "Båtsfjord (Båtsfjord)"
+    assert selectors.place_for_postal_code("0000") is None
+    assert selectors.place_for_postal_code("9170") is None  # Longyearbyen: no municipality
+
+
+def test_distance_in_python_and_sql_agree(db):
+    place = selectors.place_for_postal_code("4611")
+    meeting = TypedMeetingFactory(latitude=59.9139, longitude=10.7522)  # Oslo
+    in_sql = selectors.near(Meeting.objects.all(), place, None).get(pk=meeting.pk).distance_km
+    in_python = selectors.distance_km(place, 59.9139, 10.7522)
+    assert in_sql == pytest.approx(in_python, abs=0.01)
+    assert 250 < in_python < 270  # Kristiansand to Oslo, as the crow flies
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_chosen_radius_is_the_smallest_that_holds_five_meetings(db, seed):
+    """Against brute force, with meetings scattered from a few km to several hundred km away."""
+    rng = random.Random(seed)
+    place = selectors.place_for_postal_code("9990")
+    group = GroupFactory()
+    count = rng.randint(3, 12)
+    for _ in range(count):
+        TypedMeetingFactory(
+            group=group,
+            municipality=municipality("5632"),
+            latitude=place.latitude + rng.uniform(-4, 4),
+            longitude=place.longitude + rng.uniform(-10, 10),
+        )
+    distances = sorted(selectors.distance_km(place, m.latitude, m.longitude) for m in Meeting.objects.all())
+    expected = None
+    if len(distances) >= selectors.MIN_NEARBY:
+        fifth = distances[selectors.MIN_NEARBY - 1]
+        expected = next((r for r in selectors.RADII_KM if r >= fifth), None)
+    assert selectors.choose_radius(Meeting.objects.all(), place) == expected
+
+
+@pytest.mark.parametrize("code", ["9990", "4611", "0150"])
+def test_inner_box_lies_inside_the_circle_and_the_outer_box_around_it(db, code):
+    place = selectors.place_for_postal_code(code)
+    for radius in selectors.RADII_KM:
+        inner = dict(selectors.inner_box_q(place, radius).children[0].children)
+        for latitude in (inner["latitude__gte"], inner["latitude__lte"]):
+            for longitude in (inner["longitude__gte"], inner["longitude__lte"]):
+                assert selectors.distance_km(place, latitude, longitude) <= radius
+        outer = dict(selectors.bounding_box_q(place, radius).children[0].children)
+        # Points on the circle due north, south, east and west lie inside the outer box.
+        for bearing_latitude, bearing_longitude in ((1, 0), (-1, 0), (0, 1), (0, -1)):
+            step = 0.001
+            latitude, longitude = place.latitude, place.longitude
+            while selectors.distance_km(place, latitude, longitude) < radius:
+                latitude += bearing_latitude * step
+                longitude += bearing_longitude * step
+            assert outer["latitude__gte"] <= latitude <= outer["latitude__lte"]
+            assert outer["longitude__gte"] <= longitude <= outer["longitude__lte"]
+
+
+def test_meetings_without_coordinates_are_found_at_their_municipality_centre(db):
+    place = selectors.place_for_postal_code("9990")
+    TypedMeetingFactory(name="Vadsø", municipality=municipality("5607"))
+    TypedMeetingFactory(name="Oslo", municipality=municipality("0301"))
+    near = selectors.near(Meeting.objects.all(), place, 50)
+    assert [m.name for m in near] == ["Vadsø"]
+
+
+def test_stale_counts_cover_active_meetings_and_groups(db):
+    now = timezone.now()
+    TypedMeetingFactory(last_verified_at=now - datetime.timedelta(days=200))
+    TypedMeetingFactory(last_verified_at=None)
+    TypedMeetingFactory(last_verified_at=now - datetime.timedelta(days=10))
+    TypedMeetingFactory(last_verified_at=None, status=Status.INACTIVE)
+    GroupFactory(last_verified_at=now)
+    counts = selectors.stale_counts()
+    assert counts["meetings"] == 2
+    # The factories' groups were never verified; one group was.
+    assert counts["groups"] == 4
+
+
+def test_municipality_centres_from_the_file_match_the_database(db):
+    from registry.models import Municipality
+
+    in_database = {(m.number, m.latitude, m.longitude) for m in Municipality.objects.all()}
+    assert set(selectors.municipality_centres()) == in_database
