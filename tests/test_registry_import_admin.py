@@ -54,11 +54,18 @@ def test_admin_urls_are_wired_into_the_meeting_admin():
     assert reverse("admin:registry_meeting_import_confirm") == CONFIRM_URL
 
 
-@pytest.mark.parametrize("persona_client", ["anonymous", "clinician_a", "analyst"], indirect=True)
-def test_only_curators_and_administrators_reach_the_import_page(persona_client):
-    response = persona_client.get(IMPORT_URL)
-    assert response.status_code in (302, 403)
-    assert Meeting.objects.count() == 0
+@pytest.mark.parametrize("persona_client", ["anonymous", "clinician_a", "lead_a", "analyst"], indirect=True)
+def test_only_curators_and_administrators_reach_import_confirm_and_export(persona_client):
+    MeetingFactory(slug="private-export-check")
+    for response in (
+        persona_client.get(IMPORT_URL),
+        persona_client.post(IMPORT_URL, {"file": feed_file(record()), "fellowship": "AA"}),
+        persona_client.post(CONFIRM_URL, {"token": "x", "sha256": "y"}),
+        persona_client.get("/admin/registry/meeting/export.csv"),
+    ):
+        assert response.status_code == 302
+        assert response["Location"].startswith("/admin/login/")
+    assert list(Meeting.objects.values_list("slug", flat=True)) == ["private-export-check"]
 
 
 @pytest.mark.parametrize("persona_client", ["curator", "administrator"], indirect=True)
