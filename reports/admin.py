@@ -1,0 +1,49 @@
+"""Administration of the reports app: targets, and read-only records of mailings and frozen months."""
+
+from django.contrib import admin
+
+from accounts.admin import AdministratorOnlyMixin
+from reports.models import FrozenMonth, ReportDispatch, Target
+
+
+@admin.register(Target)
+class TargetAdmin(AdministratorOnlyMixin, admin.ModelAdmin):
+    list_display = ["unit", "indicator", "target_percent", "valid_from", "valid_to", "note", "created_by"]
+    list_select_related = ["unit", "created_by"]
+    list_filter = ["indicator"]
+    search_fields = ["unit__name", "unit__code", "note"]
+    autocomplete_fields = ["unit"]
+    fields = ["unit", "indicator", "target_percent", "valid_from", "valid_to", "note"]
+    ordering = ["unit__path", "indicator", "-valid_from"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+class ReadOnlyAdmin(AdministratorOnlyMixin, admin.ModelAdmin):
+    """Records written by the monthly routine and retention: looked at, never edited by hand."""
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReportDispatch)
+class ReportDispatchAdmin(ReadOnlyAdmin):
+    list_display = ["month", "unit", "email", "recipient", "sent_at"]
+    list_select_related = ["unit", "recipient"]
+    list_filter = ["month"]
+    search_fields = ["unit__code", "unit__name", "email"]
+    date_hierarchy = "sent_at"
+
+
+@admin.register(FrozenMonth)
+class FrozenMonthAdmin(ReadOnlyAdmin):
+    list_display = ["month", "frozen_at", "contacts"]
