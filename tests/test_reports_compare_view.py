@@ -108,3 +108,13 @@ def test_comparison_query_count_does_not_grow_with_units_and_rows(client, analys
     with django_assert_num_queries(QUERIES_COMPARISON):
         response = client.get(URL)
     assert len(response.context["rows"]) == 15
+
+
+def test_a_month_without_contacts_shows_an_empty_comparison(client, analyst, unit_a):
+    login(client, analyst)
+
+    response = client.get(URL, {"month": "2026-01"})
+
+    assert response.status_code == 200
+    assert response.context["rows"] == []
+    assert "No unit recorded contacts this month." in response.content.decode()
