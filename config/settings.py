@@ -219,6 +219,8 @@ CONTENT_SECURITY_POLICY = {
 
 # Product settings.
 REGISTRY_PUBLIC = env.bool("REGISTRY_PUBLIC", default=True)
+# Public registry pages are cached whole for anonymous visitors this long (0: off); edits show at once.
+REGISTRY_PAGE_CACHE_SECONDS = env.int("REGISTRY_PAGE_CACHE_SECONDS", default=60)
 REQUIRE_2FA = env.bool("REQUIRE_2FA", default=not DEMO_MODE)
 REPORT_MIN_DENOMINATOR = env.int("REPORT_MIN_DENOMINATOR", default=10)
 RETENTION_MONTHS = env.int("RETENTION_MONTHS", default=60)

@@ -20,3 +20,5 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # Tests read the English source strings; tests/test_i18n.py checks that Norwegian
 # bokmål is the product's default and that its translations are complete.
 LANGUAGE_CODE = "en"
+# Tests change registry data without committing, which the page cache cannot see (registry/page_cache.py).
+REGISTRY_PAGE_CACHE_SECONDS = 0

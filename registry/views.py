@@ -26,6 +26,7 @@ from accounts import access
 from registry import ical, schedule, selectors
 from registry.filters import MeetingFilter
 from registry.models import Group, Meeting, Status
+from registry.page_cache import cached_for_anonymous
 
 PAGE_SIZE = 20
 CALENDAR_LIMIT = 500
@@ -154,6 +155,7 @@ def load_meetings(ids: list[int]) -> list[Meeting]:
 
 @require_safe
 @registry_access
+@cached_for_anonymous
 def search(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     result = run_search(request, now)
@@ -187,6 +189,7 @@ def _calendar_response(content: bytes, filename: str) -> HttpResponse:
 
 @require_safe
 @registry_access
+@cached_for_anonymous
 def search_ics(request: HttpRequest) -> HttpResponse:
     """The search result as one calendar file (at most CALENDAR_LIMIT meetings, in the page's order)."""
     result = run_search(request, timezone.now())
@@ -207,6 +210,7 @@ def _meeting_for_page(slug: str) -> Meeting:
 
 @require_safe
 @registry_access
+@cached_for_anonymous
 def meeting_detail(request: HttpRequest, slug: str) -> HttpResponse:
     meeting = _meeting_for_page(slug)
     now = timezone.now()
@@ -225,6 +229,7 @@ def meeting_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_safe
 @registry_access
+@cached_for_anonymous
 def meeting_ics(request: HttpRequest, slug: str) -> HttpResponse:
     meeting = _meeting_for_page(slug)
     content = ical.calendar_bytes(
@@ -235,6 +240,7 @@ def meeting_ics(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_safe
 @registry_access
+@cached_for_anonymous
 def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
     group = get_object_or_404(Group.objects.select_related("fellowship", "municipality__county"), pk=pk)
     now = timezone.now()

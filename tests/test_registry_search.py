@@ -329,13 +329,13 @@ def test_first_page_uses_a_fixed_number_of_queries(client, django_assert_num_que
             municipality=municipality(places[number % len(places)]),
             types=["O", "BE"] if number % 2 else ["C", "X"],
         )
-    # Count, the page's ids, the page's meetings with their joins, their types; and the form's county,
-    # municipality and fellowship choices.
-    with django_assert_num_queries(7):
+    # Count, the page's ids, the page's meetings with their joins, their types, and the fellowship choices
+    # (county and municipality choices come from the reference files).
+    with django_assert_num_queries(5):
         response = client.get(URL)
     assert len(response.context["results"]) == 20
     # Near a postal code: + the postal code, and two for the radius (box counts, then the fifth nearest).
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(8):
         response = client.get(URL, {"postal_code": "4611", "openness": "open", "weekday": ["1", "2"]})
     assert response.context["results"]
 
@@ -379,3 +379,11 @@ def test_every_page_in_next_date_order_matches_the_schedule(client, db):
     for page in range(1, 6):
         shown += names(client.get(URL, {"page": page}))
     assert shown == expected
+
+
+def test_place_choices_list_every_county_and_municipality_and_keep_the_selection(client, db):
+    content = client.get(URL, {"municipality": "1818", "county": "18"}).content.decode()
+    assert content.count('<option value="') >= 15 + 357 + 2
+    assert '<option value="1818" selected>Herøy (Nordland)</option>' in content
+    assert '<option value="1515">Herøy (Møre og Romsdal)</option>' in content
+    assert '<option value="18" selected>Nordland</option>' in content

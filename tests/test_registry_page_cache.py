@@ -1,0 +1,101 @@
+"""The whole-page cache of public registry pages for anonymous visitors."""
+
+import re
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+
+from registry import feed
+from tests.factories import TypedMeetingFactory, login
+
+URL = reverse("registry:search")
+
+
+@pytest.fixture(autouse=True)
+def page_cache_on(settings):
+    settings.REGISTRY_PAGE_CACHE_SECONDS = 60
+    cache.clear()
+    feed.clear_process_cache()
+    yield
+    cache.clear()
+
+
+def csrf_token(content: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', content).group(1)
+
+
+def test_second_anonymous_request_is_served_from_the_cache_without_queries(client, db, django_assert_num_queries):
+    TypedMeetingFactory(name="Hurtigmøtet")
+    first = client.get(URL)
+    assert "Hurtigmøtet" in first.content.decode()
+    with django_assert_num_queries(0):
+        second = Client().get(URL)
+    assert second.status_code == 200
+    assert "Hurtigmøtet" in second.content.decode()
+    assert second["Content-Type"] == first["Content-Type"]
+
+
+def test_an_edit_shows_on_the_next_request(client, db, django_capture_on_commit_callbacks):
+    # The change generation moves when a transaction commits; the test runs inside one, so commit by hand.
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = TypedMeetingFactory(name="Gammelt navn")
+    assert "Gammelt navn" in client.get(URL).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting.name = "Nytt navn"
+        meeting.save()
+    assert "Nytt navn" in Client().get(URL).content.decode()
+
+
+def test_cached_page_carries_a_working_csrf_token_for_each_visitor(db, django_assert_num_queries):
+    Client().get(URL)  # fills the cache
+    visitor = Client(enforce_csrf_checks=True)
+    with django_assert_num_queries(0):
+        page = visitor.get(URL)
+    assert "csrftoken" in page.cookies
+    response = visitor.post(
+        reverse("set_language"),
+        {"language": "en", "csrfmiddlewaretoken": csrf_token(page.content.decode()), "next": URL},
+    )
+    assert response.status_code == 302
+
+
+def test_logged_in_users_always_get_a_fresh_page(client, clinician_a, django_assert_max_num_queries):
+    login(client, clinician_a)
+    client.get(URL)
+    TypedMeetingFactory(name="Ny for innloggede")
+    assert "Ny for innloggede" in client.get(URL).content.decode()
+
+
+def test_languages_and_htmx_partials_are_cached_apart(db):
+    TypedMeetingFactory()
+    english = Client().get(URL, headers={"Accept-Language": "en"}).content.decode()
+    norwegian = Client().get(URL, headers={"Accept-Language": "nb"}).content.decode()
+    assert 'lang="en"' in english and 'lang="nb"' in norwegian
+    partial = Client().get(URL, headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in partial
+    assert "<html" in Client().get(URL).content.decode()
+
+
+def test_calendar_files_keep_their_headers_when_cached(db):
+    meeting = TypedMeetingFactory()
+    url = reverse("registry:meeting_ics", kwargs={"slug": meeting.slug})
+    first = Client().get(url)
+    second = Client().get(url)
+    assert second.content == first.content
+    assert second["Content-Disposition"] == first["Content-Disposition"]
+    assert second["Content-Type"].startswith("text/calendar")
+
+
+def test_private_registry_is_never_served_from_the_cache_to_anonymous_visitors(settings, db):
+    Client().get(URL)
+    settings.REGISTRY_PUBLIC = False
+    assert Client().get(URL).status_code == 302
+
+
+def test_cache_off_renders_every_time(settings, db, django_assert_num_queries):
+    settings.REGISTRY_PAGE_CACHE_SECONDS = 0
+    Client().get(URL)
+    TypedMeetingFactory(name="Straks synlig")
+    assert "Straks synlig" in Client().get(URL).content.decode()
