@@ -38,8 +38,10 @@ def _state() -> dict:
     state = {model._meta.label: _rows(model) for model in KEPT_MODELS}
     for model in (PatientContact, Meeting):
         for field in model._meta.many_to_many:
+            # Rows of many-to-many tables are written anew on loading: their own ids mean nothing.
             through = field.remote_field.through
-            state[through._meta.label] = list(through.objects.order_by("pk").values())
+            columns = [f.attname for f in through._meta.concrete_fields if not f.primary_key]
+            state[through._meta.label] = sorted(through.objects.values_list(*columns))
     for model in apps.get_app_config("accounts").get_models():
         state[model._meta.label] = list(model.objects.order_by("pk").values())
     return state
@@ -96,6 +98,10 @@ def test_dumpdata_and_loaddata_bring_back_every_contact_meeting_and_log_entry(de
     after = _state()
     assert after.keys() == before.keys()
     for label in before:
+        assert len(after[label]) == len(before[label]), label
+        if before[label] and not isinstance(before[label][0], dict):
+            assert after[label] == before[label], label
+            continue
         for row_before, row_after in zip(before[label], after[label], strict=True):
             differing = {key for key in row_before if row_before[key] != row_after.get(key)}
             assert not differing, (label, {key: (row_before[key], row_after[key]) for key in differing})

@@ -121,9 +121,9 @@ def test_reset_second_factor_sends_a_logged_in_person_back_to_enrolment(client, 
     login(client, clinician_a)
     with time_machine.travel(datetime.datetime(2026, 11, 26, 12, 0, tzinfo=datetime.UTC), tick=False):
         client.post(reverse("privacy:two_factor_verify"), {"code": totp_now(device)})
-    assert client.get(reverse("home")).status_code == 200
-    two_factor_reset(user=clinician_a, actor=administrator)
-    assert client.get(reverse("home"))["Location"].startswith(reverse("privacy:two_factor_setup"))
+        assert client.get(reverse("home")).status_code == 200
+        two_factor_reset(user=clinician_a, actor=administrator)
+        assert client.get(reverse("home"))["Location"].startswith(reverse("privacy:two_factor_setup"))
 
 
 def _queries_for_home(client) -> int:

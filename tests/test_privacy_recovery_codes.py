@@ -30,9 +30,10 @@ def two_factor_required(settings):
 def verified_client(client, clinician_a):
     device = authenticator_for(clinician_a)
     login(client, clinician_a)
+    # The whole test runs at the frozen time: a session made then would look expired at the real time.
     with time_machine.travel(datetime.datetime(2026, 11, 26, 12, 0, tzinfo=datetime.UTC), tick=False):
         assert client.post(VERIFY, {"code": totp_now(device)}).status_code == 302
-    return client
+        yield client
 
 
 def test_settings_page_needs_the_second_factor(client, clinician_a):
