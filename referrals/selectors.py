@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
-from referrals.models import FollowUp, PatientContact
+from referrals.models import OSLO, FollowUp, PatientContact
 from registry.models import AttendanceMode, Meeting
 
 EARLIER_CONTACTS_SHOWN = 20
@@ -89,6 +89,16 @@ def contact_page(
     return Page(items=items, number=number, per_page=per_page, has_next=has_next)
 
 
+def month_boundaries(month: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    """The first moment of the calendar month in Oslo and the first moment of the next."""
+    first = month.replace(day=1)
+    following = (first + datetime.timedelta(days=32)).replace(day=1)
+    return (
+        datetime.datetime.combine(first, datetime.time(), tzinfo=OSLO),
+        datetime.datetime.combine(following, datetime.time(), tzinfo=OSLO),
+    )
+
+
 def filter_contacts(
     contacts: QuerySet,
     *,
@@ -99,7 +109,9 @@ def filter_contacts(
 ) -> QuerySet:
     """The list filters. `intensity` is "", "none" (not recorded) or a digit 0–4."""
     if month is not None:
-        contacts = contacts.filter(contact_month=month)
+        # The same month as contact_month, as a time range: the list's (unit, time) index then serves it.
+        start, end = month_boundaries(month)
+        contacts = contacts.filter(contacted_at__gte=start, contacted_at__lt=end)
     if clinician is not None:
         contacts = contacts.filter(clinician=clinician)
     if intensity == "none":

@@ -157,3 +157,12 @@ def test_bad_filters_are_reported_not_a_crash(client, clinician_a, unit_a, param
 def test_other_units_clinician_is_not_a_valid_filter_value(client, clinician_a, clinician_b, unit_a):
     response = login(client, clinician_a).get(URL, {"clinician": clinician_b.pk})
     assert "That filter was left out." in response.content.decode()
+
+
+def test_month_boundaries_are_oslo_midnights_across_daylight_saving():
+    from referrals.selectors import month_boundaries
+
+    start, end = month_boundaries(datetime.date(2026, 3, 1))
+    assert start == datetime.datetime(2026, 3, 1, 0, 0, tzinfo=OSLO)
+    assert end == datetime.datetime(2026, 4, 1, 0, 0, tzinfo=OSLO)
+    assert start.utcoffset() != end.utcoffset()  # CET in March 1st, CEST on April 1st
