@@ -10,8 +10,9 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Concat
@@ -143,6 +144,50 @@ class HistoryMixin:
         return TemplateResponse(request, self.history_template, context)
 
 
+# Hostile input ------------------------------------------------------------------------------------------------
+
+
+class TolerantAutocompleteMixin:
+    """Drop submitted values the related key cannot hold before looking them up.
+
+    Django's autocomplete widget re-renders a refused form by querying the submitted values as they are, so a
+    crafted `group=abc` would otherwise end in a 500 instead of the form's own "select a valid choice".
+    """
+
+    def optgroups(self, name, value, attr=None):
+        target = self.field.target_field
+        kept = []
+        for item in value:
+            try:
+                parsed = target.to_python(item)
+            except (ValidationError, TypeError, ValueError):
+                continue
+            if isinstance(parsed, int) and not -(2**63) <= parsed < 2**63:
+                continue
+            kept.append(item)
+        return super().optgroups(name, kept, attr)
+
+
+class TolerantAutocompleteSelect(TolerantAutocompleteMixin, AutocompleteSelect):
+    pass
+
+
+class TolerantAutocompleteSelectMultiple(TolerantAutocompleteMixin, AutocompleteSelectMultiple):
+    pass
+
+
+class TolerantAutocompleteAdminMixin:
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = TolerantAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = TolerantAutocompleteSelectMultiple(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
 # Filters ------------------------------------------------------------------------------------------------------
 
 
@@ -249,7 +294,7 @@ def _export_action():
 
 
 @admin.register(Meeting)
-class MeetingAdmin(HistoryMixin, CuratorMixin, admin.ModelAdmin):
+class MeetingAdmin(TolerantAutocompleteAdminMixin, HistoryMixin, CuratorMixin, admin.ModelAdmin):
     form = MeetingForm
     list_display = [
         "name",
@@ -413,7 +458,7 @@ class MeetingAdmin(HistoryMixin, CuratorMixin, admin.ModelAdmin):
 # Groups -------------------------------------------------------------------------------------------------------
 
 
-class MeetingInline(admin.TabularInline):
+class MeetingInline(TolerantAutocompleteAdminMixin, admin.TabularInline):
     model = Meeting
     form = MeetingForm
     fields = [
@@ -450,7 +495,7 @@ class MeetingInline(admin.TabularInline):
 
 
 @admin.register(Group)
-class GroupAdmin(HistoryMixin, CuratorMixin, admin.ModelAdmin):
+class GroupAdmin(TolerantAutocompleteAdminMixin, HistoryMixin, CuratorMixin, admin.ModelAdmin):
     list_display = ["name", "fellowship", "municipality", "status", "meeting_count", "freshness"]
     list_select_related = ["fellowship", "municipality"]
     list_filter = [

@@ -375,3 +375,14 @@ def test_home_page_shows_stale_counts_to_curators_only(client, curator, clinicia
     assert "2 active groups have not been verified in 6 months." in content
     content = login(client, clinician_a).get(reverse("home"), headers={"Accept-Language": "en"}).content.decode()
     assert "verified in 6 months" not in content
+
+
+@pytest.mark.parametrize("bad", ["abc", " ", "99999999999999999999", "1.5"])
+def test_crafted_related_values_are_refused_in_the_form_not_a_500(curator_client, bad):
+    meeting = TypedMeetingFactory()
+    response = curator_client.post(change_url(meeting), meeting_form_data(meeting, group=bad, municipality=bad))
+    assert response.status_code == 200
+    assert "group" in response.context["adminform"].form.errors
+    group_url = reverse("admin:registry_group_change", args=[meeting.group_id])
+    response = curator_client.post(group_url, {"name": "x", "fellowship": bad, "status": "active"})
+    assert response.status_code == 200
