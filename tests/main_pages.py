@@ -95,6 +95,13 @@ ACCESSIBILITY_PAGES = [
     "worklist",
     "handout",
     "reports",
+    # Beyond the list: the other forms clinicians, leads and analysts use.
+    "contact edit",
+    "follow-up",
+    "find patient",
+    "reports comparison",
+    "targets",
+    "two-factor settings",
 ]
 
 
