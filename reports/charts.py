@@ -7,6 +7,7 @@ cannot be shown as a dot either.
 import math
 from dataclasses import dataclass, field
 
+from django.template.defaultfilters import floatformat
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
@@ -88,7 +89,7 @@ def trend_chart(report: UnitReport, height: int = 300) -> TrendChart:
     min_denominator = report.min_denominator
     shown = [point for point in points if point.rate.denominator >= max(1, min_denominator)]
     targets = [float(point.target.percent) for point in points if point.target]
-    baseline = report.baseline_percent if indicator.has_baseline else None
+    baseline = float(indicator.baseline_percent) if indicator.has_baseline else None
     top_value = max(
         [point.rate.high * 100 for point in shown] + targets + ([baseline] if baseline is not None else []) + [10]
     )
@@ -161,7 +162,9 @@ def trend_chart(report: UnitReport, height: int = 300) -> TrendChart:
         else None
     )
     baseline_label = (
-        LineLabel(y_of(baseline), _("Baseline %(value)s %%") % {"value": baseline}) if baseline is not None else None
+        LineLabel(y_of(baseline), _("Baseline %(value)s %%") % {"value": floatformat(baseline, "-1")})
+        if baseline is not None
+        else None
     )
     if target_label and baseline_label and abs(target_label.y - baseline_label.y) < 14:
         # Keep the two labels apart when the lines are close.
@@ -208,7 +211,7 @@ def trend_description(report: UnitReport, too_few: int, target, baseline) -> str
     if target:
         parts.append(_("Target line at %(value)s %%.") % {"value": _pct(float(target.percent) / 100)})
     if baseline is not None:
-        parts.append(_("National baseline line at %(value)s %%.") % {"value": baseline})
+        parts.append(_("National baseline line at %(value)s %%.") % {"value": floatformat(baseline, "-1")})
     if too_few:
         parts.append(_("%(count)s months have too few patients and are not drawn.") % {"count": too_few})
     parts.append(_("Dots are monthly rates, vertical lines their 95 % intervals. The table below has every value."))

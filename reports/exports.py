@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from reports.indicators import BASELINE_PERCENT, BASELINE_SOURCE, INDICATORS, PRIMARY, Figures
+from reports.indicators import BASELINE_SOURCE, INDICATORS, PRIMARY, Figures
 from reports.periods import format_month
 from reports.presentation import plain_percent, rate_view
 from reports.rendering import comparison_context, unit_context
@@ -75,7 +75,7 @@ def _row(month, unit, figures: Figures, targets: dict, min_denominator: int) -> 
                 ci_low_percent=values["ci_low_percent"],
                 ci_high_percent=values["ci_high_percent"],
                 target_percent=values["target_percent"],
-                baseline_percent=Decimal(BASELINE_PERCENT),
+                baseline_percent=indicator.baseline_percent,
                 note=str(_("too few")) if view.too_few else "",
             )
         else:

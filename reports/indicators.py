@@ -12,6 +12,7 @@ anonymised are read from the frozen figures instead (reports.snapshots).
 
 import datetime
 from dataclasses import dataclass, field, fields
+from decimal import Decimal
 
 from django.db import connections, transaction
 from django.db.models import Case, CharField, Count, F, IntegerField, Max, OuterRef, Q, Subquery, Value, When
@@ -28,7 +29,8 @@ BASELINE_PERCENT = 15
 BASELINE_SOURCE = (
     "Vederhus J-K, Kristensen Ø, Laudet A, Clausen T. Attitudes towards 12-step groups and referral practices "
     "in a 12-step naive treatment culture; a survey of addiction professionals in Norway. "
-    "BMC Health Serv Res 2009;9:147 (364 of 2,402 patients, 15.2 %)."
+    "BMC Health Serv Res 2009;9:147: 364 of 2,402 patients (15.2 %) actively referred; of patients judged "
+    "suitable, 342 of 1,017 (33.6 %)."
 )
 DATA_SOURCE = _(
     "Patient contacts recorded in this registry (one row per eligible contact); soft-deleted contacts are left out."
@@ -46,8 +48,12 @@ class Indicator:
     denominator_text: str
     exclusions_text: str
     denominator_short: str = _("Patients")
-    # The national baseline applies to the primary rate only.
-    has_baseline: bool = False
+    # The national figure to compare with (Vederhus et al. 2009), where the study has one.
+    baseline_percent: Decimal | None = None
+
+    @property
+    def has_baseline(self) -> bool:
+        return self.baseline_percent is not None
 
 
 INDICATORS: dict[str, Indicator] = {
@@ -70,10 +76,12 @@ INDICATORS: dict[str, Indicator] = {
                 "(Europe/Oslo time). A patient with several contacts in the month counts once."
             ),
             exclusions_text=_("Deleted contacts. Nothing else: contacts with the question unanswered stay in."),
-            has_baseline=True,
+            baseline_percent=Decimal(BASELINE_PERCENT),
         ),
         Indicator(
             code=IndicatorCode.SUITABLE_ADJUSTED,
+            # Same study: 342 of 1,017 patients the clinicians judged suitable were referred.
+            baseline_percent=Decimal("33.6"),
             denominator_short=_("Suitable patients"),
             label=_("Referral rate among suitable patients"),
             short_label=_("Referred (suitable)"),

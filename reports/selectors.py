@@ -52,7 +52,10 @@ class UnitReport:
     generated_at: datetime.datetime
     min_denominator: int
     targets: dict = field(default_factory=dict)  # (unit id, indicator code, month) → AppliedTarget
-    baseline_percent: int = indicators.BASELINE_PERCENT
+
+    @property
+    def baseline_percent(self):
+        return self.indicator.baseline_percent
 
     @property
     def frozen(self) -> bool:
@@ -161,7 +164,10 @@ class ComparisonReport:
     min_denominator: int = 10
     targets: dict = field(default_factory=dict)  # (unit id, indicator code, month) → AppliedTarget
     frozen: bool = False
-    baseline_percent: int = indicators.BASELINE_PERCENT
+
+    @property
+    def baseline_percent(self):
+        return self.indicator.baseline_percent
 
     @property
     def centre_percent(self) -> float | None:

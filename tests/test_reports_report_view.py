@@ -197,3 +197,24 @@ def test_report_page_query_count_does_not_grow_with_rows(
     with django_assert_num_queries(QUERIES_LEAD_PAGE):
         response = client.get(URL)
     assert response.context["report"].figures.eligible == 30
+
+
+def test_suitable_adjusted_rate_is_compared_with_the_studys_suitable_baseline(client, lead_a, unit_a):
+    month_of_contacts(unit_a, patients=12, referred=3)
+    login(client, lead_a)
+
+    response = client.get(URL, {"indicator": "suitable_adjusted"})
+
+    assert str(response.context["report"].baseline_percent) == "33.6"
+    assert response.context["chart"].baseline.text == "Baseline 33.6 %"
+    assert "342 of 1,017" in response.content.decode()
+
+
+def test_secondary_indicators_without_a_national_figure_show_no_baseline(client, lead_a, unit_a):
+    month_of_contacts(unit_a, patients=12, referred=3)
+    login(client, lead_a)
+
+    response = client.get(URL, {"indicator": "data_completeness"})
+
+    assert response.context["chart"].baseline is None
+    assert "National baseline" not in response.content.decode()
