@@ -8,6 +8,7 @@ nothing is written.
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from referrals import importers
@@ -28,10 +29,12 @@ class Command(BaseCommand):
         if options["user"]:
             user = User.objects.filter(username=options["user"], is_active=True).first()
             if user is None:
-                raise CommandError(f"No active user named {options['user']!r}.")
+                raise CommandError(_("No active user named %(name)r.") % {"name": options["user"]})
         path = Path(options["file"])
+        if path.is_dir():
+            raise CommandError(_("%(path)s is a directory, not a CSV file.") % {"path": path})
         if not path.is_file():
-            raise CommandError(f"{path}: no such file.")
+            raise CommandError(_("%(path)s: no such file.") % {"path": path})
         with path.open("rb") as handle:
             # One byte over the limit is enough to say the file is too large.
             data = handle.read(importers.max_bytes() + 1)
@@ -43,28 +46,44 @@ class Command(BaseCommand):
                     raise importers.ImportInvalid(plan)
                 counts = plan.counts
                 self.stdout.write(
-                    f"Dry run, nothing written. {counts['rows']} rows are valid: "
-                    f"{counts['created']} would be created, {counts['updated']} updated, "
-                    f"{counts['unchanged']} unchanged" + self._skipped(counts["skipped_deleted"]) + "."
+                    _(
+                        "Dry run, nothing written. %(rows)s rows are valid: %(created)s would be created, "
+                        "%(updated)s updated, %(unchanged)s unchanged"
+                    )
+                    % counts
+                    + self._skipped(counts["skipped_deleted"])
+                    + "."
                 )
                 return
             result = importers.apply_import(data, user=user)
         except importers.ImportFileError as error:
-            raise CommandError(f"{path.name}: {error} Nothing was imported.") from None
+            raise CommandError(
+                _("%(file)s: %(error)s Nothing was imported.") % {"file": path.name, "error": error}
+            ) from None
         except importers.ImportInvalid as invalid:
             for row_error in invalid.plan.errors:
                 self.stderr.write(str(row_error))
             invalid_rows = len(invalid.plan.errors)
             raise CommandError(
-                f"{path.name}: {invalid_rows} of {invalid.plan.rows} rows are invalid. Nothing was imported."
+                _("%(file)s: %(invalid)s of %(rows)s rows are invalid. Nothing was imported.")
+                % {"file": path.name, "invalid": invalid_rows, "rows": invalid.plan.rows}
             ) from None
         self.stdout.write(
             self.style.SUCCESS(
-                f"Imported {path.name}: {result.created} created, {result.updated} updated, "
-                f"{result.unchanged} unchanged" + self._skipped(result.skipped_deleted) + "."
+                _("Imported %(file)s: %(created)s created, %(updated)s updated, %(unchanged)s unchanged")
+                % {
+                    "file": path.name,
+                    "created": result.created,
+                    "updated": result.updated,
+                    "unchanged": result.unchanged,
+                }
+                + self._skipped(result.skipped_deleted)
+                + "."
             )
         )
 
     @staticmethod
     def _skipped(count: int) -> str:
-        return f", {count} skipped because the contact was deleted in the registry" if count else ""
+        if not count:
+            return ""
+        return _(", %(count)s skipped because the contact was deleted in the registry") % {"count": count}
