@@ -147,14 +147,20 @@ def test_curator_edits_a_meeting_in_the_admin(page, login_as, curator, meetings)
     assert Meeting.objects.count() == 3
 
 
-def test_user_switches_the_language_to_english_and_back(page, login_as, clinician_a):
+def test_user_switches_the_language_to_english_and_back(page, login_as, clinician_a, settings):
+    settings.LANGUAGE_CODE = "nb"  # the product's default (the test settings default to English)
     login_as(clinician_a)
     page.goto("/")
     expect(page.locator("html")).to_have_attribute("lang", "nb")
+    log_out = page.locator("form[action='/accounts/logout/'] button[type=submit]")
+    expect(log_out).to_have_text("Logg ut")
     page.locator("form.language-switch button[name=language][value=en]").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page).to_have_url(re.compile(r"/$"))
+    expect(log_out).to_have_text("Log out")
+    # The choice sticks to the following pages.
     page.goto("/meetings/")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     page.locator("form.language-switch button[name=language][value=nb]").click()
     expect(page.locator("html")).to_have_attribute("lang", "nb")
+    expect(log_out).to_have_text("Logg ut")
