@@ -458,20 +458,17 @@ class MeetingAdmin(TolerantAutocompleteAdminMixin, HistoryMixin, CuratorMixin, a
 # Groups -------------------------------------------------------------------------------------------------------
 
 
-class MeetingInline(TolerantAutocompleteAdminMixin, admin.TabularInline):
+class MeetingInline(TolerantAutocompleteAdminMixin, admin.StackedInline):
+    """The group's meetings on the group's page, with what a new meeting needs; the rest on the meeting's page."""
+
     model = Meeting
     form = MeetingForm
     fields = [
-        "name",
-        "weekday",
-        "start_time",
-        "end_time",
-        "attendance_mode",
-        "venue",
-        "address",
-        "municipality",
+        ("name", "status"),
+        ("weekday", "start_time", "end_time"),
+        ("attendance_mode", "venue"),
+        ("address", "municipality"),
         "conference_url",
-        "status",
     ]
     autocomplete_fields = ["municipality"]
     show_change_link = True

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from registry import services
-from registry.models import AttendanceMode, Fellowship, Group, Meeting, Municipality, Recurrence, Status
+from registry.models import AttendanceMode, Fellowship, Group, Meeting, Municipality, PostalCode, Recurrence, Status
 from registry.reference_data import load_fellowships
 
 SEED = 2026
@@ -78,7 +78,15 @@ VENUES = [
     "Samfunnshuset",
 ]
 STREETS = ["Storgata", "Kirkegata", "Skolegata", "Parkveien", "Torget", "Strandgata", "Jernbanegata", "Fjordveien"]
-MEETING_WORDS = ["Tirsdagsmøtet", "Kveldsmøtet", "Lunsjmøtet", "Trinnmøtet", "Nykommermøtet", "Lørdagsmøtet"]
+WEEKDAY_MEETINGS = {
+    1: "Mandagsmøtet",
+    2: "Tirsdagsmøtet",
+    3: "Onsdagsmøtet",
+    4: "Torsdagsmøtet",
+    5: "Fredagsmøtet",
+    6: "Lørdagsmøtet",
+    7: "Søndagsmøtet",
+}
 FELLOWSHIP_WEIGHTS = [("AA", 55), ("NA", 30), ("Al-Anon", 6), ("GA", 5), ("CA", 4)]
 EVENING_HOURS = [(17, 30), (18, 0), (18, 30), (19, 0), (19, 30), (20, 0)]
 DAY_HOURS = [(8, 0), (10, 0), (11, 0), (12, 0), (14, 0)]
@@ -96,6 +104,15 @@ def _municipalities_by_county() -> dict[str, list[Municipality]]:
     return result
 
 
+def _meeting_name(rng: random.Random, weekday: int, fellowship: str) -> str:
+    roll = rng.random()
+    if roll < 0.4:
+        return WEEKDAY_MEETINGS[weekday]
+    if roll < 0.8:
+        return f"{WEEKDAY_MEETINGS[weekday]} {rng.choice(GROUP_WORDS)}"
+    return f"{fellowship}-møtet {rng.choice(GROUP_WORDS)}"
+
+
 def _types(rng: random.Random, *, open_meeting: bool, extra=()) -> list[str]:
     types = ["O" if open_meeting else "C", "NO"]
     for code, chance in (("BE", 0.2), ("X", 0.45), ("D", 0.4), ("ST", 0.15), ("SP", 0.1), ("LIT", 0.1)):
@@ -108,6 +125,9 @@ def _types(rng: random.Random, *, open_meeting: bool, extra=()) -> list[str]:
 def _meeting_plans(rng: random.Random, by_county: dict[str, list[Municipality]], today: datetime.date):
     """Yield (group key, meeting data) for every demo meeting, in a fixed order."""
     number = 0
+    postal_codes: dict[str, list[str]] = {}
+    for code, municipality_number in PostalCode.objects.order_by("code").values_list("code", "municipality_id"):
+        postal_codes.setdefault(municipality_number, []).append(code)
 
     def base(municipality: Municipality | None, fellowship: str, *, open_meeting: bool, evening=True, weekday=None):
         nonlocal number
@@ -119,7 +139,8 @@ def _meeting_plans(rng: random.Random, by_county: dict[str, list[Municipality]],
         weekday = weekday or rng.randint(1, 7)
         data = {
             "slug": f"demo-{number:03d}",
-            "name": rng.choice(MEETING_WORDS) if rng.random() < 0.5 else f"{fellowship}-møte {rng.choice(GROUP_WORDS)}",
+            # "Tirsdagsmøtet", "Tirsdagsmøtet Håpet", "Kveldsmøtet Broen": distinct within a group.
+            "name": _meeting_name(rng, weekday, fellowship),
             "weekday": weekday,
             "start_time": start,
             "end_time": end,
@@ -132,6 +153,7 @@ def _meeting_plans(rng: random.Random, by_county: dict[str, list[Municipality]],
                 {
                     "venue": rng.choice(VENUES),
                     "address": f"{rng.choice(STREETS)} {rng.randint(1, 60)}",
+                    "postal_code": rng.choice(postal_codes.get(municipality.number, [""])),
                     "municipality": municipality,
                 }
             )

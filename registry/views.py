@@ -219,6 +219,8 @@ def meeting_detail(request: HttpRequest, slug: str) -> HttpResponse:
     context = {
         "meeting": meeting,
         "types": types,
+        # Open and closed are the badge at the top; the list shows the rest.
+        "other_types": [t for t in types if t.code not in (schedule.OPEN, schedule.CLOSED)],
         "is_open": schedule.is_open(t.code for t in types),
         "upcoming": upcoming,
         "is_stale": meeting.is_stale,

@@ -387,3 +387,10 @@ def test_place_choices_list_every_county_and_municipality_and_keep_the_selection
     assert '<option value="1818" selected>Herøy (Nordland)</option>' in content
     assert '<option value="1515">Herøy (Møre og Romsdal)</option>' in content
     assert '<option value="18" selected>Nordland</option>' in content
+
+
+def test_htmx_partial_announces_the_new_count(client, db):
+    TypedMeetingFactory()
+    content = client.get(URL, headers={"HX-Request": "true"}).content.decode()
+    assert 'id="search-status"' in content and 'hx-swap-oob="true"' in content and "1 meeting found" in content
+    assert 'hx-swap-oob="true"' not in client.get(URL).content.decode()
