@@ -37,8 +37,11 @@ def _month_not_in_future(form) -> bool:
     return True
 
 
-def _unit_report_request(request):
-    """(form, unit, report) from the query string; report is None when the form has errors."""
+def _unit_report_request(request, *, for_export: bool = False):
+    """(form, unit, report) from the query string; report is None when the form has errors.
+
+    Exports leave the unit, so they never carry the per-clinician breakdown.
+    """
     viewer = access.viewer_for(request)
     code = request.GET.get("unit")
     unit = viewer.unit(code) if code else viewer.default_unit()
@@ -59,7 +62,7 @@ def _unit_report_request(request):
         month=form.cleaned_data["month"],
         indicator_code=form.cleaned_data["indicator"],
         span=form.cleaned_data["span"],
-        include_clinicians=viewer.leads(unit),
+        include_clinicians=not for_export and viewer.leads(unit),
     )
     return form, unit, report
 
@@ -122,7 +125,7 @@ def _download(request, report, fmt: str, unit: Unit | None) -> HttpResponse:
 
 @reports_required
 def report_export(request, fmt: str):
-    form, unit, report = _unit_report_request(request)
+    form, unit, report = _unit_report_request(request, for_export=True)
     if report is None:
         return render(request, "reports/report.html", _page_context(request, form, unit), status=400 if unit else 404)
     return _download(request, report, fmt, unit)

@@ -191,3 +191,17 @@ def test_unknown_export_format_is_not_found(client, lead_a):
     login(client, lead_a)
 
     assert client.get("/reports/export.docx").status_code == 404
+
+
+def test_per_clinician_figures_stay_on_the_leads_screen(client, lead_a, unit_a):
+    from tests.factories import UserFactory
+
+    anna = UserFactory(username="anna", first_name="Anna", last_name="Berg")
+    month_of_contacts(unit_a, patients=12, referred=3, clinician=anna)
+    login(client, lead_a)
+
+    page = client.get(reverse("reports:report")).content.decode()
+    printable = client.get(reverse("reports:export", args=["html"])).content.decode()
+
+    assert "Anna Berg" in page
+    assert "Anna Berg" not in printable
