@@ -313,41 +313,56 @@ def _bump_generation() -> None:
 
 
 # Changes this thread's connection has made inside a transaction that is still open. Only this connection can see
-# them, so only this thread's feed must reflect them; everyone else's must wait for the commit.
+# them, so only this thread's pages must reflect them; everyone else's wait for the commit.
 _uncommitted = threading.local()
 
 
 def invalidate_feed() -> None:
-    """Make the next feed request show the current data.
+    """Make the next feed request (and the registry's cached pages) show the current data.
 
-    Outside a transaction the shared generation moves on at once. Inside one, it moves on once, when the transaction
-    commits (however many rows were saved); until then this thread counts its own uncommitted changes, and its feed
-    requests build privately from what its connection sees, storing nothing in the shared cache.
+    Outside a transaction the shared generation moves on at once. Inside one it moves on at the first change and
+    again when the transaction commits, however many rows are saved in between (seeding 300 meetings is two cache
+    writes, not 1,800); meanwhile this thread counts its own uncommitted changes, and `with_pending` turns them into
+    a private generation, so its own requests never see a build from before them and nobody else sees theirs.
     """
     if not connection.in_atomic_block:
         _bump_generation()
         return
-    _uncommitted.changes = getattr(_uncommitted, "changes", 0) + 1
-    queued = getattr(_uncommitted, "queued", False)
-    # Still queued unless a rollback (of a savepoint, or of everything) discarded it.
-    if queued and any(callback[1] is _after_commit for callback in connection.run_on_commit):
+    if _episode_is_open():
+        _uncommitted.changes += 1
         return
+    _uncommitted.token = uuid.uuid4().hex[:8]
+    _uncommitted.changes = 1
     _uncommitted.queued = True
+    _bump_generation()
     transaction.on_commit(_after_commit)
 
 
 def _after_commit() -> None:
-    _uncommitted.changes = 0
     _uncommitted.queued = False
+    _uncommitted.changes = 0
     _bump_generation()
 
 
-def _pending_changes() -> int:
-    if not connection.in_atomic_block:
-        # Committed (and bumped) or rolled back: nothing of ours is pending.
-        _uncommitted.changes = 0
-        _uncommitted.queued = False
-    return getattr(_uncommitted, "changes", 0)
+def _episode_is_open() -> bool:
+    """Whether this connection has uncommitted changes: our commit callback is still queued (a rollback of the
+    transaction, or of the savepoint that queued it, discards it)."""
+    if not connection.in_atomic_block or not getattr(_uncommitted, "queued", False):
+        return False
+    if any(callback[1] is _after_commit for callback in connection.run_on_commit):
+        return True
+    _uncommitted.queued = False
+    return False
+
+
+def with_pending(generation: str | None) -> str | None:
+    """The shared generation as this thread must see it: with its uncommitted changes, if any, appended.
+
+    Anything cached under the shared generation (the feed, cached pages) must compare against this value; a value
+    with a "+" is private to this thread's transaction and must not be stored for others."""
+    if generation is None or not _episode_is_open():
+        return generation
+    return f"{generation}+{_uncommitted.token}.{_uncommitted.changes}"
 
 
 _process_entries: dict[str, FeedEntry] = {}
@@ -356,10 +371,8 @@ _process_lock = threading.Lock()
 
 def get_feed_entry(*, base_url: str) -> FeedEntry:
     """The current feed for this site address: from this process, else the shared cache, else built and stored."""
-    generation = current_generation()
-    pending = _pending_changes()
-    if pending:
-        generation = f"{generation}+{pending}"
+    generation = with_pending(current_generation())
+    pending = "+" in generation
     entry = _process_entries.get(base_url)
     if entry is not None and entry.generation == generation:
         return entry

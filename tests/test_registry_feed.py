@@ -331,19 +331,30 @@ def test_the_shared_cache_holds_the_feed_once_gzip_compressed(client, db, django
     assert get_feed(client).content == plain.content  # a fresh worker decompresses it once
 
 
-def test_uncommitted_changes_show_only_to_their_own_connection_and_bump_once_on_commit(
+def test_a_transaction_bumps_the_shared_generation_at_its_first_change_and_on_commit_only(
     client, db, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         MeetingFactory(slug="committed")
     get_feed(client)
-    shared = cache.get(feed.GENERATION_KEY)
+    before = cache.get(feed.GENERATION_KEY)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        for index in range(20):
+        MeetingFactory(slug="open-0")
+        first_change = cache.get(feed.GENERATION_KEY)
+        assert first_change != before
+        assert len(feed_by_slug(client)) == 2
+        for index in range(1, 20):
             MeetingFactory(slug=f"open-{index}").types.set(["W"])
-        # This connection sees its own changes at once, without touching the shared generation or cache.
-        assert len(feed_by_slug(client)) == 21
-        assert cache.get(feed.GENERATION_KEY) == shared
-    assert len(callbacks) == 1  # one bump for the whole transaction, not one per row
+            # This connection sees each of its changes at once; the shared generation does not move again.
+            assert len(feed_by_slug(client)) == index + 2
+        assert cache.get(feed.GENERATION_KEY) == first_change
+    assert len(callbacks) == 1  # one bump at commit for the whole transaction
     callbacks[0]()
-    assert cache.get(feed.GENERATION_KEY) != shared
+    assert cache.get(feed.GENERATION_KEY) not in (before, first_change)
+
+
+def test_a_private_generation_is_never_stored_for_other_workers(client, db):
+    MeetingFactory(slug="uncommitted")
+    assert "+" in feed.with_pending(feed.current_generation())
+    get_feed(client)
+    assert not [key for key in cache._cache if feed.ENTRY_KEY_PREFIX in key]
