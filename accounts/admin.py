@@ -210,7 +210,21 @@ class UserAdmin(AdministratorOnlyMixin, DjangoUserAdmin):
 
     @admin.action(description=_("Deactivate the selected users"))
     def deactivate(self, request, queryset):
-        count = queryset.exclude(pk=request.user.pk).update(is_active=False)
+        from privacy.models import SecurityEvent
+        from privacy.services import security_event_record
+
+        users = list(queryset.exclude(pk=request.user.pk).filter(is_active=True))
+        for user in users:
+            user.is_active = False
+            user.save(update_fields=["is_active"])
+            security_event_record(
+                kind=SecurityEvent.Kind.ACCOUNT_DEACTIVATED,
+                user=user,
+                actor=request.user,
+                request=request,
+                detail="Deactivated by an administrator",
+            )
+        count = len(users)
         self.message_user(
             request,
             ngettext("%(count)d user deactivated.", "%(count)d users deactivated.", count) % {"count": count},

@@ -13,9 +13,21 @@ from accounts.optional import optional_module
 NAVIGATION_MODULES = ["registry.navigation", "referrals.navigation", "reports.navigation", "privacy.navigation"]
 
 
+def _awaiting_second_factor(request) -> bool:
+    """Logged in with the password but not yet with the code: every page but the code pages is closed."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not hasattr(user, "is_verified"):
+        return False
+    from privacy.services import ENROLLED_SESSION_KEY
+
+    return bool(settings.REQUIRE_2FA or request.session.get(ENROLLED_SESSION_KEY)) and not user.is_verified()
+
+
 def nav_items(request) -> list[dict]:
     """Menu entries from every app that has a navigation module, in a fixed order."""
     items: list[dict] = []
+    if _awaiting_second_factor(request):
+        return items
     for name in NAVIGATION_MODULES:
         module = optional_module(name)
         if module is not None:

@@ -192,3 +192,16 @@ def test_user_form_calls_the_superuser_flag_administrator(client, administrator,
     login(client, administrator)
     response = client.get(reverse("admin:accounts_user_change", args=[clinician_a.pk]))
     assert response.context["adminform"].form.fields["is_superuser"].label == "Administrator"
+
+
+def test_deactivate_action_is_recorded_in_the_security_log(client, administrator, clinician_a):
+    from privacy.models import SecurityEvent
+
+    login(client, administrator)
+    client.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "deactivate", "_selected_action": [clinician_a.pk]},
+    )
+    event = SecurityEvent.objects.get(user=clinician_a)
+    assert event.kind == SecurityEvent.Kind.ACCOUNT_DEACTIVATED
+    assert event.actor == administrator

@@ -143,3 +143,11 @@ def test_middleware_adds_no_query_when_two_factor_is_off(client, settings, clini
     with_middleware = _queries_for_home(client)
     settings.MIDDLEWARE = [name for name in settings.MIDDLEWARE if name != "privacy.middleware.TwoFactorMiddleware"]
     assert _queries_for_home(client) == with_middleware
+
+
+def test_menu_shows_no_patient_pages_before_the_code(client, clinician_a):
+    authenticator_for(clinician_a)
+    login(client, clinician_a)
+    page = client.get(reverse("privacy:two_factor_verify")).content.decode()
+    assert reverse("referrals:contact_list") not in page
+    assert reverse("referrals:contact_create") not in page
