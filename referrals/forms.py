@@ -43,7 +43,7 @@ def intensity_choices():
         ),
         Intensity.ACTIVELY_RECOMMENDED: (
             _("Actively recommended"),
-            _("Encouraged the patient to go, for example to a named meeting (\u201caktivt motivert\u201d)."),
+            _("Encouraged the patient to go, for example to a named meeting (“aktivt motivert”)."),
         ),
         Intensity.VOLUNTEER_CONTACT: (
             _("Volunteer contact arranged"),
