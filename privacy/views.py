@@ -162,7 +162,7 @@ def _entry_row(entry) -> list[str]:
         entry.unit.name if entry.unit else "",
         entry.action,
         str(entry.get_action_display()),
-        entry.object_description,
+        _("Contact no. %(number)s") % {"number": entry.contact_id} if entry.contact_id else "",
         entry.detail,
     ]
 

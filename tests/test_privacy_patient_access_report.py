@@ -164,3 +164,12 @@ def test_query_count_does_not_grow_with_the_number_of_entries(
     with django_assert_max_num_queries(12):
         response = client.post(URL, {"reference": REFERENCE})
     assert len(response.context["entries"]) == 61
+
+
+def test_page_names_records_in_plain_words_without_internal_log_text(client, administrator, records):
+    login(client, administrator)
+    page = client.post(URL, {"reference": REFERENCE}).content.decode()
+    contact_id = records["expected"][0].contact_id
+    assert f"Contact no. {contact_id}" in page
+    assert "PatientContact #" not in page
+    assert "CSV export" not in page
