@@ -358,3 +358,11 @@ def test_a_private_generation_is_never_stored_for_other_workers(client, db):
     assert "+" in feed.with_pending(feed.current_generation())
     get_feed(client)
     assert not [key for key in cache._cache if feed.ENTRY_KEY_PREFIX in key]
+
+
+def test_head_gives_the_headers_without_the_body(client, db):
+    MeetingFactory()
+    response = client.head(FEED_URL)
+    assert response.status_code == 200
+    assert response["ETag"] == get_feed(client)["ETag"]
+    assert response.content == b""
