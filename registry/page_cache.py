@@ -60,7 +60,8 @@ def cached_for_anonymous(view):
             return view(request, *args, **kwargs)
         key = page_key(request)
         found = cache.get_many([feed.GENERATION_KEY, key])
-        generation, hit = found.get(feed.GENERATION_KEY), found.get(key)
+        # As this thread sees it: with its own uncommitted registry changes, if any (then marked with "+").
+        generation, hit = feed.with_pending(found.get(feed.GENERATION_KEY)), found.get(key)
         if generation is not None and hit is not None and hit["generation"] == generation:
             body = hit["body"]
             if CSRF_PLACEHOLDER in body:
@@ -71,7 +72,9 @@ def cached_for_anonymous(view):
             return response
         response = view(request, *args, **kwargs)
         if response.status_code == 200 and not response.streaming and not response.cookies:
-            generation = generation or feed.current_generation()
+            generation = generation or feed.with_pending(feed.current_generation())
+            if "+" in generation:  # rendered from this transaction's own uncommitted changes: not for others
+                return response
             body = CSRF_FIELD.sub(rf"\g<1>{CSRF_PLACEHOLDER}\g<3>", response.content.decode(response.charset))
             headers = {name: response[name] for name in KEPT_HEADERS if name in response}
             cache.set(key, {"generation": generation, "body": body, "headers": headers}, cache_seconds())

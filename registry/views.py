@@ -93,6 +93,11 @@ def run_search(request: HttpRequest, now: datetime.datetime) -> Search:
     sort = (filterset.form.cleaned_data.get("sort") if filterset.is_bound else "") or ""
     if sort not in {"next", "place", "distance"} or (sort == "distance" and place is None):
         sort = "distance" if place is not None else "next"
+    if filterset.is_bound and filterset.form.data.get("sort") != sort:
+        # Show the order in force in the menu (distance once a postal code is given); the form is already cleaned.
+        data = filterset.form.data.copy()
+        data["sort"] = sort
+        filterset.form.data = data
     if sort == "distance":
         queryset = queryset.order_by("distance_km", F("days_until").asc(nulls_last=True), "start_time", "pk")
     elif sort == "place":

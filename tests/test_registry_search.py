@@ -394,3 +394,19 @@ def test_htmx_partial_announces_the_new_count(client, db):
     content = client.get(URL, headers={"HX-Request": "true"}).content.decode()
     assert 'id="search-status"' in content and 'hx-swap-oob="true"' in content and "1 meeting found" in content
     assert 'hx-swap-oob="true"' not in client.get(URL).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("params", "selected"),
+    [
+        ({"postal_code": "4611"}, "distance"),
+        ({"postal_code": "4611", "sort": "place"}, "place"),
+        ({"sort": "distance"}, "next"),  # no postal code, no distance
+        ({"q": "x"}, "next"),
+    ],
+)
+def test_sort_menu_shows_the_order_in_force(client, db, params, selected):
+    TypedMeetingFactory()
+    content = client.get(URL, params).content.decode()
+    assert f'<option value="{selected}" selected>' in content
+    assert content.count('" selected>') - content.count('<option value="" selected>') == 1
