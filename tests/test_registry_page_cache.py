@@ -26,8 +26,12 @@ def csrf_token(content: str) -> str:
     return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', content).group(1)
 
 
-def test_second_anonymous_request_is_served_from_the_cache_without_queries(client, db, django_assert_num_queries):
-    TypedMeetingFactory(name="Hurtigmøtet")
+def test_second_anonymous_request_is_served_from_the_cache_without_queries(
+    client, db, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    # Committed (as far as the registry's change generation can tell); uncommitted changes are never cached.
+    with django_capture_on_commit_callbacks(execute=True):
+        TypedMeetingFactory(name="Hurtigmøtet")
     first = client.get(URL)
     assert "Hurtigmøtet" in first.content.decode()
     with django_assert_num_queries(0):
@@ -99,3 +103,11 @@ def test_cache_off_renders_every_time(settings, db, django_assert_num_queries):
     Client().get(URL)
     TypedMeetingFactory(name="Straks synlig")
     assert "Straks synlig" in Client().get(URL).content.decode()
+
+
+def test_pages_rendered_from_uncommitted_changes_are_not_cached(db, django_assert_max_num_queries):
+    TypedMeetingFactory(name="Ikke lagret ennå")  # inside the test's transaction, never committed
+    Client().get(URL)
+    with django_assert_max_num_queries(10) as queries:
+        Client().get(URL)
+    assert len(queries) > 0
