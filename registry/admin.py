@@ -164,6 +164,8 @@ class TolerantAutocompleteMixin:
                 continue
             if isinstance(parsed, int) and not -(2**63) <= parsed < 2**63:
                 continue
+            if isinstance(parsed, str) and "\x00" in parsed:  # PostgreSQL refuses NUL in text keys (municipality)
+                continue
             kept.append(item)
         return super().optgroups(name, kept, attr)
 
