@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 OSLO = zoneinfo.ZoneInfo("Europe/Oslo")
@@ -190,7 +191,8 @@ class PatientContact(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.unit.code} {timezone.localtime(self.contacted_at, OSLO):%Y-%m-%d} #{self.pk}"
+        day = date_format(timezone.localtime(self.contacted_at, OSLO), "SHORT_DATE_FORMAT")
+        return f"{self.unit.code} {day} #{self.pk}"
 
     def save(self, *args, **kwargs):
         self.contact_month = month_start(self.contacted_at)
@@ -250,7 +252,7 @@ class FollowUp(models.Model):
         verbose_name_plural = _("follow-ups")
 
     def __str__(self):
-        return f"{self.contact} {self.followed_up_on}"
+        return f"{self.contact} {date_format(self.followed_up_on, 'SHORT_DATE_FORMAT')}"
 
 
 class AccessLogEntry(models.Model):
@@ -298,7 +300,8 @@ class AccessLogEntry(models.Model):
         verbose_name_plural = _("access log")
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.object_description}"
+        when = date_format(timezone.localtime(self.at), "SHORT_DATETIME_FORMAT")
+        return f"{when} {self.username} {self.get_action_display()} {self.object_description}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from referrals.models import OSLO, Intensity, PatientContact, PriorExperience, Reason, Response, Setting, Substance
@@ -18,9 +19,13 @@ def _yes_no(value) -> str:
     return _("Yes") if value else _("No")
 
 
+def _date(value) -> str:
+    return date_format(value, "DATE_FORMAT") if value else "—"
+
+
 def _values(source: dict) -> list[tuple[str, str]]:
     return [
-        (_("Date of contact"), source["contacted_on"].isoformat() if source["contacted_on"] else "—"),
+        (_("Date of contact"), _date(source["contacted_on"])),
         (_("Setting"), _label(Setting.choices, source["setting"])),
         (_("Main substance"), _label(Substance.choices, source["main_substance"])),
         (_("Earlier experience with 12-step groups"), _label(PriorExperience.choices, source["prior_twelve_step"])),
@@ -32,10 +37,7 @@ def _values(source: dict) -> list[tuple[str, str]]:
         (_("Comorbid mental illness"), _yes_no(source["precaution_comorbidity"])),
         (_("In opioid maintenance treatment (LAR)"), _yes_no(source["precaution_opioid_maintenance"])),
         (_("Contact with a volunteer or peer arranged"), _yes_no(source["volunteer_contact_arranged"])),
-        (
-            _("Planned follow-up"),
-            source["follow_up_planned_on"].isoformat() if source["follow_up_planned_on"] else "—",
-        ),
+        (_("Planned follow-up"), _date(source["follow_up_planned_on"])),
         (_("Notes"), source["notes"] or "—"),
     ]
 
