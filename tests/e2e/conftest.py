@@ -278,6 +278,23 @@ def assert_accessible(page):
     return _check
 
 
+# --- Order: browser tests last -------------------------------------------------------------------------
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Run the browser tests after every other test.
+
+    Once Playwright's event loop runs in this thread, Django's connection handler hands out fresh
+    connection objects, which lack the serialized test data that `serialized_rollback` restores from;
+    transactional tests placed after a browser test would then start from an empty database.
+    """
+    browser = [item for item in items if item.get_closest_marker("e2e")]
+    if browser:
+        others = [item for item in items if not item.get_closest_marker("e2e")]
+        items[:] = others + browser
+
+
 # --- Screenshots of failures -----------------------------------------------------------------------
 
 
