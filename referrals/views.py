@@ -157,6 +157,10 @@ def contact_edit(request, pk: int):
         action = request.POST.get("action", "save")
         form = ContactForm(request.POST, units=units, contact=contact)
         search_form = MeetingSearchForm(request.POST)
+        if action == "lookup":
+            # Without JavaScript "Check patient" posts the whole form; the unit is the contact's.
+            lookup_data = {"unit": contact.unit_id, "patient_reference": request.POST.get("patient_reference", "")}
+            context.update(_lookup_context(request, PatientLookupForm(lookup_data, units=units)))
         if action != "save":
             form.suppress_errors()
         elif form.is_valid():
