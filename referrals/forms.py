@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.forms.utils import ErrorDict
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from referrals.models import (
@@ -26,7 +27,12 @@ from referrals.models import (
 )
 from referrals.pseudonyms import looks_like_national_id, pseudonym_for, validate_reference
 from referrals.selectors import ONLINE
-from referrals.services import CONTACT_RELATIONS, contact_time_for_date
+from referrals.services import (
+    CONTACT_RELATIONS,
+    MAX_SUGGESTED_MEETINGS,
+    contact_time_for_date,
+    too_many_meetings_message,
+)
 from registry.models import Fellowship, Meeting, Municipality, Status
 
 DEFAULT_FOLLOW_UP_WEEKS = 4
@@ -90,7 +96,12 @@ class ContactForm(StyledFormMixin, forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     suggested_meetings = forms.ModelMultipleChoiceField(
-        label=_("Suggested meetings"), queryset=Meeting.objects.none(), required=False
+        label=_("Suggested meetings"),
+        queryset=Meeting.objects.none(),
+        required=False,
+        help_text=format_lazy(
+            _("At most {limit}: the patient handout has room for {limit} meetings."), limit=MAX_SUGGESTED_MEETINGS
+        ),
     )
     response = forms.ChoiceField(
         label=_("Patient's response"),
@@ -228,6 +239,13 @@ class ContactForm(StyledFormMixin, forms.Form):
             validate_reference(reference)
             self.pseudonym = pseudonym_for(reference)
         return reference
+
+    def clean_suggested_meetings(self) -> list[Meeting]:
+        meetings = list(self.cleaned_data.get("suggested_meetings") or [])
+        message = too_many_meetings_message(meetings, contact=self.contact)
+        if message:
+            raise ValidationError(message)
+        return meetings
 
     def to_service_data(self) -> dict:
         data = self.cleaned_data

@@ -28,14 +28,15 @@ from django.views.decorators.http import require_GET
 from accounts.access import patient_data_required
 from referrals import audit
 from referrals.access import get_contact_for_user
+from referrals.services import MAX_SUGGESTED_MEETINGS
 from registry import schedule
 from registry.models import AttendanceMode, Meeting, PostalCode, Status
 
 LANGUAGES = ("nb", "en")
 DEFAULT_LANGUAGE = "nb"
 STYLESHEET = "css/handout.css"
-# More meetings than this do not fit on one A4 page with the rest of the text.
-MAX_MEETINGS = 4
+# More meetings than this do not fit on one A4 page with the rest of the text; the contact form refuses more.
+MAX_MEETINGS = MAX_SUGGESTED_MEETINGS
 PDF_FILENAMES = {"nb": "selvhjelpsgrupper.pdf", "en": "self-help-groups.pdf"}
 
 

@@ -583,8 +583,9 @@ def plan_import(data: bytes, *, allowed_units=None, user=None, lock: bool = Fals
         merged = {field: getattr(current, field) for field in services.CONTACT_FIELDS if field != "clinician"}
         merged["patient_reference"] = values["reference"]
         merged["fellowships"] = [fellowships_by_id[pk] for pk in sorted(row_fellowships or had_fellowships)]
-        # Only whether there are any matters to the rules; the import never changes suggested meetings.
-        merged["suggested_meetings"] = sorted(current_meetings.get(current.pk, ()))
+        # Only whether there are any matters to the rules; the import never changes suggested meetings
+        # (one stands for all, so a contact stored with more than the handout's limit still imports).
+        merged["suggested_meetings"] = sorted(current_meetings.get(current.pk, ()))[:1]
         if _validated(line, values["unit"], merged, plan) is not None:
             plan.to_update.append(planned)
     plan.errors.sort(key=lambda error: error.line)

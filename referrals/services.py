@@ -71,6 +71,9 @@ FOLLOW_UP_FIELDS = (
     "notes",
 )
 
+# The one-page patient handout (referrals.handout) has room for this many meetings.
+MAX_SUGGESTED_MEETINGS = 4
+
 # A clock a little ahead on a clinician's PC must not refuse a contact recorded "now".
 FUTURE_TOLERANCE = datetime.timedelta(hours=1)
 EARLIEST_CONTACT = datetime.datetime(2000, 1, 1, tzinfo=OSLO)
@@ -102,6 +105,22 @@ def contact_time_for_date(day: datetime.date, *, now: datetime.datetime | None =
     if timezone.localtime(now, OSLO).date() == day:
         return now
     return datetime.datetime.combine(day, datetime.time(12, 0), tzinfo=OSLO)
+
+
+def too_many_meetings_message(meetings: Iterable[Any], *, contact: PatientContact | None = None) -> str | None:
+    """Why this choice of meetings is refused, or None. `meetings` are Meeting objects or ids.
+
+    A contact stored with more meetings before the limit existed may keep exactly those.
+    """
+    chosen = {getattr(meeting, "pk", meeting) for meeting in meetings}
+    if len(chosen) <= MAX_SUGGESTED_MEETINGS:
+        return None
+    if contact is not None and contact.pk and chosen == set(contact.suggested_meetings.values_list("pk", flat=True)):
+        return None
+    return _("Choose at most %(limit)d meetings (you chose %(count)d): the patient handout has room for %(limit)d.") % {
+        "limit": MAX_SUGGESTED_MEETINGS,
+        "count": len(chosen),
+    }
 
 
 def clinician_may_record_in(clinician: User, unit: Unit) -> bool:
@@ -150,6 +169,11 @@ def validate_contact_data(
 
     fellowships = list(data["fellowships"]) if "fellowships" in data else None
     meetings = list(data["suggested_meetings"]) if "suggested_meetings" in data else None
+
+    if meetings is not None:
+        message = too_many_meetings_message(meetings, contact=contact)
+        if message:
+            add("suggested_meetings", message)
 
     contacted_at = instance.contacted_at
     if not isinstance(contacted_at, datetime.datetime) or timezone.is_naive(contacted_at):
