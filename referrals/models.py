@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 OSLO = zoneinfo.ZoneInfo("Europe/Oslo")
 
@@ -259,16 +260,18 @@ class AccessLogEntry(models.Model):
     """Who read or wrote which patient-level record, when and from where. Append-only."""
 
     class Action(models.TextChoices):
-        VIEW = "view", _("View")
-        LIST = "list", _("List")
-        CREATE = "create", _("Create")
-        UPDATE = "update", _("Update")
-        DELETE = "delete", _("Delete")
-        EXPORT = "export", _("Export")
-        PRINT = "print", _("Print")
-        IMPORT = "import", _("Import")
-        LOOKUP = "lookup", _("Patient look-up")
-        ANONYMISE = "anonymise", _("Anonymise")
+        # A context of their own: as nouns in the log ("Sletting") they must not share a translation
+        # with buttons that say the same English word ("Slett").
+        VIEW = "view", pgettext_lazy("access log action", "View")
+        LIST = "list", pgettext_lazy("access log action", "List")
+        CREATE = "create", pgettext_lazy("access log action", "Create")
+        UPDATE = "update", pgettext_lazy("access log action", "Update")
+        DELETE = "delete", pgettext_lazy("access log action", "Delete")
+        EXPORT = "export", pgettext_lazy("access log action", "Export")
+        PRINT = "print", pgettext_lazy("access log action", "Print")
+        IMPORT = "import", pgettext_lazy("access log action", "Import")
+        LOOKUP = "lookup", pgettext_lazy("access log action", "Patient look-up")
+        ANONYMISE = "anonymise", pgettext_lazy("access log action", "Anonymise")
 
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     user = models.ForeignKey(
