@@ -345,18 +345,29 @@ class FollowUpForm(StyledFormMixin, forms.Form):
         help_text=NOTES_WARNING,
     )
     submission_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
+    # The version the user opened; an edit from an older version is a conflict (services.follow_up_update).
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+    BOOKKEEPING = ("submission_token", "version")
 
     def __init__(self, *args, creating: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         if creating:
             self.fields["submission_token"].required = True
+            del self.fields["version"]
         else:
             del self.fields["submission_token"]
+            self.fields["version"].required = True
         self.style_widgets()
 
+    @classmethod
+    def initial_for_edit(cls, follow_up) -> dict:
+        initial = {name: getattr(follow_up, name) for name in cls.base_fields if name not in cls.BOOKKEEPING}
+        initial["version"] = follow_up.version
+        return initial
+
     def to_service_data(self) -> dict:
-        data = {name: self.cleaned_data[name] for name in self.fields if name != "submission_token"}
-        return data
+        return {name: self.cleaned_data[name] for name in self.fields if name not in self.BOOKKEEPING}
 
     def add_service_errors(self, error: ValidationError) -> None:
         if not hasattr(error, "error_dict"):

@@ -245,6 +245,8 @@ class FollowUp(models.Model):
     notes = models.TextField(_("notes"), blank=True, help_text=_("No names or other identifying details."))
     # Makes a double-submitted follow-up form create one follow-up (as for contacts).
     submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    # Optimistic locking, as for contacts: an edit made from an older version is refused, not saved over.
+    version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

@@ -6,7 +6,19 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from referrals.models import OSLO, Intensity, PatientContact, PriorExperience, Reason, Response, Setting, Substance
+from referrals.models import (
+    OSLO,
+    Attended,
+    ClosureReason,
+    FollowUp,
+    Intensity,
+    PatientContact,
+    PriorExperience,
+    Reason,
+    Response,
+    Setting,
+    Substance,
+)
 
 
 def _label(choices, value) -> str:
@@ -65,3 +77,43 @@ def contact_comparison(current: PatientContact, submitted: dict) -> list[dict]:
     for (label, stored_value), (_label_again, my_value) in zip(_values(stored), _values(mine), strict=True):
         rows.append({"label": label, "stored": stored_value, "mine": my_value, "differs": stored_value != my_value})
     return rows
+
+
+def _follow_up_values(source: dict) -> list[tuple[str, str]]:
+    meetings = source["meetings_last_30_days"]
+    return [
+        (_("Date of follow-up"), _date(source["followed_up_on"])),
+        (_("Has the patient attended at least one meeting?"), _label(Attended.choices, source["attended"])),
+        (_("Meetings in the last 30 days"), "—" if meetings is None else str(meetings)),
+        (_("Has a sponsor"), _yes_no(source["has_sponsor"])),
+        (_("Has done service (e.g. made coffee, chaired)"), _yes_no(source["did_service"])),
+        (_("Reads the literature"), _yes_no(source["reads_literature"])),
+        (_("Sees themself as a member"), _yes_no(source["sees_self_as_member"])),
+        (_("Status after this follow-up"), _label(ClosureReason.choices, source["closure_reason"])),
+        (_("Notes"), source["notes"] or "—"),
+    ]
+
+
+FOLLOW_UP_COMPARED = (
+    "followed_up_on",
+    "attended",
+    "meetings_last_30_days",
+    "has_sponsor",
+    "did_service",
+    "reads_literature",
+    "sees_self_as_member",
+    "closure_reason",
+    "notes",
+)
+
+
+def follow_up_comparison(current: FollowUp, submitted: dict) -> list[dict]:
+    """Rows of (field, stored now, your version, differs) for a follow-up someone else changed meanwhile."""
+    stored = {field: getattr(current, field) for field in FOLLOW_UP_COMPARED}
+    mine = {field: submitted.get(field, stored[field]) for field in FOLLOW_UP_COMPARED}
+    return [
+        {"label": label, "stored": stored_value, "mine": my_value, "differs": stored_value != my_value}
+        for (label, stored_value), (_label_again, my_value) in zip(
+            _follow_up_values(stored), _follow_up_values(mine), strict=True
+        )
+    ]

@@ -90,6 +90,14 @@ class ContactConflict(Exception):
         self.current = current
 
 
+class FollowUpConflict(Exception):
+    """Someone else saved the follow-up after this user opened it; `current` is what is stored now."""
+
+    def __init__(self, current: FollowUp):
+        super().__init__("The follow-up was changed by someone else.")
+        self.current = current
+
+
 @dataclass(frozen=True)
 class ValidContact:
     """A contact with the new values applied in memory (not saved) and its relations; None = unchanged."""
@@ -418,9 +426,22 @@ def follow_up_create(
 
 
 @transaction.atomic
-def follow_up_update(*, follow_up: FollowUp, data: Mapping[str, Any], actor: User, request=None) -> FollowUp:
+def follow_up_update(
+    *, follow_up: FollowUp, data: Mapping[str, Any], actor: User, expected_version: int, request=None
+) -> FollowUp:
+    """Change a follow-up the user opened at `expected_version`.
+
+    If someone saved it in between, nothing is written and FollowUpConflict carries the stored
+    version, so the user can compare and decide (as contact_update does for contacts).
+    """
     current = FollowUp.objects.select_for_update().select_related("contact__unit").get(pk=follow_up.pk)
+    if current.version != expected_version:
+        raise FollowUpConflict(current)
+    before = {field: getattr(current, field) for field in FOLLOW_UP_FIELDS}
     _apply_follow_up(current, data)
+    if all(getattr(current, field) == value for field, value in before.items()):
+        return current
+    current.version += 1
     current.save()
     audit.log_access(
         user=actor,

@@ -34,9 +34,9 @@ from referrals.forms import (
     PatientLookupForm,
 )
 from referrals.models import OSLO, AccessLogEntry, PatientContact, Reason
-from referrals.presentation import contact_comparison
+from referrals.presentation import contact_comparison, follow_up_comparison
 from referrals.selectors import clinicians_of, contact_page, earlier_contacts, filter_contacts, search_meetings
-from referrals.services import ContactConflict
+from referrals.services import ContactConflict, FollowUpConflict
 
 LIST_PAGE_SIZE = 50
 WORKLIST_PAGE_SIZE = 50
@@ -338,21 +338,47 @@ def follow_up_create_view(request, pk: int):
 def follow_up_edit(request, pk: int, follow_up_pk: int):
     contact = get_contact_for_user(request.user, pk)
     follow_up = get_follow_up_for_user(request.user, contact, follow_up_pk)
+    context: dict = {"contact": contact, "creating": False, "follow_up": follow_up}
     if request.method == "POST":
         form = FollowUpForm(request.POST, creating=False)
         if form.is_valid():
             try:
                 services.follow_up_update(
-                    follow_up=follow_up, data=form.to_service_data(), actor=request.user, request=request
+                    follow_up=follow_up,
+                    data=form.to_service_data(),
+                    actor=request.user,
+                    expected_version=form.cleaned_data["version"],
+                    request=request,
                 )
+            except FollowUpConflict as conflict:
+                current = conflict.current
+                context["conflict"] = current
+                context["comparison"] = follow_up_comparison(current, form.cleaned_data)
+                context["conflict_by"] = (
+                    AccessLogEntry.objects.filter(
+                        contact=contact, action=AccessLogEntry.Action.UPDATE, detail=f"follow-up #{current.pk}"
+                    )
+                    .only("username", "at")
+                    .first()
+                )
+                audit.log_access(
+                    user=request.user,
+                    action=audit.Action.VIEW,
+                    request=request,
+                    contact=contact,
+                    detail=f"follow-up #{current.pk} edit conflict",
+                )
+                # The user's values stay in the form; saving again now overwrites the stored version knowingly.
+                data = request.POST.copy()
+                data["version"] = str(current.version)
+                form = FollowUpForm(data, creating=False)
             except ValidationError as error:
                 form.add_service_errors(error)
             else:
                 messages.success(request, _("The follow-up is saved."))
                 return redirect("referrals:contact_detail", contact.pk)
     else:
-        initial = {name: getattr(follow_up, name) for name in FollowUpForm.base_fields if name != "submission_token"}
-        form = FollowUpForm(initial=initial, creating=False)
+        form = FollowUpForm(initial=FollowUpForm.initial_for_edit(follow_up), creating=False)
         audit.log_access(
             user=request.user,
             action=audit.Action.VIEW,
@@ -360,11 +386,8 @@ def follow_up_edit(request, pk: int, follow_up_pk: int):
             contact=contact,
             detail=f"follow-up #{follow_up.pk} form",
         )
-    return render(
-        request,
-        "referrals/follow_up_form.html",
-        {"contact": contact, "form": form, "creating": False, "follow_up": follow_up},
-    )
+    context["form"] = form
+    return render(request, "referrals/follow_up_form.html", context)
 
 
 def _filter_form(request, units):

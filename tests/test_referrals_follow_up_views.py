@@ -82,7 +82,7 @@ def test_editing_a_follow_up(client, clinician_a, due_contact):
     url = reverse("referrals:follow_up_edit", args=[due_contact.pk, follow_up.pk])
     login(client, clinician_a)
     assert "Not known" in client.get(url).content.decode()
-    data = follow_up_data(followed_up_on="2026-10-14", attended="yes")
+    data = follow_up_data(followed_up_on="2026-10-14", attended="yes", version="1")
     del data["submission_token"]
     assert client.post(url, data).status_code == 302
     follow_up.refresh_from_db()
@@ -94,3 +94,47 @@ def test_follow_up_of_another_contact_is_404(client, clinician_a, unit_a, due_co
     other = FollowUpFactory(contact=PatientContactFactory(unit=unit_a))
     url = reverse("referrals:follow_up_edit", args=[due_contact.pk, other.pk])
     assert login(client, clinician_a).get(url).status_code == 404
+
+
+def edit_data(**overrides):
+    data = follow_up_data(followed_up_on="2026-10-14", **overrides)
+    del data["submission_token"]
+    return data
+
+
+def test_second_editor_of_a_follow_up_is_told_and_shown_the_stored_version(client, clinician_a, lead_a, due_contact):
+    follow_up = FollowUpFactory(contact=due_contact, followed_up_on=datetime.date(2026, 10, 14), attended="unknown")
+    url = reverse("referrals:follow_up_edit", args=[due_contact.pk, follow_up.pk])
+    # Both open version 1; the lead saves first.
+    assert login(client, lead_a).post(url, edit_data(attended="yes", version="1")).status_code == 302
+    response = login(client, clinician_a).post(url, edit_data(attended="no", meetings_last_30_days="", version="1"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Someone else changed this follow-up while you were editing" in html
+    assert "ledera saved it at" in html
+    row = response.context["comparison"][1]
+    assert (row["stored"], row["mine"], row["differs"]) == ("Yes", "No", True)
+    assert 'name="version" value="2"' in html  # saving again is a deliberate choice against version 2
+    follow_up.refresh_from_db()
+    assert (follow_up.attended, follow_up.version) == ("yes", 2)
+    assert AccessLogEntry.objects.filter(action="view", detail=f"follow-up #{follow_up.pk} edit conflict").exists()
+
+
+def test_saving_again_after_a_follow_up_conflict_keeps_my_version(client, clinician_a, lead_a, due_contact):
+    follow_up = FollowUpFactory(contact=due_contact, followed_up_on=datetime.date(2026, 10, 14), attended="unknown")
+    url = reverse("referrals:follow_up_edit", args=[due_contact.pk, follow_up.pk])
+    login(client, lead_a).post(url, edit_data(attended="yes", version="1"))
+    login(client, clinician_a)
+    client.post(url, edit_data(attended="no", meetings_last_30_days="", version="1"))
+    assert client.post(url, edit_data(attended="no", meetings_last_30_days="", version="2")).status_code == 302
+    follow_up.refresh_from_db()
+    assert (follow_up.attended, follow_up.version) == ("no", 3)
+
+
+def test_follow_up_edit_without_a_version_is_a_form_error(client, clinician_a, due_contact):
+    follow_up = FollowUpFactory(contact=due_contact, followed_up_on=datetime.date(2026, 10, 14))
+    url = reverse("referrals:follow_up_edit", args=[due_contact.pk, follow_up.pk])
+    response = login(client, clinician_a).post(url, edit_data(attended="no", meetings_last_30_days=""))
+    assert response.status_code == 200
+    follow_up.refresh_from_db()
+    assert follow_up.attended == "yes"

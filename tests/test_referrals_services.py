@@ -12,6 +12,7 @@ from referrals.models import AccessLogEntry, FollowUp, PatientContact
 from referrals.pseudonyms import pseudonym_for
 from referrals.services import (
     ContactConflict,
+    FollowUpConflict,
     contact_create,
     contact_soft_delete,
     contact_time_for_date,
@@ -225,10 +226,39 @@ def test_follow_up_update_logs_an_update(unit_a, clinician_a):
     follow_up, _ = follow_up_create(
         contact=contact, data={"followed_up_on": datetime.date(2026, 10, 19), "attended": "unknown"}, actor=clinician_a
     )
-    follow_up_update(follow_up=follow_up, data={"attended": "yes", "has_sponsor": True}, actor=clinician_a)
+    follow_up_update(
+        follow_up=follow_up, data={"attended": "yes", "has_sponsor": True}, actor=clinician_a, expected_version=1
+    )
     follow_up.refresh_from_db()
-    assert follow_up.attended == "yes" and follow_up.has_sponsor
+    assert follow_up.attended == "yes" and follow_up.has_sponsor and follow_up.version == 2
     assert AccessLogEntry.objects.filter(action="update", detail=f"follow-up #{follow_up.pk}").exists()
+
+
+def follow_up_of(unit, actor):
+    contact = PatientContactFactory(unit=unit, contacted_at=NOW - datetime.timedelta(days=30))
+    follow_up, _ = follow_up_create(
+        contact=contact, data={"followed_up_on": datetime.date(2026, 10, 19), "attended": "unknown"}, actor=actor
+    )
+    return follow_up
+
+
+def test_follow_up_update_from_an_older_version_is_refused_and_writes_nothing(unit_a, clinician_a, lead_a):
+    follow_up = follow_up_of(unit_a, clinician_a)
+    follow_up_update(follow_up=follow_up, data={"attended": "yes"}, actor=lead_a, expected_version=1)
+    with pytest.raises(FollowUpConflict) as conflict:
+        follow_up_update(follow_up=follow_up, data={"attended": "no"}, actor=clinician_a, expected_version=1)
+    assert conflict.value.current.attended == "yes" and conflict.value.current.version == 2
+    follow_up.refresh_from_db()
+    assert (follow_up.attended, follow_up.version) == ("yes", 2)
+    assert AccessLogEntry.objects.filter(action="update").count() == 1
+
+
+def test_follow_up_update_without_changes_keeps_the_version_and_logs_nothing(unit_a, clinician_a):
+    follow_up = follow_up_of(unit_a, clinician_a)
+    follow_up_update(follow_up=follow_up, data={"attended": "unknown"}, actor=clinician_a, expected_version=1)
+    follow_up.refresh_from_db()
+    assert follow_up.version == 1
+    assert not AccessLogEntry.objects.filter(action="update").exists()
 
 
 def test_contact_time_for_a_past_date_is_noon_in_oslo_and_today_is_now():
