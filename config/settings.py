@@ -121,7 +121,16 @@ if CACHE_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 else:
     # Database cache: shared by every worker and instance on the same database.
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cache_table"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "cache_table",
+            # Past MAX_ENTRIES live rows Django deletes a third of them in key order, which would take the meeting
+            # feed's generation key (":1:registry:feed:…" sorts first) and so every cached feed and page with it.
+            # Expired rows go first; this bound is only reached by a flood of distinct search URLs.
+            "OPTIONS": {"MAX_ENTRIES": env.int("CACHE_MAX_ENTRIES", default=50_000)},
+        }
+    }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 AUTH_USER_MODEL = "accounts.User"
