@@ -1,8 +1,10 @@
 """The whole-page cache of public registry pages for anonymous visitors."""
 
+import datetime
 import re
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
@@ -18,7 +20,9 @@ def page_cache_on(settings):
     settings.REGISTRY_PAGE_CACHE_SECONDS = 60
     cache.clear()
     feed.clear_process_cache()
-    yield
+    # Pages are cached per minute: a clock that ticks over a minute between two requests would miss the cache.
+    with time_machine.travel(datetime.datetime(2026, 11, 26, 12, 0, 10, tzinfo=datetime.UTC), tick=False):
+        yield
     cache.clear()
 
 
