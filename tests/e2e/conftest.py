@@ -13,6 +13,8 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from tests.reference_data import load_reference_data
+
 # Playwright's sync API runs an event loop in this thread; Django's async-safety check would
 # refuse every ORM call made by the test while it runs.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -60,53 +62,6 @@ def reference_data(transactional_db):
 
     cache.clear()
     load_reference_data()
-
-
-def load_reference_data():
-    import json
-
-    from django.db import transaction
-
-    from registry.models import County, Fellowship, MeetingType, Municipality, PostalCode
-    from registry.reference_data import DATA_DIR, MEETING_TYPE_LABELS_NB, load_fellowships, read_rows
-
-    if Municipality.objects.exists():
-        return
-    with transaction.atomic():
-        County.objects.bulk_create(
-            County(number=row["county_number"], name=row["name"], other_names=row["other_names"])
-            for row in read_rows("norway_counties_2024.csv")
-        )
-        Municipality.objects.bulk_create(
-            Municipality(
-                number=row["municipality_number"],
-                name=row["name"],
-                county_id=row["county_number"],
-                other_names=row["other_names"],
-                latitude=float(row["lat"]),
-                longitude=float(row["lon"]),
-            )
-            for row in read_rows("norway_municipalities_2024.csv")
-        )
-        known = set(Municipality.objects.values_list("number", flat=True))
-        PostalCode.objects.bulk_create(
-            (
-                PostalCode(
-                    code=row["postal_code"],
-                    place=row["place"],
-                    municipality_id=row["municipality_number"] if row["municipality_number"] in known else None,
-                )
-                for row in read_rows("norway_postal_codes.csv")
-            ),
-            batch_size=1000,
-        )
-        with open(DATA_DIR / "meeting_guide_types.json", encoding="utf-8") as handle:
-            spec = json.load(handle)
-        MeetingType.objects.bulk_create(
-            MeetingType(code=code, name_en=labels["en"], name_nb=MEETING_TYPE_LABELS_NB[code])
-            for code, labels in spec.items()
-        )
-        load_fellowships(Fellowship)
 
 
 @pytest.fixture(scope="session")
