@@ -66,6 +66,16 @@ def intensity_choices():
     ]
 
 
+def fellowship_label(fellowship: Fellowship) -> str:
+    """The name people know, with the usual short form: "Anonyme Alkoholikere (AA)", not "OTHER-12"."""
+    code, name = fellowship.code, fellowship.name
+    if not name:
+        return code
+    if code.isalpha() and code.isupper() and len(code) <= 3 and code not in name:
+        return f"{name} ({code})"
+    return name
+
+
 class StyledFormMixin:
     """Designsystemet classes on every widget, so templates can render `{{ field }}` or `{{ choice.tag }}`."""
 
@@ -152,6 +162,7 @@ class ContactForm(StyledFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
         self.fields["intensity"].choices = intensity_choices()
+        self.fields["fellowships"].label_from_instance = fellowship_label
         if contact is None:
             del self.fields["version"]
             self.fields["submission_token"].required = True

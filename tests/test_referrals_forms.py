@@ -75,3 +75,20 @@ def test_filter_form_leaves_out_only_the_bad_filter(unit_a):
     values = form.valid_values()
     assert "month" not in values and values["intensity"] == "2"
     assert "YYYY-MM" in str(form.errors["month"])
+
+
+def test_fellowship_choices_show_the_name_with_the_usual_short_form(unit_a):
+    from tests.factories import FellowshipFactory
+
+    FellowshipFactory(code="AA", name="Anonyme Alkoholikere")
+    FellowshipFactory(code="Al-Anon", name="Al-Anon familiegrupper")
+    FellowshipFactory(code="OTHER-12", name="Annet tolvtrinnsfellesskap")
+    FellowshipFactory(code="PEER", name="Annen likepersonstøtte")
+    form = ContactForm(units=Unit.objects.filter(pk=unit_a.pk))
+    labels = {label for _value, label in form.fields["fellowships"].choices}
+    assert {
+        "Anonyme Alkoholikere (AA)",
+        "Al-Anon familiegrupper",
+        "Annet tolvtrinnsfellesskap",
+        "Annen likepersonstøtte",
+    } <= labels

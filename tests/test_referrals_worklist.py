@@ -107,3 +107,10 @@ def test_menu_has_the_clinician_entries_for_patient_units_only(client, clinician
     assert f'href="{URL}"' in html and f'href="{reverse("referrals:contact_list")}"' in html
     html = login(client, curator).get(reverse("home")).content.decode()
     assert f'href="{URL}"' not in html
+
+
+def test_days_overdue_sit_on_their_own_line_under_the_date(client, clinician_a, unit_a):
+    # Inline, "2. april 2026 (for 238 dager siden)" pushed the follow-up button out of the table at 1280 px.
+    due(unit_a, days_ago=238)
+    html = login(client, clinician_a).get(reverse("referrals:worklist")).content.decode()
+    assert '<span class="muted days-overdue">(238 days ago)</span>' in html
