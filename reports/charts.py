@@ -11,6 +11,7 @@ from django.template.defaultfilters import floatformat
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
+from reports.presentation import rate_shown
 from reports.selectors import ComparisonReport, UnitReport
 from reports.statistics import percent
 
@@ -83,11 +84,15 @@ class TrendChart:
         return self.right + 8
 
 
-def trend_chart(report: UnitReport, height: int = 300) -> TrendChart:
+def trend_chart(report: UnitReport, height: int = 300, *, suppress: bool = False) -> TrendChart:
     indicator = report.indicator
     points = report.points
     min_denominator = report.min_denominator
-    shown = [point for point in points if point.rate.denominator >= max(1, min_denominator)]
+
+    def drawn(rate) -> bool:
+        return rate_shown(rate, suppress=suppress, min_denominator=min_denominator)
+
+    shown = [point for point in points if drawn(point.rate)]
     targets = [float(point.target.percent) for point in points if point.target]
     baseline = float(indicator.baseline_percent) if indicator.has_baseline else None
     top_value = max(
@@ -114,7 +119,7 @@ def trend_chart(report: UnitReport, height: int = 300) -> TrendChart:
 
     chart_points, lines, current_line = [], [], []
     for index, point in enumerate(points):
-        if point.rate.denominator < max(1, min_denominator):
+        if not drawn(point.rate):
             if len(current_line) > 1:
                 lines.append(" ".join(current_line))
             current_line = []
@@ -194,14 +199,14 @@ def trend_chart(report: UnitReport, height: int = 300) -> TrendChart:
             "first": date_format(points[0].month, "F Y"),
             "last": date_format(points[-1].month, "F Y"),
         },
-        description=trend_description(report, len(points) - len(shown), last_target, baseline),
+        description=trend_description(report, len(points) - len(shown), last_target, baseline, suppress=suppress),
     )
 
 
-def trend_description(report: UnitReport, too_few: int, target, baseline) -> str:
+def trend_description(report: UnitReport, too_few: int, target, baseline, *, suppress: bool = False) -> str:
     parts = []
     rate = report.rate
-    if rate.denominator >= max(1, report.min_denominator):
+    if rate_shown(rate, suppress=suppress, min_denominator=report.min_denominator):
         parts.append(
             _("Latest month %(rate)s %% (95 %% CI %(low)s–%(high)s) of %(n)s.")
             % {"rate": _pct(rate.rate), "low": _pct(rate.low), "high": _pct(rate.high), "n": rate.denominator}
@@ -309,8 +314,11 @@ def _nice_step(span: float, ticks: int = 6) -> float:
     return 10 * magnitude
 
 
-def funnel_chart(report: ComparisonReport, height: int = 420) -> FunnelChart:
-    plotted = report.plotted
+def funnel_chart(report: ComparisonReport, height: int = 420, *, suppress: bool = True) -> FunnelChart:
+    # A dot's height and position give its rate and n: a unit whose rate is suppressed is not drawn.
+    plotted = [
+        row for row in report.plotted if rate_shown(row.rate, suppress=suppress, min_denominator=report.min_denominator)
+    ]
     left, right, top, bottom = LEFT, WIDTH - RIGHT, TOP, height - BOTTOM
     max_n = max([row.rate.denominator for row in plotted] + [report.min_denominator, 10])
     x_step = _nice_step(max_n * 1.05)

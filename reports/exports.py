@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from reports.indicators import BASELINE_SOURCE, INDICATORS, PRIMARY, Figures
 from reports.periods import format_month
-from reports.presentation import plain_percent, rate_view
+from reports.presentation import HIDDEN, plain_percent, rate_view
 from reports.rendering import comparison_context, unit_context
 from reports.selectors import ComparisonReport, UnitReport
 
@@ -50,7 +50,9 @@ COLUMNS = PRIMARY_COLUMNS + [f"{indicator.code}_{suffix}" for indicator in SECON
 
 
 def _count(text: str):
-    """'<5' stays text; other counts become numbers (for XLSX)."""
+    """'<5' stays text; a hidden count becomes an empty cell; other counts become numbers (for XLSX)."""
+    if text == str(HIDDEN):
+        return None
     return int(text) if text.isdigit() else text
 
 
@@ -76,7 +78,7 @@ def _row(month, unit, figures: Figures, targets: dict, min_denominator: int) -> 
                 ci_high_percent=values["ci_high_percent"],
                 target_percent=values["target_percent"],
                 baseline_percent=indicator.baseline_percent,
-                note=str(_("too few")) if view.too_few else "",
+                note=str(_("suppressed (small numbers)") if view.suppressed else _("too few")) if view.too_few else "",
             )
         else:
             row.update({f"{indicator.code}_{name}": value for name, value in values.items()})
@@ -173,6 +175,10 @@ def _notes(report) -> list[str]:
         _("Percentages have one decimal; intervals are Wilson 95 % intervals."),
         _("Counts from 1 to 4 are shown as <5. A rate with a denominator under %(n)s is left empty (too few).")
         % {"n": report.min_denominator},
+        _(
+            "A rate and its interval are left empty when its numerator or the rest of its denominator is from 1 to 4; "
+            "in the second case the numerator is left empty too, so that no small count can be worked out."
+        ),
         _("Baseline 15 %%: %(source)s") % {"source": BASELINE_SOURCE},
         _("Produced %(time)s.") % {"time": generated.strftime("%Y-%m-%d %H:%M %Z")},
     ]

@@ -303,6 +303,10 @@ def _per_patient(contacts, groups: dict, *, with_follow_ups: bool = True):
 def _aggregate(contacts, groups: dict, *, with_follow_ups: bool) -> list[dict]:
     """Run the two-level aggregate in one query. `groups` maps output names to expressions on contacts."""
     inner = _per_patient(contacts, groups, with_follow_ups=with_follow_ups)
+    return _aggregate_inner(inner, groups, with_follow_ups=with_follow_ups)
+
+
+def _aggregate_inner(inner, groups, *, with_follow_ups: bool) -> list[dict]:
     connection = connections[inner.db]
     inner_sql, params = inner.query.get_compiler(connection=connection).as_sql()
     # Group names are our own identifiers (never user input); they are quoted for the database.
@@ -363,6 +367,27 @@ def live_scope_figures(unit: Unit, months) -> dict[datetime.date, Figures]:
         )
         for row in rows:
             result[_as_date(row["group_month"])] = Figures.from_mapping(row)
+    return result
+
+
+def live_scopes_figures(units, month: datetime.date) -> dict[int, Figures]:
+    """For one month, per unit id, the figures of each unit and every unit below it, in one query:
+    a UNION ALL of each unit's per-patient rows (nested units each count their own patients once)."""
+    units = list(units)
+    result = {unit.pk: Figures() for unit in units}
+    if not units:
+        return result
+    inners = [
+        _per_patient(
+            in_months(subtree_contacts(unit), [month]),
+            {"group_scope": Value(unit.pk, output_field=IntegerField())},
+            with_follow_ups=True,
+        )
+        for unit in units
+    ]
+    inner = inners[0].union(*inners[1:], all=True) if len(inners) > 1 else inners[0]
+    for row in _aggregate_inner(inner, {"group_scope": None}, with_follow_ups=True):
+        result[row["group_scope"]] = Figures.from_mapping(row)
     return result
 
 
@@ -458,6 +483,18 @@ def scope_figures_by_month(unit: Unit, months: list[datetime.date], frozen=None)
         for snapshot in MonthlyFigures.objects.filter(unit=unit, month__in=frozen, scope=Scope.SUBTREE):
             result[snapshot.month] = Figures.from_instance(snapshot)
     return {month: result[month] for month in months}
+
+
+def scope_figures_by_unit(units, month: datetime.date, frozen=None) -> dict[int, Figures]:
+    """One month's figures per unit id, each unit with its subtree. At most two queries, whatever the
+    number of units (the home page shows several led units)."""
+    units = list(units)
+    if month not in _known_frozen([month], frozen):
+        return live_scopes_figures(units, month)
+    result = {unit.pk: Figures(frozen=True) for unit in units}
+    for snapshot in MonthlyFigures.objects.filter(unit__in=units, month=month, scope=Scope.SUBTREE):
+        result[snapshot.unit_id] = Figures.from_instance(snapshot)
+    return result
 
 
 def own_figures_by_unit(month: datetime.date, units=None, frozen=None) -> dict[int, Figures]:

@@ -13,8 +13,9 @@ from referrals.models import Intensity
 from reports import charts
 from reports.indicators import BASELINE_SOURCE, DATA_SOURCE, INDICATORS
 from reports.models import IndicatorCode
-from reports.presentation import RateView, count_text, rate_view, target_status
-from reports.selectors import ComparisonReport, UnitReport
+from reports.periods import add_months
+from reports.presentation import HIDDEN, RateView, count_text, rate_shown, rate_view, target_status
+from reports.selectors import PREVIOUS_MONTHS, ComparisonReport, UnitReport
 from reports.statistics import proportion
 
 
@@ -44,6 +45,15 @@ def signed_points(value: float | None) -> str | None:
 
 def _rate(report, value, suppress) -> RateView:
     return rate_view(value, suppress=suppress, min_denominator=report.min_denominator)
+
+
+def _hides_a_count(view: RateView) -> bool:
+    return not (view.numerator.isdigit() and view.denominator.isdigit())
+
+
+def _hidden_total(view: RateView) -> RateView:
+    """A sum over rows of which one hides a small count: its exact total would give that count back."""
+    return RateView(str(HIDDEN), str(HIDDEN), None, None, None, suppressed=True)
 
 
 def definitions(indicator, *, generated_at, min_denominator, frozen: bool) -> dict:
@@ -113,16 +123,24 @@ def unit_context(report: UnitReport, *, suppress: bool) -> dict:
         for summary in report.summaries
     ]
     target_percent = report.target.percent if report.target else None
+    previous = _rate(report, report.previous, suppress)
+    change_points = report.change_points
+    previous_months = {add_months(report.month, -offset) for offset in range(1, PREVIOUS_MONTHS + 1)}
+    if suppress and any(
+        _hides_a_count(_rate(report, point.rate, suppress)) for point in report.points if point.month in previous_months
+    ):
+        # The three months are in the trend table: their exact pooled n and rate would reveal a hidden count.
+        previous, change_points = _hidden_total(previous), None
     return {
         "report": report,
         "suppress": suppress,
         "headline": _rate(report, rate, suppress),
-        "previous": _rate(report, report.previous, suppress),
-        "change_points": report.change_points,
-        "change_text": signed_points(report.change_points),
+        "previous": previous,
+        "change_points": change_points,
+        "change_text": signed_points(change_points),
         "target": report.target,
-        "target_status": target_status(rate, target_percent, report.min_denominator),
-        "chart": charts.trend_chart(report),
+        "target_status": target_status(rate, target_percent, report.min_denominator, suppress=suppress),
+        "chart": charts.trend_chart(report, suppress=suppress),
         "trend_rows": trend_rows,
         "summaries": summaries,
         "clinicians": clinicians,
@@ -146,16 +164,17 @@ def comparison_context(report: ComparisonReport, *, suppress: bool = True) -> di
             "rate": _rate(report, row.rate, suppress),
             "target": row.target,
             "position": row.position,
-            "plotted": row.rate.denominator >= report.min_denominator,
+            "plotted": rate_shown(row.rate, suppress=suppress, min_denominator=report.min_denominator),
         }
         for row in report.rows
     ]
+    pooled = _rate(report, report.pooled, suppress)
     return {
         "report": report,
         "suppress": suppress,
         "rows": rows,
-        "pooled": _rate(report, report.pooled, suppress),
-        "chart": charts.funnel_chart(report),
+        "pooled": _hidden_total(pooled) if suppress and any(_hides_a_count(row["rate"]) for row in rows) else pooled,
+        "chart": charts.funnel_chart(report, suppress=suppress),
         "definitions": definitions(
             report.indicator,
             generated_at=report.generated_at,

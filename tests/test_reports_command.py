@@ -28,14 +28,14 @@ def frozen_now():
 
 
 def test_without_month_it_reports_the_previous_calendar_month_in_oslo(unit_a, tmp_path):
-    month_of_contacts(unit_a, patients=12, referred=3)
+    month_of_contacts(unit_a, patients=12, referred=6)
     output = tmp_path / "all.csv"
 
     call_command("monthly_report", "--format", "csv", "--output", str(output), stdout=io.StringIO())
 
     rows = list(csv.DictReader(output.open(encoding="utf-8")))
     assert [(row["month"], row["unit_code"], row["eligible"], row["rate_percent"]) for row in rows] == [
-        ("2026-10", "RUS-POL", "12", "25.0")
+        ("2026-10", "RUS-POL", "12", "50.0")
     ]
 
 
@@ -158,3 +158,48 @@ def test_bad_input_exits_non_zero_from_the_shell():
 
     assert result.returncode != 0
     assert "not a month" in result.stderr
+
+
+def test_a_month_that_has_not_started_is_refused_and_nothing_is_written(unit_a, tmp_path):
+    output = tmp_path / "future.csv"
+
+    with pytest.raises(CommandError, match="2030-01 has not started yet"):
+        call_command("monthly_report", "--month", "2030-01", "--format", "csv", "--output", str(output))
+
+    assert not output.exists()
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_month_that_has_not_started_sends_no_email(lead_a, unit_a):
+    with pytest.raises(CommandError, match="has not started"):
+        call_command("monthly_report", "--month", "2026-12", "--email", stdout=io.StringIO())
+
+    assert mail.outbox == []
+    assert not ReportDispatch.objects.exists()
+
+
+def test_the_current_month_has_started_and_is_written(unit_a, tmp_path):
+    output = tmp_path / "november.csv"
+
+    call_command(
+        "monthly_report", "--month", "2026-11", "--format", "csv", "--output", str(output), stdout=io.StringIO()
+    )
+
+    assert output.exists()
+
+
+def test_small_counts_in_the_command_file_hide_the_rate_and_the_complement(unit_a, tmp_path):
+    month_of_contacts(unit_a, patients=14, referred=12)  # 2 not referred: 12 of 14 would reveal them
+    output = tmp_path / "all.csv"
+
+    call_command("monthly_report", "--format", "csv", "--output", str(output), stdout=io.StringIO())
+
+    (row,) = list(csv.DictReader(output.open(encoding="utf-8")))
+    assert (row["eligible"], row["referred"], row["rate_percent"], row["ci_low_percent"], row["ci_high_percent"]) == (
+        "14",
+        "",
+        "",
+        "",
+        "",
+    )
+    assert row["note"] == "suppressed (small numbers)"

@@ -62,11 +62,13 @@ def test_csv_has_the_required_columns_with_one_decimal_and_a_dot(client, lead_a,
         "unit_name": "Rus poliklinikk",
         "eligible": "12",
         "referred": "<5",  # an export leaves the unit: suppressed even for the lead
-        "rate_percent": "25.0",
-        "ci_low_percent": "8.9",
-        "ci_high_percent": "53.2",
+        # 25.0 % of 12 would give the 3 back: the rate and its interval are suppressed with the count.
+        "rate_percent": "",
+        "ci_low_percent": "",
+        "ci_high_percent": "",
         "target_percent": "40.0",
     }
+    assert october_row["note"] == "suppressed (small numbers)"
     assert len(rows) == 12  # the trend's months, newest first
     assert rows[1]["month"] == "2026-09" and rows[1]["eligible"] == "0" and rows[1]["note"] == "too few"
 
@@ -81,7 +83,10 @@ def test_csv_never_holds_patient_level_data(client, lead_a, unit_a, october):
     assert "pseudonym" not in content
 
 
-def test_page_exports_and_command_give_the_same_numbers(client, lead_a, unit_a, october, tmp_path):
+def test_page_exports_and_command_give_the_same_numbers(client, lead_a, unit_a, clinic, tmp_path):
+    # 6 of 12: neither the referred nor the others are from 1 to 4, so files show the rate too.
+    month_of_contacts(unit_a, patients=12, referred=6, repeat=2)
+    TargetFactory(unit=clinic, target_percent=40)
     login(client, lead_a)
     params = {"unit": unit_a.code, "month": "2026-10", "indicator": "referral_rate"}
 
@@ -99,19 +104,19 @@ def test_page_exports_and_command_give_the_same_numbers(client, lead_a, unit_a, 
     headline = page["headline"]
     assert (headline.denominator, str(headline.percent), str(headline.low), str(headline.high)) == (
         "12",
-        "25.0",
-        "8.9",
-        "53.2",
+        "50.0",
+        "25.4",
+        "74.6",
     )
     for row in (csv_row, command_row):
         assert (row["eligible"], row["rate_percent"], row["ci_low_percent"], row["ci_high_percent"]) == (
             "12",
-            "25.0",
-            "8.9",
-            "53.2",
+            "50.0",
+            "25.4",
+            "74.6",
         )
-    assert (xlsx_row["eligible"], xlsx_row["referred"], xlsx_row["rate_percent"]) == (12, "<5", 25.0)
-    assert (xlsx_row["ci_low_percent"], xlsx_row["ci_high_percent"], xlsx_row["target_percent"]) == (8.9, 53.2, 40.0)
+    assert (xlsx_row["eligible"], xlsx_row["referred"], xlsx_row["rate_percent"]) == (12, 6, 50.0)
+    assert (xlsx_row["ci_low_percent"], xlsx_row["ci_high_percent"], xlsx_row["target_percent"]) == (25.4, 74.6, 40.0)
     assert command_row == csv_row
 
 
@@ -132,9 +137,11 @@ def test_comparison_csv_matches_the_comparison_page_and_the_command(client, anal
 
     assert set(page_rows) == set(csv_rows) == set(command_rows) == {unit_a.code, unit_b.code}
     for code, rate in page_rows.items():
-        assert csv_rows[code]["rate_percent"] == command_rows[code]["rate_percent"] == str(rate.percent)
+        shown = "" if rate.percent is None else str(rate.percent)
+        assert csv_rows[code]["rate_percent"] == command_rows[code]["rate_percent"] == shown
         assert csv_rows[code]["eligible"] == command_rows[code]["eligible"] == rate.denominator
     assert csv_rows[unit_b.code]["rate_percent"] == "40.0"
+    assert csv_rows[unit_a.code]["rate_percent"] == ""  # 3 of 12: the rate would reveal the 3
 
 
 def test_xlsx_has_a_definitions_sheet(client, lead_a, october):
@@ -156,7 +163,8 @@ def test_printable_html_links_its_stylesheet_and_has_the_chart(client, lead_a, o
     assert response.status_code == 200
     assert "<style>" not in content  # the browser page obeys the CSP
     assert "reports-print.css" in content
-    assert 'role="img"' in content and "25.0 %" in content and "&lt;5 of 12" in content
+    assert 'role="img"' in content and "&lt;5 of 12" in content
+    assert "25.0" not in content and "53.2" not in content  # 3 of 12: rate and interval would reveal the 3
 
 
 def test_pdf_is_a_pdf_with_the_chart(client, lead_a, october):
@@ -205,3 +213,53 @@ def test_per_clinician_figures_stay_on_the_leads_screen(client, lead_a, unit_a):
 
     assert "Anna Berg" in page
     assert "Anna Berg" not in printable
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx", "html"])
+def test_files_hide_the_rate_and_the_referred_count_when_the_non_referred_are_from_1_to_4(
+    client, lead_a, unit_a, file_format
+):
+    # 12 of 14: "12" or "85.7 %" with n = 14 would give away the 2 patients who were not referred.
+    month_of_contacts(unit_a, patients=14, referred=12)
+    login(client, lead_a)
+
+    content = client.get(reverse("reports:export", args=[file_format]), {"month": "2026-10"}).content
+
+    if file_format == "csv":
+        row = _csv_rows(content)[0]
+        assert (row["eligible"], row["referred"], row["rate_percent"], row["ci_low_percent"]) == ("14", "", "", "")
+        assert row["ci_high_percent"] == ""
+    elif file_format == "xlsx":
+        sheet = load_workbook(io.BytesIO(content)).active
+        header = [cell.value for cell in sheet[1]]
+        row = dict(zip(header, [cell.value for cell in sheet[2]], strict=True))
+        assert (row["eligible"], row["referred"], row["rate_percent"], row["ci_low_percent"]) == (14, None, None, None)
+    else:
+        text = content.decode()
+        assert "hidden of 14" in text
+        assert "85.7" not in text and "60.1" not in text and "12 of 14" not in text
+        assert "The breakdowns by fellowship" in text  # breakdowns that add up to the totals are left out
+
+
+def test_pooled_figures_are_hidden_when_they_would_give_back_a_units_small_count(client, analyst, october):
+    # Unit A's 3 referred show as "<5"; the exact total over A and B (27 of 72) minus B's 24 would give 3.
+    login(client, analyst)
+
+    content = client.get(reverse("reports:compare_export", args=["html"]), {"month": "2026-10"}).content.decode()
+
+    assert ">72<" not in content and ">27<" not in content and "37.5" not in content
+
+
+def test_previous_three_months_are_hidden_in_files_when_one_of_them_hides_a_small_count(client, lead_a, unit_a):
+    from tests.reports_helpers import OCTOBER
+
+    month_of_contacts(unit_a, patients=20, referred=2, month=OCTOBER.replace(month=9))  # 2 of 20 in September
+    month_of_contacts(unit_a, patients=20, referred=8, month=OCTOBER.replace(month=8), prefix=100)
+    month_of_contacts(unit_a, patients=20, referred=10, prefix=200)
+    login(client, lead_a)
+
+    content = client.get(reverse("reports:export", args=["html"]), {"month": "2026-11"}).content.decode()
+
+    # August 8 of 20 and October 10 of 20 are exact in the trend table; 40 patient-months and 33.3 % would give 2.
+    assert "n = 60 patient-months" not in content and "33.3" not in content
+    assert "too few to compare" in content

@@ -70,3 +70,30 @@ def test_demo_targets_are_seeded_once(db):
 
     assert Target.objects.filter(unit__code="DEMO-KLINIKK-RUS", indicator="referral_rate").get().target_percent == 40
     assert Target.objects.count() == len(demo.DEMO_TARGETS)
+
+
+def test_home_page_runs_as_many_queries_for_a_lead_of_three_units_as_for_one(
+    client, clinic, unit_a, unit_b, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import Membership
+    from tests.factories import MembershipFactory, UnitFactory
+
+    unit_c = UnitFactory(code="RUS-AMB", name="Rus ambulant", parent=clinic)
+    for offset, unit in enumerate([unit_a, unit_b, unit_c]):
+        month_of_contacts(unit, patients=20, referred=5 + offset, prefix=1000 * offset)
+    lead_of_one = MembershipFactory(unit=unit_a, role=Membership.Role.LEAD).user
+    lead_of_three = MembershipFactory(unit=unit_a, role=Membership.Role.LEAD).user
+    MembershipFactory(user=lead_of_three, unit=unit_b, role=Membership.Role.LEAD)
+    MembershipFactory(user=lead_of_three, unit=unit_c, role=Membership.Role.LEAD)
+    login(client, lead_of_one)
+    with CaptureQueriesContext(connection) as one_unit:
+        assert client.get("/").status_code == 200
+    login(client, lead_of_three)
+
+    with django_assert_num_queries(len(one_unit.captured_queries)):
+        content = client.get("/").content.decode()
+
+    assert "5 of 20 patients" in content and "6 of 20 patients" in content and "7 of 20 patients" in content

@@ -218,3 +218,37 @@ def test_secondary_indicators_without_a_national_figure_show_no_baseline(client,
 
     assert response.context["chart"].baseline is None
     assert "National baseline" not in response.content.decode()
+
+
+def test_a_viewer_who_does_not_lead_the_unit_sees_no_rate_that_reveals_a_small_count(client, clinician_a, unit_a):
+    month_of_contacts(unit_a, patients=12, referred=3)
+    login(client, clinician_a)
+
+    response = client.get(URL)
+    content = response.content.decode()
+
+    headline = response.context["headline"]
+    assert (headline.percent, headline.low, headline.high, headline.suppressed) == (None, None, None, True)
+    assert "25.0" not in content and "8.9" not in content and "53.2" not in content
+
+
+def test_a_viewer_who_does_not_lead_the_unit_sees_neither_rate_nor_count_when_the_rest_is_small(
+    client, clinician_a, unit_a
+):
+    month_of_contacts(unit_a, patients=14, referred=12)
+    login(client, clinician_a)
+
+    content = client.get(URL).content.decode()
+
+    assert "85.7" not in content and "12 of 14" not in content
+    assert "hidden of 14" in content
+
+
+def test_the_units_lead_still_sees_exact_figures_on_screen(client, lead_a, unit_a):
+    month_of_contacts(unit_a, patients=14, referred=12)
+    login(client, lead_a)
+
+    response = client.get(URL)
+
+    assert response.context["suppress"] is False
+    assert "85.7 %" in response.content.decode() and "12 of 14" in response.content.decode()

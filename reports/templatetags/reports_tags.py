@@ -23,9 +23,10 @@ def reports_home(context) -> dict:
     month = previous_month()
     led = list(account_access.led_units(user).order_by("path")[:HOME_UNITS])
     targets = resolve_targets(led, [month], [PRIMARY.code])
+    figures = indicators.scope_figures_by_unit(led, month)
     headlines = []
     for unit in led:
-        rate = indicators.scope_figures_by_month(unit, [month])[month].proportion(PRIMARY)
+        rate = figures[unit.pk].proportion(PRIMARY)
         target = targets.get((unit.pk, PRIMARY.code, month))
         headlines.append(
             {

@@ -27,7 +27,7 @@ from referrals.audit import Action, log_access
 from reports import exports
 from reports.indicators import INDICATORS, PRIMARY
 from reports.models import ReportDispatch
-from reports.periods import BadMonth, format_month, parse_month, previous_month
+from reports.periods import BadMonth, current_month, format_month, parse_month, previous_month
 from reports.presentation import rate_view
 from reports.selectors import build_comparison, build_unit_report
 
@@ -69,9 +69,15 @@ class Command(BaseCommand):
         if not value:
             return previous_month()
         try:
-            return parse_month(value)
+            month = parse_month(value)
         except BadMonth as error:
             raise CommandError(str(error)) from error
+        if month > current_month():
+            raise CommandError(
+                f"--month {format_month(month)} has not started yet (this month is {format_month(current_month())}); "
+                "nothing was written. Give a month that has started, or leave --month out for the previous month."
+            )
+        return month
 
     def _unit(self, code):
         if not code:
