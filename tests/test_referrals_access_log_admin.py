@@ -84,3 +84,21 @@ def test_patient_contacts_are_not_in_the_admin(client, administrator):
     login(client, administrator)
     assert client.get("/admin/referrals/patientcontact/").status_code == 404
     assert client.get("/admin/referrals/followup/").status_code == 404
+
+
+def test_patient_search_shows_times_in_the_interface_language(client, administrator, unit_a, settings):
+    import datetime
+    import zoneinfo
+
+    settings.LANGUAGE_CODE = "nb"
+    contact = PatientContactFactory(unit=unit_a, patient_pseudonym=pseudonym_for("EP-98"))
+    AccessLogEntry.objects.create(
+        username="klinikera",
+        contact=contact,
+        unit=unit_a,
+        patient_pseudonym=contact.patient_pseudonym,
+        action="view",
+        at=datetime.datetime(2026, 10, 20, 9, 5, 7, tzinfo=zoneinfo.ZoneInfo("Europe/Oslo")),
+    )
+    html = login(client, administrator).post(PATIENT_SEARCH, {"patient_reference": "EP-98"}).content.decode()
+    assert "20.10.2026 09:05:07" in html and "2026-10-20" not in html
