@@ -64,9 +64,10 @@ test: install-dev browser
 	DEBUG=false SECRET_KEY=check-only-secret PSEUDONYM_KEY=check-only $(PY) manage.py makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# Extract the strings to translate into locale/nb, then compile the catalogue (the .mo is committed).
 messages: $(DEV_STAMP)
-	$(PY) manage.py makemessages -l nb -l en --ignore=node_modules --ignore=.venv --ignore=var --ignore=static
-	$(PY) manage.py compilemessages --ignore=.venv
+	DEBUG=true $(PY) manage.py makemessages -l nb --ignore=node_modules --ignore=.venv --ignore=var --ignore=static --ignore=bench --ignore=tests
+	DEBUG=true $(PY) manage.py compilemessages -l nb --ignore=.venv --ignore=node_modules
 
 bench: install-dev
 	$(PY) bench/run.py
