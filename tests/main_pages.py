@@ -80,6 +80,15 @@ PAGES = [
     ("two-factor settings", "/accounts/2fa/", "clinician_a"),
     ("patient access report", "/privacy/patient-access/", "administrator"),
     ("group detail", "/meetings/groups/{group}/", "clinician_a"),
+    # Further pages with forms, so that every POST form is checked for its CSRF token.
+    ("follow-up edit", "/contacts/{contact}/follow-up/{follow_up}/", "clinician_a"),
+    ("contact delete", "/contacts/{contact}/delete/", "clinician_a"),
+    ("contact import", "/contacts/import/", "lead_a"),
+    ("password change", "/accounts/password/change/", "clinician_a"),
+    ("two-factor setup", "/accounts/2fa/setup/", "clinician_a"),
+    ("admin meeting import", "/admin/registry/meeting/import/", "curator"),
+    ("admin meeting add", "/admin/registry/meeting/add/", "curator"),
+    ("admin group change", "/admin/registry/group/{group}/change/", "curator"),
     ("admin meeting list", "/admin/registry/meeting/", "curator"),
     ("admin meeting change", "/admin/registry/meeting/{meeting}/change/", "curator"),
 ]
@@ -114,6 +123,7 @@ def main_pages(world: World | None = None) -> list[MainPage]:
                 meeting=world.meetings[0].pk,
                 contact=world.contact.pk,
                 group=world.meetings[0].group_id,
+                follow_up=world.follow_up.pk,
             )
         else:
             path = template

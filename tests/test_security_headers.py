@@ -179,3 +179,31 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
     )
     assert completed.returncode != 0
     assert "SECRET_KEY" in completed.stderr
+
+
+# POST endpoints that no page's <form> shows directly (HTMX calls, confirm steps, pages behind a second factor).
+POST_ENDPOINTS = [
+    ("/contacts/lookup/", "clinician_a"),
+    ("/contacts/{contact}/delete/", "clinician_a"),
+    ("/reports/targets/{target}/delete/", "lead_a"),
+    ("/accounts/2fa/recovery-codes/", "clinician_a"),
+    ("/accounts/2fa/verify/", "clinician_a"),
+    ("/admin/registry/meeting/import/confirm/", "curator"),
+    ("/i18n/setlang/", "clinician_a"),
+    ("/accounts/logout/", "clinician_a"),
+    ("/accounts/login/", None),
+]
+
+
+@pytest.mark.parametrize(("template", "persona"), POST_ENDPOINTS, ids=[path for path, _ in POST_ENDPOINTS])
+def test_post_endpoint_is_refused_without_a_csrf_token(request, world, unit_a, lead_a, template, persona):
+    from reports.models import Target
+
+    target = Target.objects.create(unit=unit_a, target_percent=40, valid_from="2026-01-01")
+    path = template.format(contact=world.contact.pk, target=target.pk)
+    require_route(path)
+    strict = Client(enforce_csrf_checks=True)
+    if persona:
+        login(strict, request.getfixturevalue(persona))
+    response = strict.post(path, {"language": "en", "patient_reference": "P-1", "unit": unit_a.pk})
+    assert response.status_code == 403, f"POST {path} without a CSRF token: {response.status_code}"
