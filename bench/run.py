@@ -219,7 +219,7 @@ def sample(label: str, call, *, runs: int, warmup: int = 2, prepare=None) -> dic
         "queries": int(statistics.median(queries)),
         "status": status,
     }
-    print(f"  {label:<46} {result['p50_ms']:>9.1f} {result['p95_ms']:>9.1f} {result['queries']:>8}  ({runs} runs)")
+    print(f"  {label:<50} {result['p50_ms']:>9.1f} {result['p95_ms']:>9.1f} {result['queries']:>8}  ({runs} runs)")
     return result
 
 
@@ -246,14 +246,19 @@ def server_times(*, quick: bool) -> list[dict]:
         feed.clear_process_cache()
 
     print(f"\nServer time in ms (Django test client, production settings), {active:,} active meetings")
-    print(f"  {'page':<46} {'p50':>9} {'p95':>9} {'queries':>8}")
+    print(f"  {'page':<50} {'p50':>9} {'p95':>9} {'queries':>8}")
     feed_url = "/meetings/feed.json"
     evening_url = f"/meetings/?fellowship={aa}&time_of_day=evening&municipality=4204"
     near_url = "/meetings/?postal_code=9990"
+    clinician = Client()
+    clinician.force_login(
+        User.objects.get(username="bench-clinician-01"), backend="django.contrib.auth.backends.ModelBackend"
+    )
     results = [
-        sample("search page, first page", lambda: anonymous.get("/meetings/"), runs=runs),
-        sample("search page, AA evenings in a municipality", lambda: anonymous.get(evening_url), runs=runs),
-        sample("search page, nearest to postal code 9990", lambda: anonymous.get(near_url), runs=runs),
+        sample("search page, anonymous (page cache)", lambda: anonymous.get("/meetings/"), runs=runs),
+        sample("search page, logged in (rendered)", lambda: clinician.get("/meetings/"), runs=runs),
+        sample("search, AA evenings in a municipality (logged in)", lambda: clinician.get(evening_url), runs=runs),
+        sample("search, nearest to postal code 9990 (logged in)", lambda: clinician.get(near_url), runs=runs),
         sample("feed, cold (cache emptied)", lambda: anonymous.get(feed_url), runs=3 if quick else 5, prepare=cold),
         sample("feed, warm", lambda: anonymous.get(feed_url), runs=runs),
         sample("feed, warm, gzip", lambda: anonymous.get(feed_url, HTTP_ACCEPT_ENCODING="gzip"), runs=runs),
@@ -285,7 +290,7 @@ def import_times(*, quick: bool) -> list[dict]:
                 call_command("import_meetings", str(path), "--source-name", "bench-import", stdout=quiet)
                 elapsed = (time.perf_counter() - start) * 1000
             result = {"label": label, "runs": 1, "p50_ms": elapsed, "p95_ms": elapsed, "queries": len(captured)}
-            print(f"  {label:<46} {elapsed:>9.0f} {elapsed:>9.0f} {len(captured):>8}  (1 run)")
+            print(f"  {label:<50} {elapsed:>9.0f} {elapsed:>9.0f} {len(captured):>8}  (1 run)")
             results.append(result)
     _delete_imported()
     feed.invalidate_feed()
