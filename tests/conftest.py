@@ -66,3 +66,17 @@ def persona_client(request, client):
     if name != "anonymous":
         login(client, request.getfixturevalue(name))
     return client
+
+
+@pytest.fixture(autouse=True)
+def reference_data_after_flush(request):
+    """Transactional tests start after another one's flush emptied every table, migrations' rows included."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or any(
+        name in request.fixturenames for name in ("transactional_db", "live_server")
+    )
+    if transactional:
+        from tests.reference_data import load_reference_data
+
+        request.getfixturevalue("transactional_db")
+        load_reference_data()

@@ -126,8 +126,8 @@ def _ids(cursor, table: str) -> list[int]:
 
 
 @pytest.mark.skipif(not POSTGRES, reason="needs PostgreSQL and the pg_dump/pg_restore binaries")
-# Committed data, so pg_dump (another connection) sees it; reference data is restored afterwards.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Committed data, so pg_dump (another connection) sees it; tests/conftest.py loads the reference data first.
+@pytest.mark.django_db(transaction=True)
 def test_pg_dump_and_pg_restore_bring_back_every_contact_meeting_and_log_entry(demo_data, tmp_path):
     import psycopg
 
