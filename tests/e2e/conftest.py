@@ -15,10 +15,6 @@ from django.test import Client
 
 from tests.reference_data import load_reference_data
 
-# Playwright's sync API runs an event loop in this thread; Django's async-safety check would
-# refuse every ORM call made by the test while it runs.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -48,6 +44,9 @@ def browser_type_launch_args(browser_type_launch_args):
         if os.environ.get("REQUIRE_BROWSER") == "1":
             pytest.fail(f"REQUIRE_BROWSER=1 but {reason}", pytrace=False)
         pytest.skip(f"Browser tests skipped: {reason}")
+    # Playwright's sync API runs an event loop in this thread; Django's async-safety check would refuse every ORM
+    # call the test makes while it runs. Set only once a browser starts (browser tests run last).
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
 
 
