@@ -464,7 +464,7 @@ def verdicts(load: list[dict]) -> list[str]:
         if result:
             held = result["ratio"] >= target
             verdict = "HELD" if held else "MISSED"
-            lines.append(f"{verdict}: {label} at {result['ratio']:.0%} of the bare view (target {target:.0%})")
+            lines.append(f"{verdict}: {label} at {result['ratio']:.1%} of the bare view (target {target:.0%})")
     for result in load:
         bad = result["socket_errors"] + result["status"].get("5xx", 0)
         non_2xx = sum(count for key, count in result["status"].items() if key != "2xx")
@@ -496,7 +496,7 @@ def markdown(info: dict, build: dict, times: list[dict], load: list[dict], lines
         for r in load:
             non_2xx = sum(count for key, count in r["status"].items() if key != "2xx")
             out.append(
-                f"| {r['label']} | {r['rps']:.0f} | {r['ratio']:.0%} | {r['status'].get('2xx', 0)} | {non_2xx} | "
+                f"| {r['label']} | {r['rps']:.0f} | {r['ratio']:.1%} | {r['status'].get('2xx', 0)} | {non_2xx} | "
                 f"{r['status'].get('5xx', 0)} | {r['socket_errors']} |"
             )
     out += ["", *[f"- {line}" for line in lines]]
