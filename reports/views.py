@@ -4,7 +4,10 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -12,7 +15,7 @@ from accounts import access as account_access
 from accounts.access import role_required
 from accounts.models import Unit
 from referrals.audit import Action, log_access
-from reports import access, exports, services
+from reports import access, exports, report_cache, services
 from reports.forms import ComparisonForm, ReportForm, TargetForm
 from reports.models import IndicatorCode, Target
 from reports.periods import current_month, format_month, previous_month
@@ -37,16 +40,13 @@ def _month_not_in_future(form) -> bool:
     return True
 
 
-def _unit_report_request(request, *, for_export: bool = False):
-    """(form, unit, report) from the query string; report is None when the form has errors.
-
-    Exports leave the unit, so they never carry the per-clinician breakdown.
-    """
+def _unit_report_form(request):
+    """(form, unit, valid) from the query string; unit is None when the user has no unit to report on."""
     viewer = access.viewer_for(request)
     code = request.GET.get("unit")
     unit = viewer.unit(code) if code else viewer.default_unit()
     if unit is None:
-        return ReportForm(units=[]), None, None
+        return ReportForm(units=[]), None, False
     data = {
         "unit": unit.code,
         "month": format_month(previous_month()),
@@ -55,14 +55,23 @@ def _unit_report_request(request, *, for_export: bool = False):
         **{key: value for key, value in request.GET.items() if key in {"month", "indicator", "span"}},
     }
     form = ReportForm(data, units=viewer.units)
-    if not (form.is_valid() and _month_not_in_future(form)):
+    return form, unit, form.is_valid() and _month_not_in_future(form)
+
+
+def _unit_report_request(request, *, for_export: bool = False):
+    """(form, unit, report) from the query string; report is None when the form has errors.
+
+    Exports leave the unit, so they never carry the per-clinician breakdown.
+    """
+    form, unit, valid = _unit_report_form(request)
+    if unit is None or not valid:
         return form, unit, None
     report = build_unit_report(
         unit=unit,
         month=form.cleaned_data["month"],
         indicator_code=form.cleaned_data["indicator"],
         span=form.cleaned_data["span"],
-        include_clinicians=not for_export and viewer.leads(unit),
+        include_clinicians=not for_export and access.viewer_for(request).leads(unit),
     )
     return form, unit, report
 
@@ -90,21 +99,40 @@ def _report_query(report, span: int) -> str:
 
 @reports_required
 def report(request):
-    form, unit, report = _unit_report_request(request)
+    form, unit, valid = _unit_report_form(request)
     context = _page_context(request, form, unit)
     if unit is None:
         return render(request, "reports/report.html", context)
-    if report is None:
+    if not valid:
         return render(request, "reports/report.html", context, status=400)
-    suppress = not access.viewer_for(request).leads(unit)
-    other_span = SPANS[1] if report.span == SPANS[0] else SPANS[0]
-    context.update(unit_context(report, suppress=suppress))
-    context.update(
-        query=_report_query(report, report.span),
-        other_span=other_span,
-        other_span_query=_report_query(report, other_span),
-        this_month=current_month(),
-    )
+    leads = access.viewer_for(request).leads(unit)
+    month, indicator, span = form.cleaned_data["month"], form.cleaned_data["indicator"], form.cleaned_data["span"]
+
+    def render_body() -> str:
+        report = build_unit_report(
+            unit=unit, month=month, indicator_code=indicator, span=span, include_clinicians=leads
+        )
+        other_span = SPANS[1] if report.span == SPANS[0] else SPANS[0]
+        body_context = unit_context(report, suppress=not leads)
+        body_context.update(
+            query=_report_query(report, report.span),
+            other_span=other_span,
+            other_span_query=_report_query(report, other_span),
+            this_month=current_month(),
+        )
+        return render_to_string("reports/_report_body.html", body_context)
+
+    # Everything the body depends on (reports/report_cache.py); the user only through `lead`.
+    parts = {
+        "unit": unit.pk,
+        "month": month.isoformat(),
+        "indicator": indicator,
+        "span": span,
+        "lead": leads,
+        "language": get_language(),
+        "this_month": current_month().isoformat(),
+    }
+    context["report_body"] = mark_safe(report_cache.get_or_render(parts, render_body))  # noqa: S308 - our own render
     return render(request, "reports/report.html", context)
 
 
