@@ -8,6 +8,7 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 
 from accounts.models import Membership, Unit
 
@@ -24,20 +25,47 @@ def is_administrator(user) -> bool:
     return user.is_authenticated and user.is_active and user.is_superuser
 
 
-def _member_units(user, roles):
+PATIENT_ROLES = (Membership.Role.CLINICIAN, Membership.Role.LEAD)
+LEAD_ROLES = (Membership.Role.LEAD,)
+
+
+def membership_paths(user, roles) -> list[str]:
+    """Tree paths of the units where the user holds one of `roles`.
+
+    The user's memberships are read once per user object, that is once per request for `request.user`:
+    the menu, the access check and the view all ask.
+    """
     if not (user.is_authenticated and user.is_active):
+        return []
+    rows = getattr(user, "_membership_rows", None)
+    if rows is None:
+        rows = list(Membership.objects.filter(user=user).values_list("unit__path", "role"))
+        user._membership_rows = rows
+    return sorted({path for path, role in rows if role in roles})
+
+
+def _member_units(user, roles):
+    paths = membership_paths(user, roles)
+    if not paths:
         return Unit.objects.none()
-    return Unit.objects.filter(memberships__user=user, memberships__role__in=roles).with_descendants()
+    condition = Q()
+    for path in paths:
+        condition |= Q(path__startswith=path)
+    return Unit.objects.filter(condition)
 
 
 def patient_units(user):
     """Units whose patient-level data the user may see and edit (clinicians and leads)."""
-    return _member_units(user, [Membership.Role.CLINICIAN, Membership.Role.LEAD])
+    return _member_units(user, PATIENT_ROLES)
 
 
 def led_units(user):
     """Units the user leads, with their subtrees."""
-    return _member_units(user, [Membership.Role.LEAD])
+    return _member_units(user, LEAD_ROLES)
+
+
+def leads_any_unit(user) -> bool:
+    return bool(membership_paths(user, LEAD_ROLES))
 
 
 def report_units(user):
@@ -48,7 +76,7 @@ def report_units(user):
 
 
 def can_see_patient_data(user) -> bool:
-    return patient_units(user).exists()
+    return bool(membership_paths(user, PATIENT_ROLES))
 
 
 def role_required(check):

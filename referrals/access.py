@@ -6,7 +6,7 @@ the deleted row stay in the database for the retention job and the access log, n
 
 from django.shortcuts import get_object_or_404
 
-from accounts.access import patient_units
+from accounts.access import can_see_patient_data, patient_units
 from accounts.models import Unit
 from referrals.models import FollowUp, PatientContact
 
@@ -30,11 +30,7 @@ def request_patient_unit_ids(request) -> list[int]:
 
 
 def request_has_patient_units(request) -> bool:
-    cached = getattr(request, "_referrals_has_patient_units", None)
-    if cached is None:
-        cached = request_patient_units(request).exists()
-        request._referrals_has_patient_units = cached
-    return cached
+    return can_see_patient_data(request.user)
 
 
 def contacts_for_user(user):

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from accounts.access import led_units, role_required
+from accounts.access import leads_any_unit, led_units, role_required
 from referrals import importers
 
 PENDING_KEY = "contact_import_pending"
@@ -28,7 +28,7 @@ RESULT_KEY = "contact_import_result"
 
 
 def is_unit_lead(user) -> bool:
-    return led_units(user).exists()
+    return leads_any_unit(user)
 
 
 lead_required = role_required(is_unit_lead)

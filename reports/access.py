@@ -12,7 +12,7 @@ from reports.models import Target
 
 
 def can_view_reports(user) -> bool:
-    return access.is_quality_analyst(user) or access.report_units(user).exists()
+    return access.is_quality_analyst(user) or access.can_see_patient_data(user)
 
 
 def can_compare_units(user) -> bool:
@@ -28,7 +28,7 @@ def target_units(user):
 
 
 def can_manage_targets(user) -> bool:
-    return access.is_administrator(user) or access.led_units(user).exists()
+    return access.is_administrator(user) or access.leads_any_unit(user)
 
 
 def get_target_for_user(user, pk: int) -> Target:
@@ -51,11 +51,15 @@ class ReportViewer:
 
     @cached_property
     def led_unit_ids(self) -> set[int]:
-        return set(access.led_units(self.user).values_list("pk", flat=True))
+        """Led units and their subtrees: all of them are among `units` (an analyst's are every unit)."""
+        led = tuple(access.membership_paths(self.user, access.LEAD_ROLES))
+        if not led:
+            return set()
+        return {unit.pk for unit in self.units if unit.path.startswith(led)}
 
     @property
     def can_view_reports(self) -> bool:
-        return access.is_quality_analyst(self.user) or bool(self.units)
+        return access.is_quality_analyst(self.user) or access.can_see_patient_data(self.user)
 
     @property
     def can_compare_units(self) -> bool:
