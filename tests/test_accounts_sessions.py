@@ -3,6 +3,7 @@
 import datetime
 
 import time_machine
+from django.contrib.sessions.models import Session
 from django.urls import reverse
 
 from accounts.models import User
@@ -42,6 +43,38 @@ def test_activity_keeps_the_session_alive(client, clinician_a):
         for _ in range(3):
             traveller.shift(datetime.timedelta(minutes=20))
             assert client.get(reverse("home")).status_code == 200
+
+
+def test_activity_within_the_refresh_margin_keeps_the_session_alive(client, clinician_a):
+    # Saved again at most once a minute: a request 30 seconds after the last save does not extend the session,
+    # so the idle limit is measured from the last save, never more than a minute before the last request.
+    with time_machine.travel(START, tick=False) as traveller:
+        _log_in(client, clinician_a)
+        assert client.get(reverse("home")).status_code == 200  # saved at 0:00
+        traveller.shift(datetime.timedelta(seconds=30))
+        assert client.get(reverse("home")).status_code == 200  # not saved
+        traveller.shift(datetime.timedelta(minutes=29, seconds=20))
+        assert client.get(reverse("home")).status_code == 200  # 29:50 after the save: still alive, saved
+        traveller.shift(datetime.timedelta(minutes=29, seconds=59))
+        assert client.get(reverse("home")).status_code == 200
+
+        traveller.shift(datetime.timedelta(minutes=30, seconds=1))
+        response = client.get(reverse("home"))
+
+    assert response.status_code == 302
+
+
+def test_a_session_is_saved_at_most_once_a_minute(client, clinician_a):
+    with time_machine.travel(START, tick=False) as traveller:
+        _log_in(client, clinician_a)
+        client.get(reverse("home"))
+        expiry = Session.objects.get().expire_date
+        traveller.shift(datetime.timedelta(seconds=59))
+        client.get(reverse("home"))
+        assert Session.objects.get().expire_date == expiry
+        traveller.shift(datetime.timedelta(seconds=1))
+        client.get(reverse("home"))
+        assert Session.objects.get().expire_date == expiry + datetime.timedelta(minutes=1)
 
 
 def test_post_with_an_expired_session_saves_nothing_and_asks_for_login(client, clinician_a):

@@ -104,7 +104,8 @@ def test_without_cache_url_sessions_and_cache_live_in_the_database():
 
 def test_sessions_are_idle_limited_and_end_with_the_browser():
     assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST
+    assert settings.SESSION_REFRESH_SECONDS == 60
+    assert "accounts.middleware.IdleSessionMiddleware" in settings.MIDDLEWARE
     assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
 
 

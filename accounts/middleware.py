@@ -1,0 +1,29 @@
+"""Idle sessions: a logged-in session lives SESSION_COOKIE_AGE after the last request.
+
+Django can save the session on every request (SESSION_SAVE_EVERY_REQUEST), but that is a database or
+Redis write per page view. Here a logged-in session is saved again only when its last save is at least
+SESSION_REFRESH_SECONDS old, so the idle limit holds to within that margin (30 minutes becomes 29–30).
+"""
+
+import time
+
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+
+REFRESHED_KEY = "_refreshed_at"
+
+
+class IdleSessionMiddleware:
+    """Install right after django.contrib.sessions.middleware.SessionMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = request.session
+        # No cookie, no session to keep alive (and no read for anonymous visitors).
+        if session.session_key and session.get(SESSION_KEY) is not None:
+            now = int(time.time())
+            if now - session.get(REFRESHED_KEY, 0) >= settings.SESSION_REFRESH_SECONDS:
+                session[REFRESHED_KEY] = now
+        return self.get_response(request)
