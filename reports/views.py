@@ -120,10 +120,15 @@ def report(request):
             other_span_query=_report_query(report, other_span),
             this_month=current_month(),
         )
-        return render_to_string("reports/_report_body.html", body_context)
+        # The filter form goes with the body: its choices are the viewer's units, listed in `parts`.
+        return render_to_string("reports/_filter_form.html", {"form": form}) + render_to_string(
+            "reports/_report_body.html", body_context
+        )
 
-    # Everything the body depends on (reports/report_cache.py); the user only through `lead`.
+    # Everything the form and the body depend on (reports/report_cache.py); the user only through `lead` and the
+    # units they may choose (a unit's name or place in the tree changing changes the reports generation).
     parts = {
+        "units": ",".join(str(choice.pk) for choice in access.viewer_for(request).units),
         "unit": unit.pk,
         "month": month.isoformat(),
         "indicator": indicator,
