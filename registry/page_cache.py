@@ -1,12 +1,14 @@
-"""Whole-page cache of the public registry pages for visitors who are not logged in.
+"""Shared caches of the registry pages: whole pages for anonymous visitors, the search's body for everyone.
 
 Anonymous pages are the same for everyone with the same address, language and minute, so one render can serve
 them all. Each cached page remembers the registry's change generation (registry.feed: bumped whenever a meeting,
 group, fellowship or type changes), so an edit shows on the next request; otherwise a page lives for
 settings.REGISTRY_PAGE_CACHE_SECONDS (default 60 s, 0 turns the cache off), which bounds how old a "next date" can
 be. The one per-visitor part of an anonymous page, the CSRF token of the language switch, is swapped in on the way
-out. Logged-in users (their menu and quick searches differ) and visitors with a session or pending messages always
-get a fresh render.
+out. Logged-in users (their menu and quick searches differ) and visitors with a session or pending messages get the
+page rendered around a shared part: the search form and its results are the same for everyone with the same
+address and language, so `shared_fragment` keeps that part under the same rules (and the filter choices and
+results are not rendered per request).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
+from collections.abc import Callable
 from functools import wraps
 
 from django.conf import settings
@@ -40,15 +43,34 @@ def is_cacheable(request) -> bool:
     return settings.SESSION_COOKIE_NAME not in request.COOKIES and "messages" not in request.COOKIES
 
 
-def page_key(request) -> str:
+def page_key(request, part: str = "") -> str:
     bucket = int(time.time() // cache_seconds())
     parts = [
         request.build_absolute_uri(),
         getattr(request, "LANGUAGE_CODE", ""),
         "htmx" if getattr(request, "htmx", False) else "page",
+        part,
         str(bucket),
     ]
     return KEY_PREFIX + hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def shared_fragment(request, part: str, render: Callable[[], str]) -> str:
+    """`render()`, a part of the page that depends only on the address and language, shared between requests.
+
+    The caller must make sure the part holds nothing of the visitor's own (no CSRF token, no user)."""
+    if request.method not in ("GET", "HEAD") or not cache_seconds():
+        return render()
+    key = page_key(request, part)
+    found = cache.get_many([feed.GENERATION_KEY, key])
+    generation, hit = feed.with_pending(found.get(feed.GENERATION_KEY)), found.get(key)
+    if generation is not None and hit is not None and hit["generation"] == generation:
+        return hit["body"]
+    body = render()
+    generation = generation or feed.with_pending(feed.current_generation())
+    if "+" not in generation:  # not rendered from this transaction's own uncommitted changes
+        cache.set(key, {"generation": generation, "body": body}, cache_seconds())
+    return body
 
 
 def cached_for_anonymous(view):

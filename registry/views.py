@@ -16,14 +16,16 @@ from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from accounts import access
-from registry import ical, schedule, selectors
+from registry import ical, page_cache, schedule, selectors
 from registry.filters import MeetingFilter
 from registry.models import Group, Meeting, Status
 from registry.page_cache import cached_for_anonymous
@@ -158,15 +160,12 @@ def load_meetings(ids: list[int]) -> list[Meeting]:
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
-@require_safe
-@registry_access
-@cached_for_anonymous
-def search(request: HttpRequest) -> HttpResponse:
+def _search_context(request: HttpRequest) -> dict:
     now = timezone.now()
     result = run_search(request, now)
     page = paginate(result, request.GET.get("page"))
     meetings = load_meetings(list(page.object_list))
-    context = {
+    return {
         "filter": result.filterset,
         "form": result.filterset.form,
         "page": page,
@@ -180,9 +179,21 @@ def search(request: HttpRequest) -> HttpResponse:
         "calendar_url": f"{reverse('registry:search_ics')}?{request.GET.urlencode()}",
         "is_filtered": bool(request.GET.dict().keys() - {"page", "sort"}),
     }
+
+
+@require_safe
+@registry_access
+@cached_for_anonymous
+def search(request: HttpRequest) -> HttpResponse:
+    # The form and the results hold nothing of the visitor's own: rendered once per address, language and minute
+    # and shared (registry/page_cache.py); only the page around them (menu, quick searches) is per visitor.
+    template = "registry/_results.html" if request.htmx else "registry/_search_body.html"
+    body = page_cache.shared_fragment(
+        request, template, lambda: render_to_string(template, _search_context(request), request=request)
+    )
     if request.htmx:
-        return render(request, "registry/_results.html", context)
-    context["quick_searches"] = _quick_searches(request)
+        return HttpResponse(body)
+    context = {"search_body": mark_safe(body), "quick_searches": _quick_searches(request)}  # noqa: S308 - our render
     return render(request, "registry/search.html", context)
 
 

@@ -69,11 +69,35 @@ def test_cached_page_carries_a_working_csrf_token_for_each_visitor(db, django_as
     assert response.status_code == 302
 
 
-def test_logged_in_users_always_get_a_fresh_page(client, clinician_a, django_assert_max_num_queries):
+def test_logged_in_users_share_the_search_body_but_get_their_own_page(
+    client, clinician_a, lead_a, db, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        TypedMeetingFactory(name="Delt treff")
+    anonymous = Client().get(URL).content.decode()  # fills the shared body
     login(client, clinician_a)
-    client.get(URL)
-    TypedMeetingFactory(name="Ny for innloggede")
-    assert "Ny for innloggede" in client.get(URL).content.decode()
+
+    with django_assert_max_num_queries(4) as queries:  # session, user, memberships, quick-search units
+        page = client.get(URL).content.decode()
+
+    assert not any("registry_meeting" in query["sql"] for query in queries)
+    assert "Delt treff" in page
+    me, colleague = (user.get_full_name() or user.username for user in (clinician_a, lead_a))
+    assert me in page and me not in anonymous
+    other = login(Client(), lead_a).get(URL).content.decode()
+    assert colleague in other and me not in other and "Delt treff" in other
+
+
+def test_logged_in_users_see_an_edit_on_the_next_request(client, clinician_a, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = TypedMeetingFactory(name="Gammelt navn")
+    login(client, clinician_a)
+    assert "Gammelt navn" in client.get(URL).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting.name = "Nytt navn"
+        meeting.save()
+    assert "Nytt navn" in client.get(URL).content.decode()
+    assert "Nytt navn" in client.get(URL, headers={"HX-Request": "true"}).content.decode()
 
 
 def test_languages_and_htmx_partials_are_cached_apart(db):
