@@ -10,14 +10,16 @@
 2. Server time (p50, p95) and queries per request, through Django's full middleware stack in this
    process, with production settings: the search page, the feed cold and warm, a unit report, the
    all-units comparison, and an import (and re-import) of 10,000 meetings.
-3. Throughput: gunicorn with config/gunicorn.conf.py and production settings (DEBUG off; only the
-   HTTPS redirect is off, as behind a TLS-terminating proxy), `wrk` with 64 connections for 30 s per
-   page: a bare "ok" view served by the same processes (bench/urls.py), anonymous and with logged-in
-   sessions; the search page and a meeting page; and, as a logged-in unit lead (64 sessions), the
-   unit report, the search page and the home page. Requests per second, the ratio to the bare view
-   (and, for logged-in pages, to the bare view with the same sessions), latency, errors and non-2xx
-   answers, against the targets: search ≥ 25% of bare, unit report ≥ 10%, no errors, no 5xx.
-   `--cache-url redis://…` runs with Redis for cache and sessions, as compose.yaml does.
+3. Throughput: gunicorn with config/gunicorn.conf.py and production settings (DEBUG off, second
+   factor required; only the HTTPS redirect is off, as behind a TLS-terminating proxy), `wrk` with 64
+   connections for 30 s per page: a bare "ok" view served by the same processes (bench/urls.py),
+   anonymous and with logged-in sessions; the search page and a meeting page; and, as a unit lead
+   logged in with password and one-time code (64 sessions), the unit report, the search page and the
+   home page. Requests per second, the ratio to the bare view (and, for logged-in pages, to the bare
+   view with the same sessions), latency, errors and non-2xx answers, against the targets: search
+   ≥ 25% of bare, unit report ≥ 10%, no errors, no 5xx. Cache and sessions are in Redis as
+   compose.yaml runs production when one answers on 127.0.0.1:6379 (database 15, emptied), else in
+   the database; `--cache-url database` or `--cache-url redis://…` chooses.
 
 Prints its tables and writes them to bench/out/ (ignored by git). Nothing here asserts; figures are
 read by people (README, "Performance").
@@ -44,6 +46,7 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bench"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 PORT = int(os.environ.get("BENCH_PORT", "8108"))
 OUT_DIR = BASE_DIR / "bench" / "out"
 TARGETS = {"search": 0.25, "report": 0.10}
@@ -111,6 +114,20 @@ def ensure_database(url: str) -> None:
     with psycopg.connect(admin_url, autocommit=True) as connection:
         if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def redis_answers(url: str) -> bool:
+    """A PING to the Redis at `url` is answered (no client library needed)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    address = urlsplit(url)
+    try:
+        with socket.create_connection((address.hostname, address.port or 6379), timeout=1) as connection:
+            connection.sendall(b"PING\r\n")
+            return connection.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
 
 
 def setup(database_url: str, cache_url: str | None) -> None:
@@ -228,50 +245,57 @@ def sample(label: str, call, *, runs: int, warmup: int = 2, prepare=None) -> dic
         "queries": int(statistics.median(queries)),
         "status": status,
     }
-    print(f"  {label:<50} {result['p50_ms']:>9.1f} {result['p95_ms']:>9.1f} {result['queries']:>8}  ({runs} runs)")
+    print(f"  {label:<58} {result['p50_ms']:>9.1f} {result['p95_ms']:>9.1f} {result['queries']:>8}  ({runs} runs)")
     return result
 
 
 def server_times(*, quick: bool) -> list[dict]:
-    from django.core.cache import cache
     from django.test import Client
 
-    from accounts.models import User
     from registry import feed
     from registry.models import Fellowship, Meeting, Status
+    from reports import report_cache
 
     runs = 8 if quick else 30
     month = (datetime.date.today().replace(day=1) - datetime.timedelta(days=1)).strftime("%Y-%m")
     anonymous = Client()
-    lead = Client()
-    lead.force_login(User.objects.get(username="bench-lead-01"), backend="django.contrib.auth.backends.ModelBackend")
-    analyst = Client()
-    analyst.force_login(User.objects.get(username="bench-analyst"), backend="django.contrib.auth.backends.ModelBackend")
+    lead = verified_client("bench-lead-01")
+    analyst = verified_client("bench-analyst")
     aa = Fellowship.objects.get(code="AA").pk
     active = Meeting.objects.filter(status=Status.ACTIVE).count()
 
-    def cold():
-        cache.clear()
+    def registry_changed():
+        """As after a curator's edit: the shared feed, pages and search bodies are rebuilt on the next request."""
+        feed.invalidate_feed()
         feed.clear_process_cache()
 
     print(f"\nServer time in ms (Django test client, production settings), {active:,} active meetings")
-    print(f"  {'page':<50} {'p50':>9} {'p95':>9} {'queries':>8}")
+    print(f"  {'page':<58} {'p50':>9} {'p95':>9} {'queries':>8}")
     feed_url = "/meetings/feed.json"
     evening_url = f"/meetings/?fellowship={aa}&time_of_day=evening&municipality=4204"
     near_url = "/meetings/?postal_code=9990"
-    clinician = Client()
-    clinician.force_login(
-        User.objects.get(username="bench-clinician-01"), backend="django.contrib.auth.backends.ModelBackend"
-    )
+    report_url = f"/reports/?month={month}"
+    clinician = verified_client("bench-clinician-01")
+    rendered = {"prepare": registry_changed}
     results = [
         sample("search page, anonymous (page cache)", lambda: anonymous.get("/meetings/"), runs=runs),
-        sample("search page, logged in (rendered)", lambda: clinician.get("/meetings/"), runs=runs),
-        sample("search, AA evenings in a municipality (logged in)", lambda: clinician.get(evening_url), runs=runs),
-        sample("search, nearest to postal code 9990 (logged in)", lambda: clinician.get(near_url), runs=runs),
-        sample("feed, cold (cache emptied)", lambda: anonymous.get(feed_url), runs=3 if quick else 5, prepare=cold),
+        sample("search page, anonymous, rendered", lambda: anonymous.get("/meetings/"), runs=runs, **rendered),
+        sample("search page, logged in (shared body cached)", lambda: clinician.get("/meetings/"), runs=runs),
+        sample("search page, logged in, rendered", lambda: clinician.get("/meetings/"), runs=runs, **rendered),
+        sample(
+            "search, AA evenings in a municipality, rendered", lambda: clinician.get(evening_url), runs=runs, **rendered
+        ),
+        sample("search, nearest to postal code 9990, rendered", lambda: clinician.get(near_url), runs=runs, **rendered),
+        sample("feed, cold (registry changed)", lambda: anonymous.get(feed_url), runs=3 if quick else 5, **rendered),
         sample("feed, warm", lambda: anonymous.get(feed_url), runs=runs),
         sample("feed, warm, gzip", lambda: anonymous.get(feed_url, HTTP_ACCEPT_ENCODING="gzip"), runs=runs),
-        sample("unit report (lead)", lambda: lead.get(f"/reports/?month={month}"), runs=runs),
+        sample("unit report, lead (body cached)", lambda: lead.get(report_url), runs=runs),
+        sample(
+            "unit report, lead, rendered (data changed)",
+            lambda: lead.get(report_url),
+            runs=runs,
+            prepare=report_cache.bump_generation,
+        ),
         sample("all-units comparison (analyst)", lambda: analyst.get(f"/reports/compare/?month={month}"), runs=10),
     ]
     results.extend(import_times(quick=quick))
@@ -299,7 +323,7 @@ def import_times(*, quick: bool) -> list[dict]:
                 call_command("import_meetings", str(path), "--source-name", "bench-import", stdout=quiet)
                 elapsed = (time.perf_counter() - start) * 1000
             result = {"label": label, "runs": 1, "p50_ms": elapsed, "p95_ms": elapsed, "queries": len(captured)}
-            print(f"  {label:<50} {elapsed:>9.0f} {elapsed:>9.0f} {len(captured):>8}  (1 run)")
+            print(f"  {label:<58} {elapsed:>9.0f} {elapsed:>9.0f} {len(captured):>8}  (1 run)")
             results.append(result)
     _delete_imported()
     feed.invalidate_feed()
@@ -325,20 +349,35 @@ def _delete_imported() -> None:
 # --- Throughput under wrk -------------------------------------------------------------------------------------
 
 
-def session_cookies(username: str, count: int) -> list[str]:
-    """`count` logged-in sessions of one user, as each browser of a busy unit would have its own."""
-    from django.conf import settings
+def verified_client(username: str):
+    """A test client logged in with password and one-time code, as django-otp's login leaves the session.
+
+    Production requires the second factor (REQUIRE_2FA), so every page checks the session's authenticator.
+    """
     from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from accounts.models import User
 
     user = User.objects.get(username=username)
-    cookies = []
-    for _ in range(count):
-        client = Client()
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-        cookies.append(f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}")
-    return cookies
+    device, _ = TOTPDevice.objects.get_or_create(user=user, name="bench", defaults={"confirmed": True})
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return client
+
+
+def session_cookies(username: str, count: int) -> list[str]:
+    """`count` sessions of one user, each as a browser of a busy unit would hold it."""
+    from django.conf import settings
+
+    return [
+        f"{settings.SESSION_COOKIE_NAME}={verified_client(username).cookies[settings.SESSION_COOKIE_NAME].value}"
+        for _ in range(count)
+    ]
 
 
 def start_gunicorn(database_url: str, log) -> subprocess.Popen:
@@ -349,7 +388,8 @@ def start_gunicorn(database_url: str, log) -> subprocess.Popen:
         "DEBUG": "false",
         "SECURE_SSL_REDIRECT": "false",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "REQUIRE_2FA": "false",
+        # As in production: every logged-in page checks the session's second factor.
+        "REQUIRE_2FA": "true",
         "BIND": f"127.0.0.1:{PORT}",
         "LOG_LEVEL": "WARNING",
     }
@@ -541,11 +581,16 @@ def main() -> None:
     parser.add_argument("--no-server-times", action="store_true", help="skip the in-process server times")
     parser.add_argument(
         "--cache-url",
-        default=os.environ.get("BENCH_CACHE_URL", ""),
-        help="cache and sessions, e.g. redis://127.0.0.1:6379/15 as in compose.yaml (default: the database cache); "
-        "the benchmark empties this cache",
+        default=os.environ.get("BENCH_CACHE_URL", "auto"),
+        help="cache and sessions: a Redis URL, 'database' for the database cache and sessions, or 'auto' (the "
+        f"default): {DEFAULT_REDIS_URL} when a Redis answers there, as compose.yaml runs production, else the "
+        "database; the benchmark empties this cache",
     )
     arguments = parser.parse_args()
+    if arguments.cache_url == "auto":
+        arguments.cache_url = DEFAULT_REDIS_URL if redis_answers(DEFAULT_REDIS_URL) else ""
+    elif arguments.cache_url == "database":
+        arguments.cache_url = ""
 
     database_url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL
     if arguments.quick and "BENCH_DATABASE_URL" not in os.environ:
