@@ -115,6 +115,22 @@ class PatientContactQuerySet(models.QuerySet):
             .exclude(models.Exists(FollowUp.objects.filter(contact=models.OuterRef("pk"))))
         )
 
+    def count_follow_up_due(self, today) -> int:
+        """How many of `follow_up_due(today)`, counted with the follow-up check made row by row.
+
+        As a filter, PostgreSQL turns "no follow-up yet" into an anti-join that hashes every follow-up of every
+        unit (45 ms at 1,000,000 contacts); inside the count it probes the follow-up index for each due contact.
+        """
+        return (
+            self.current()
+            .filter(follow_up_planned_on__lte=today, follow_up_planned_on__isnull=False)
+            .aggregate(
+                due=models.Count(
+                    "pk", filter=~models.Q(models.Exists(FollowUp.objects.filter(contact=models.OuterRef("pk"))))
+                )
+            )["due"]
+        )
+
     def of_patient(self, unit, pseudonym):
         return self.current().filter(unit=unit, patient_pseudonym=pseudonym)
 
@@ -182,7 +198,12 @@ class PatientContact(models.Model):
         indexes = [
             models.Index(fields=["unit", "contact_month"]),
             models.Index(fields=["unit", "patient_pseudonym"]),
-            models.Index(fields=["unit", "follow_up_planned_on"]),
+            # Follow-ups due: only current contacts with a planned date (a fifth of them in the benchmark).
+            models.Index(
+                fields=["unit", "follow_up_planned_on"],
+                name="contact_follow_up_planned",
+                condition=models.Q(deleted_at__isnull=True, follow_up_planned_on__isnull=False),
+            ),
             # The unit's contact list: newest first, deleted rows left out of the index.
             models.Index(
                 fields=["unit", "-contacted_at", "-id"],

@@ -19,6 +19,7 @@ import hashlib
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -42,8 +43,10 @@ def _key(parts: dict) -> str:
     return KEY_PREFIX + hashlib.sha256(text.encode()).hexdigest()
 
 
-def get_or_render(parts: dict, render: Callable[[], str]) -> str:
-    """The cached body for `parts` (everything the body depends on), or `render()` stored for the next request."""
+def get_or_render(parts: dict, render: Callable[[], Any]) -> Any:
+    """The cached body for `parts` (everything the body depends on), or `render()` stored for the next request.
+
+    A body is usually rendered HTML; the home page keeps its headline figures (picklable values) the same way."""
     if not cache_seconds():
         return render()
     key = _key(parts)

@@ -45,6 +45,21 @@ def test_worklist_has_due_contacts_oldest_first_and_nothing_else(client, clinici
     assert "20 days ago" in response.content.decode()
 
 
+def test_home_count_of_due_follow_ups_leaves_out_what_the_worklist_leaves_out(client, clinician_a, unit_a, unit_b):
+    due(unit_a, days_ago=0)
+    due(unit_a, days_ago=20)
+    due(unit_a, days_ago=-1)  # planned tomorrow
+    FollowUpFactory(contact=due(unit_a, days_ago=5), followed_up_on=TODAY)
+    due(unit_a, days_ago=3, deleted_at=NOW)
+    due(unit_b, days_ago=3)
+    PatientContactFactory(unit=unit_a, follow_up_planned_on=None)
+
+    html = login(client, clinician_a).get(reverse("home")).content.decode()
+
+    assert "Worklist: 2 follow-ups due in your units" in html
+    assert PatientContact.objects.filter(unit=unit_a).count_follow_up_due(TODAY) == 2
+
+
 def test_only_mine_filter(client, clinician_a, lead_a, unit_a):
     mine = due(unit_a, clinician=clinician_a)
     due(unit_a, clinician=lead_a)

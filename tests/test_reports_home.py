@@ -4,6 +4,7 @@ import io
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.urls import reverse
 
 from reports import demo
@@ -30,6 +31,22 @@ def test_lead_sees_last_months_headline_on_the_home_page(client, lead_a, unit_a,
     assert "3 of 12 patients (95 % interval 8.9–53.2 %)" in content
     assert "Target 40.0 %" in content and "national baseline 15 %" in content
     assert f"{reverse('reports:report')}?unit={unit_a.code}" in content
+
+
+def test_home_headline_is_shared_and_a_new_contact_shows_on_the_next_request(
+    client, lead_a, unit_a, django_assert_max_num_queries
+):
+    cache.clear()
+    month_of_contacts(unit_a, patients=12, referred=3)
+    login(client, lead_a)
+    assert "3 of 12 patients" in client.get(reverse("home")).content.decode()
+
+    with django_assert_max_num_queries(30) as cached:
+        client.get(reverse("home"))
+    assert not any("group_scope" in query["sql"] for query in cached)  # the figures' aggregate is not run again
+
+    month_of_contacts(unit_a, patients=1, referred=1, prefix=100)
+    assert "4 of 13 patients" in client.get(reverse("home")).content.decode()
 
 
 def test_analyst_gets_a_link_to_the_comparison(client, analyst, unit_a):

@@ -57,6 +57,6 @@ def referrals_home(context):
         "show": True,
         "rows": rows[:HOME_WORKLIST_ROWS],
         "more": len(rows) > HOME_WORKLIST_ROWS,
-        "unit_due_count": due.count(),
+        "unit_due_count": PatientContact.objects.filter(unit_id__in=unit_ids).count_follow_up_due(today),
         "today": today,
     }

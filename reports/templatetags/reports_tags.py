@@ -2,9 +2,10 @@
 
 from django import template
 from django.conf import settings
+from django.utils.translation import get_language
 
 from accounts import access as account_access
-from reports import access, indicators
+from reports import access, indicators, report_cache
 from reports.indicators import PRIMARY
 from reports.periods import previous_month
 from reports.presentation import rate_view, target_status
@@ -22,24 +23,31 @@ def reports_home(context) -> dict:
         return {"visible": False}
     month = previous_month()
     led = list(account_access.led_units(user).order_by("path")[:HOME_UNITS])
-    targets = resolve_targets(led, [month], [PRIMARY.code])
-    figures = indicators.scope_figures_by_unit(led, month)
-    headlines = []
-    for unit in led:
-        rate = figures[unit.pk].proportion(PRIMARY)
-        target = targets.get((unit.pk, PRIMARY.code, month))
-        headlines.append(
-            {
-                "unit": unit,
-                "rate": rate_view(rate, suppress=False, min_denominator=settings.REPORT_MIN_DENOMINATOR),
-                "target": target,
-                "status": target_status(rate, target.percent if target else None, settings.REPORT_MIN_DENOMINATOR),
-            }
-        )
+
+    def compute_headlines() -> list[dict]:
+        targets = resolve_targets(led, [month], [PRIMARY.code])
+        figures = indicators.scope_figures_by_unit(led, month)
+        headlines = []
+        for unit in led:
+            rate = figures[unit.pk].proportion(PRIMARY)
+            target = targets.get((unit.pk, PRIMARY.code, month))
+            status = target_status(rate, target.percent if target else None, settings.REPORT_MIN_DENOMINATOR)
+            headlines.append(
+                {
+                    "unit": unit,
+                    "rate": rate_view(rate, suppress=False, min_denominator=settings.REPORT_MIN_DENOMINATOR),
+                    "target": target,
+                    "status": status,
+                }
+            )
+        return headlines
+
+    # The same figures as the unit reports, kept and refreshed by the same rules (reports/report_cache.py).
+    parts = {"home": ",".join(str(unit.pk) for unit in led), "month": month.isoformat(), "language": get_language()}
     return {
         "visible": True,
         "month": month,
-        "headlines": headlines,
+        "headlines": report_cache.get_or_render(parts, compute_headlines) if led else [],
         "can_compare": access.can_compare_units(user),
         "can_manage_targets": access.can_manage_targets(user),
     }
