@@ -5,21 +5,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_cache_table'),
-        ('referrals', '0003_follow_up_version'),
-        ('registry', '0005_meeting_coordinates_index'),
+        ("accounts", "0003_cache_table"),
+        ("referrals", "0003_follow_up_version"),
+        ("registry", "0005_meeting_coordinates_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='patientcontact',
-            name='referrals_p_unit_id_27e7c8_idx',
+            model_name="patientcontact",
+            name="referrals_p_unit_id_27e7c8_idx",
         ),
         migrations.AddIndex(
-            model_name='patientcontact',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True), ('follow_up_planned_on__isnull', False)), fields=['unit', 'follow_up_planned_on'], name='contact_follow_up_planned'),
+            model_name="patientcontact",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", True), ("follow_up_planned_on__isnull", False)),
+                fields=["unit", "follow_up_planned_on"],
+                name="contact_follow_up_planned",
+            ),
         ),
     ]
