@@ -8,7 +8,8 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Exists, F, OuterRef
+from django.db.models.functions import Length, Substr
 
 from accounts.models import Membership, Unit
 
@@ -29,43 +30,50 @@ PATIENT_ROLES = (Membership.Role.CLINICIAN, Membership.Role.LEAD)
 LEAD_ROLES = (Membership.Role.LEAD,)
 
 
-def membership_paths(user, roles) -> list[str]:
-    """Tree paths of the units where the user holds one of `roles`.
+def _covered_by(user, roles):
+    """The user holds one of `roles` at this unit or at a unit above it (its path starts with theirs)."""
+    return Exists(
+        Membership.objects.filter(user=user, role__in=roles)
+        .annotate(outer_prefix=Substr(OuterRef("path"), 1, Length("unit__path")))
+        .filter(unit__path=F("outer_prefix"))
+    )
 
-    The user's memberships are read once per user object, that is once per request for `request.user`:
-    the menu, the access check and the view all ask.
+
+def covered_units(user) -> list[Unit]:
+    """Every unit at or below one of the user's memberships, top of the tree first, marked `as_lead` where led.
+
+    One query, made once per user object, that is once per request for `request.user`: the menu, the access
+    check and the view all ask.
     """
     if not (user.is_authenticated and user.is_active):
         return []
-    rows = getattr(user, "_membership_rows", None)
-    if rows is None:
-        rows = list(Membership.objects.filter(user=user).values_list("unit__path", "role"))
-        user._membership_rows = rows
-    return sorted({path for path, role in rows if role in roles})
+    units = getattr(user, "_covered_units", None)
+    if units is None:
+        units = list(
+            Unit.objects.annotate(as_patient=_covered_by(user, PATIENT_ROLES), as_lead=_covered_by(user, LEAD_ROLES))
+            .filter(as_patient=True)
+            .order_by("path")
+        )
+        user._covered_units = units
+    return units
 
 
-def _member_units(user, roles):
-    paths = membership_paths(user, roles)
-    if not paths:
-        return Unit.objects.none()
-    condition = Q()
-    for path in paths:
-        condition |= Q(path__startswith=path)
-    return Unit.objects.filter(condition)
+def _units(units: list[Unit]):
+    return Unit.objects.filter(pk__in=[unit.pk for unit in units]) if units else Unit.objects.none()
 
 
 def patient_units(user):
     """Units whose patient-level data the user may see and edit (clinicians and leads)."""
-    return _member_units(user, PATIENT_ROLES)
+    return _units(covered_units(user))
 
 
 def led_units(user):
     """Units the user leads, with their subtrees."""
-    return _member_units(user, LEAD_ROLES)
+    return _units([unit for unit in covered_units(user) if unit.as_lead])
 
 
 def leads_any_unit(user) -> bool:
-    return bool(membership_paths(user, LEAD_ROLES))
+    return any(unit.as_lead for unit in covered_units(user))
 
 
 def report_units(user):
@@ -76,7 +84,7 @@ def report_units(user):
 
 
 def can_see_patient_data(user) -> bool:
-    return bool(membership_paths(user, PATIENT_ROLES))
+    return bool(covered_units(user))
 
 
 def role_required(check):

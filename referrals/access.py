@@ -6,7 +6,7 @@ the deleted row stay in the database for the retention job and the access log, n
 
 from django.shortcuts import get_object_or_404
 
-from accounts.access import can_see_patient_data, patient_units
+from accounts.access import can_see_patient_data, covered_units, patient_units
 from accounts.models import Unit
 from referrals.models import FollowUp, PatientContact
 
@@ -24,7 +24,7 @@ def request_patient_unit_ids(request) -> list[int]:
     """The ids of the user's patient units, once per request; lists filter on them so that indexes are used."""
     cached = getattr(request, "_referrals_patient_unit_ids", None)
     if cached is None:
-        cached = list(request_patient_units(request).order_by("path").values_list("pk", flat=True))
+        cached = [unit.pk for unit in covered_units(request.user)]
         request._referrals_patient_unit_ids = cached
     return cached
 

@@ -73,11 +73,11 @@ def test_list_is_newest_first_and_pages_without_counting(client, clinician_a, un
 def test_list_uses_a_fixed_number_of_queries(client, clinician_a, unit_a, rows, django_assert_num_queries):
     make_contacts(unit_a, rows)
     login(client, clinician_a)
-    # Pinned for the whole page: session and user (2), the user's memberships (1, shared by the access check,
-    # the menu and the view), their units' ids (1), the page's keys, rows, fellowships and follow-ups (4), the
+    # Pinned for the whole page: session and user (2), the units the user's memberships cover (1, shared by the
+    # access check, the menu and the view), the page's keys, rows, fellowships and follow-ups (4), the
     # access-log insert (1), the filter form's unit count and clinicians (2). The session is saved at most
     # once a minute (accounts/middleware.py), not here.
-    with django_assert_num_queries(11) as captured:
+    with django_assert_num_queries(10) as captured:
         response = client.get(URL, {"month": "2026-09", "unit": ""})
     assert len(shown_ids(response)) == min(rows, 50)
     assert not any("COUNT(" in q["sql"].upper() and "referrals_patientcontact" in q["sql"] for q in captured)
@@ -94,7 +94,7 @@ def test_lead_of_several_units_gets_one_list_merged_newest_first(
     in_b = make_contacts(unit_b, 40, start=datetime.datetime(2026, 9, 1, 9, 30, tzinfo=OSLO))
     expected = [c.pk for c in sorted(in_a + in_b, key=lambda c: (c.contacted_at, c.pk), reverse=True)]
     login(client, lead)
-    with django_assert_num_queries(12):  # one more than a single unit: the filter form shows the unit choice
+    with django_assert_num_queries(11):  # one more than a single unit: the filter form shows the unit choice
         first = client.get(URL)
     second = client.get(URL, {"page": 2})
     assert shown_ids(first) + shown_ids(second) == expected

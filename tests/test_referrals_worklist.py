@@ -90,9 +90,9 @@ def test_worklist_uses_a_fixed_number_of_queries(client, clinician_a, unit_a, ro
     )
     FollowUp.objects.bulk_create([FollowUp(contact=c, followed_up_on=TODAY) for c in contacts[rows:]])
     login(client, clinician_a)
-    # session and user (2), the user's memberships (1), their units' ids (1), the page's keys, rows,
+    # session and user (2), the units the user's memberships cover (1), the page's keys, rows,
     # fellowships and follow-ups (4), the log insert (1); no session save within a minute.
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = client.get(URL, {"page": "1"})
     assert len(shown(response)) == min(rows, 50)
 

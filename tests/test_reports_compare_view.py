@@ -10,7 +10,7 @@ from tests.factories import TargetFactory, UnitFactory, login
 from tests.reports_helpers import NOW, in_english, jit_switches, month_of_contacts
 
 URL = reverse("reports:compare")
-# Session and user (2), the user's memberships (1), the scope choices (1), the comparison (frozen month,
+# Session and user (2), the units the user's memberships cover (1), the scope choices (1), the comparison (frozen month,
 # figures, units, targets: 4); the session is saved at most once a minute, not here. On PostgreSQL the
 # aggregate first switches JIT off.
 QUERIES_COMPARISON = 8 + jit_switches(1)

@@ -12,10 +12,10 @@ from tests.reports_helpers import NOW, OCTOBER, in_english, jit_switches, month_
 pytestmark = pytest.mark.usefixtures("frozen_now")
 URL = reverse("reports:report")
 
-# Session and user (2), the user's memberships (1) and report units (1), the report (frozen months, figures,
+# Session and user (2), the units the user's memberships cover (1), the report (frozen months, figures,
 # targets, fellowships, clinicians: 5); the session is saved at most once a minute, not here. On PostgreSQL
 # each of the three aggregates first switches JIT off.
-QUERIES_LEAD_PAGE = 9 + jit_switches(3)
+QUERIES_LEAD_PAGE = 8 + jit_switches(3)
 
 
 @pytest.fixture
