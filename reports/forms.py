@@ -36,6 +36,11 @@ def unit_choices(units) -> list[tuple[str, str]]:
     return [(unit.code, f"{'— ' * (unit.path.count('/') - top)}{unit.name} ({unit.code})") for unit in units]
 
 
+def span_choices() -> list[tuple[int, str]]:
+    # A callable, so that the label is translated when the form is shown, not once at import.
+    return [(span, _("%(months)s months") % {"months": span}) for span in SPANS]
+
+
 class ReportForm(forms.Form):
     unit = forms.ChoiceField(label=_("Unit"))
     month = MonthField(label=_("Month"))
@@ -43,7 +48,7 @@ class ReportForm(forms.Form):
     span = forms.TypedChoiceField(
         label=_("Trend"),
         coerce=int,
-        choices=[(span, _("%(months)s months") % {"months": span}) for span in SPANS],
+        choices=span_choices,
     )
 
     def __init__(self, *args, units, **kwargs):

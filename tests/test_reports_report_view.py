@@ -25,6 +25,18 @@ def frozen_now(client):
         yield
 
 
+def test_the_trend_choice_is_in_the_page_language(client, lead_a, unit_a):
+    month_of_contacts(unit_a, patients=12, referred=3)
+    login(client, lead_a)
+
+    english = client.get(URL).content.decode()
+    client.cookies["django_language"] = "nb"
+    norwegian = client.get(URL).content.decode()
+
+    assert ">12 months<" in english and "måneder" not in english
+    assert ">12 måneder<" in norwegian
+
+
 def test_lead_sees_last_months_rate_with_interval_target_and_trend(client, lead_a, unit_a, clinic):
     month_of_contacts(unit_a, patients=12, referred=3)
     TargetFactory(unit=clinic, target_percent=40)
