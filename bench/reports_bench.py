@@ -41,6 +41,8 @@ def ensure_database(url: str) -> None:
 ensure_database(DATABASE_URL)
 from bench import dataset  # noqa: E402
 
+# This script times computing the reports; the shared report cache (bench/run.py measures it) would hide that.
+os.environ["REPORT_CACHE_SECONDS"] = "0"
 dataset.setup_django(DATABASE_URL)
 
 from django.core.management import call_command  # noqa: E402
