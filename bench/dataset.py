@@ -36,11 +36,27 @@ BENCH_PASSWORD = "bench-password-not-secret"  # noqa: S105 - a throwaway benchma
 _MEETING_TYPE_MIX = ["BE", "X", "XB", "D", "SP", "ST", "B", "LIT", "W", "M", "Y", "NO", "EN", "DD"]
 
 
+def ensure_database(url: str) -> None:
+    """Create the PostgreSQL database of `url` if it is missing; its name must start with "bench"."""
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    if not name.startswith("bench"):
+        raise SystemExit(f"The benchmark database must be named bench*, not {name!r}.")
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
 def setup_django(database_url: str | None = None) -> None:
-    """Configure Django for a benchmark: production settings, DEBUG off, no HTTPS redirect, 2FA off."""
+    """Configure Django for a benchmark (creating its database if needed): production settings, DEBUG off, no HTTPS
+    redirect, 2FA off."""
     if str(BASE_DIR) not in sys.path:
         sys.path.insert(0, str(BASE_DIR))
-    os.environ["DATABASE_URL"] = database_url or os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL
+    database_url = database_url or os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL
+    ensure_database(database_url)
+    os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["DEBUG"] = "false"
     os.environ.setdefault("SECRET_KEY", "bench-secret-key-" + "x" * 40)

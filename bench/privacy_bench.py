@@ -34,17 +34,6 @@ REPEAT = 20
 os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
 
 
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin_url = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            connection.execute(f'CREATE DATABASE "{name}"')
-
-
-ensure_database(DATABASE_URL)
 from bench import dataset  # noqa: E402
 
 dataset.setup_django(DATABASE_URL)

@@ -104,18 +104,6 @@ end
 # --- Set-up -------------------------------------------------------------------------------------------------
 
 
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    if not name.startswith("bench"):
-        raise SystemExit(f"The benchmark database must be named bench*, not {name!r}.")
-    admin_url = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            connection.execute(f'CREATE DATABASE "{name}"')
-
-
 def redis_answers(url: str) -> bool:
     """A PING to the Redis at `url` is answered (no client library needed)."""
     import socket
@@ -595,7 +583,6 @@ def main() -> None:
     database_url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL
     if arguments.quick and "BENCH_DATABASE_URL" not in os.environ:
         database_url = DEFAULT_DATABASE_URL + "_quick"
-    ensure_database(database_url)
     setup(database_url, arguments.cache_url)
     info = machine()
     info["cache"] = arguments.cache_url.split("@")[-1] if arguments.cache_url else "database cache and sessions"
