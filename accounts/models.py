@@ -7,18 +7,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class UnitQuerySet(models.QuerySet):
-    def with_descendants(self):
-        """These units and every unit below them in the tree."""
-        paths = list(self.values_list("path", flat=True))
-        if not paths:
-            return Unit.objects.none()
-        condition = models.Q()
-        for path in paths:
-            condition |= models.Q(path__startswith=path)
-        return Unit.objects.filter(condition)
-
-
 class Unit(models.Model):
     """A node of the organisation: health trust → clinic → unit."""
 
@@ -55,8 +43,6 @@ class Unit(models.Model):
         on_delete=models.SET_NULL,
         help_text=_("Where the unit is; used to suggest nearby meetings."),
     )
-
-    objects = UnitQuerySet.as_manager()
 
     class Meta:
         ordering = ["path"]

@@ -6,31 +6,9 @@ the deleted row stay in the database for the retention job and the access log, n
 
 from django.shortcuts import get_object_or_404
 
-from accounts.access import can_see_patient_data, covered_units, patient_units
+from accounts.access import patient_units
 from accounts.models import Unit
 from referrals.models import FollowUp, PatientContact
-
-
-def request_patient_units(request):
-    """patient_units(request.user), computed once per request (the menu, the view and the home tag share it)."""
-    cached = getattr(request, "_referrals_patient_units", None)
-    if cached is None:
-        cached = patient_units(request.user)
-        request._referrals_patient_units = cached
-    return cached
-
-
-def request_patient_unit_ids(request) -> list[int]:
-    """The ids of the user's patient units, once per request; lists filter on them so that indexes are used."""
-    cached = getattr(request, "_referrals_patient_unit_ids", None)
-    if cached is None:
-        cached = [unit.pk for unit in covered_units(request.user)]
-        request._referrals_patient_unit_ids = cached
-    return cached
-
-
-def request_has_patient_units(request) -> bool:
-    return can_see_patient_data(request.user)
 
 
 def contacts_for_user(user):

@@ -3,11 +3,11 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from referrals.access import request_has_patient_units
+from accounts.access import can_see_patient_data
 
 
 def nav_items(request) -> list[dict]:
-    if not (request.user.is_authenticated and request_has_patient_units(request)):
+    if not (request.user.is_authenticated and can_see_patient_data(request.user)):
         return []
     new, worklist = reverse("referrals:contact_create"), reverse("referrals:worklist")
     contacts = reverse("referrals:contact_list")

@@ -16,14 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import patient_data_required
+from accounts.access import patient_data_required, patient_unit_ids, patient_units
 from referrals import audit, services
 from referrals.access import (
     get_contact_for_user,
     get_follow_up_for_user,
     recording_units,
-    request_patient_unit_ids,
-    request_patient_units,
 )
 from referrals.forms import (
     ContactFilterForm,
@@ -44,7 +42,7 @@ SESSION_UNIT = "referrals_unit"
 
 
 def _recording_units(request):
-    return recording_units(request.user, request_patient_units(request))
+    return recording_units(request.user, patient_units(request.user))
 
 
 def _today() -> datetime.date:
@@ -401,10 +399,10 @@ def _filter_form(request, units):
 @patient_data_required
 @require_GET
 def contact_list(request):
-    units = request_patient_units(request)
+    units = patient_units(request.user)
     form = _filter_form(request, units)
     values = form.valid_values() if form.is_bound else {}
-    unit_ids = request_patient_unit_ids(request)
+    unit_ids = patient_unit_ids(request.user)
     if values.get("unit") is not None:
         unit_ids = [values["unit"].pk]
     contacts = filter_contacts(
@@ -445,7 +443,7 @@ def worklist(request):
         number = 1
     page = contact_page(
         contacts,
-        unit_ids=request_patient_unit_ids(request),
+        unit_ids=patient_unit_ids(request.user),
         order=("follow_up_planned_on", "pk"),
         number=number,
         per_page=WORKLIST_PAGE_SIZE,

@@ -4,8 +4,8 @@ from django import template
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.access import patient_unit_ids
 from referrals import audit
-from referrals.access import request_patient_unit_ids
 from referrals.models import OSLO, Intensity, PatientContact
 
 register = template.Library()
@@ -40,7 +40,7 @@ def referrals_home(context):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"show": False}
-    unit_ids = request_patient_unit_ids(request)
+    unit_ids = patient_unit_ids(user)
     if not unit_ids:
         return {"show": False}
     today = timezone.localdate(timezone=OSLO)
