@@ -55,6 +55,23 @@ def page_key(request, part: str = "") -> str:
     return KEY_PREFIX + hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
+def _lookup(key: str) -> tuple[str | None, dict | None]:
+    """(the registry's generation as this thread sees it, the entry under `key` if it is of that generation).
+
+    With this thread's own uncommitted registry changes the generation is marked with "+" (registry.feed)."""
+    found = cache.get_many([feed.GENERATION_KEY, key])
+    generation, hit = feed.with_pending(found.get(feed.GENERATION_KEY)), found.get(key)
+    if generation is not None and hit is not None and hit["generation"] == generation:
+        return generation, hit
+    return generation, None
+
+
+def _store(key: str, generation: str | None, entry: dict) -> None:
+    generation = generation or feed.with_pending(feed.current_generation())
+    if "+" not in generation:  # rendered from this transaction's own uncommitted changes: not for others
+        cache.set(key, {**entry, "generation": generation}, cache_seconds())
+
+
 def shared_fragment(request, part: str, render: Callable[[], str]) -> str:
     """`render()`, a part of the page that depends only on the address and language, shared between requests.
 
@@ -62,14 +79,11 @@ def shared_fragment(request, part: str, render: Callable[[], str]) -> str:
     if request.method not in ("GET", "HEAD") or not cache_seconds():
         return render()
     key = page_key(request, part)
-    found = cache.get_many([feed.GENERATION_KEY, key])
-    generation, hit = feed.with_pending(found.get(feed.GENERATION_KEY)), found.get(key)
-    if generation is not None and hit is not None and hit["generation"] == generation:
+    generation, hit = _lookup(key)
+    if hit is not None:
         return hit["body"]
     body = render()
-    generation = generation or feed.with_pending(feed.current_generation())
-    if "+" not in generation:  # not rendered from this transaction's own uncommitted changes
-        cache.set(key, {"generation": generation, "body": body}, cache_seconds())
+    _store(key, generation, {"body": body})
     return body
 
 
@@ -81,10 +95,8 @@ def cached_for_anonymous(view):
         if not is_cacheable(request):
             return view(request, *args, **kwargs)
         key = page_key(request)
-        found = cache.get_many([feed.GENERATION_KEY, key])
-        # As this thread sees it: with its own uncommitted registry changes, if any (then marked with "+").
-        generation, hit = feed.with_pending(found.get(feed.GENERATION_KEY)), found.get(key)
-        if generation is not None and hit is not None and hit["generation"] == generation:
+        generation, hit = _lookup(key)
+        if hit is not None:
             body = hit["body"]
             if CSRF_PLACEHOLDER in body:
                 body = body.replace(CSRF_PLACEHOLDER, get_token(request))
@@ -94,12 +106,9 @@ def cached_for_anonymous(view):
             return response
         response = view(request, *args, **kwargs)
         if response.status_code == 200 and not response.streaming and not response.cookies:
-            generation = generation or feed.with_pending(feed.current_generation())
-            if "+" in generation:  # rendered from this transaction's own uncommitted changes: not for others
-                return response
             body = CSRF_FIELD.sub(rf"\g<1>{CSRF_PLACEHOLDER}\g<3>", response.content.decode(response.charset))
             headers = {name: response[name] for name in KEPT_HEADERS if name in response}
-            cache.set(key, {"generation": generation, "body": body, "headers": headers}, cache_seconds())
+            _store(key, generation, {"body": body, "headers": headers})
         return response
 
     return wrapped
