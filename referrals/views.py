@@ -45,6 +45,26 @@ def _recording_units(request):
     return recording_units(request.user, patient_units(request.user))
 
 
+def _edit_conflict(request, context: dict, current, comparison, *, contact: PatientContact, detail: str):
+    """Someone saved `current` (a contact or follow-up) since the form was opened: show what differs and who saved,
+    log that the stored version was shown, and return the user's values with the current version, so that saving
+    again overwrites it knowingly. `detail` is the access log's name of the object ("" for the contact itself)."""
+    updates = AccessLogEntry.objects.filter(contact=contact, action=AccessLogEntry.Action.UPDATE)
+    # A contact's own updates are logged as "changed: …", a follow-up's as "follow-up #N".
+    updates = updates.filter(detail=detail) if detail else updates.filter(detail__startswith="changed:")
+    context.update(conflict=current, comparison=comparison, conflict_by=updates.only("username", "at").first())
+    audit.log_access(
+        user=request.user,
+        action=audit.Action.VIEW,
+        request=request,
+        contact=contact,
+        detail=f"{detail} edit conflict".strip(),
+    )
+    data = request.POST.copy()
+    data["version"] = str(current.version)
+    return data
+
+
 def _today() -> datetime.date:
     return timezone.localdate(timezone=OSLO)
 
@@ -172,22 +192,8 @@ def contact_edit(request, pk: int):
                 )
             except ContactConflict as conflict:
                 current = conflict.current
-                context["conflict"] = current
-                context["comparison"] = contact_comparison(current, form.cleaned_data)
-                context["conflict_by"] = (
-                    AccessLogEntry.objects.filter(contact=current, action=AccessLogEntry.Action.UPDATE)
-                    .only("username", "at")
-                    .first()
-                )
-                audit.log_access(
-                    user=request.user,
-                    action=audit.Action.VIEW,
-                    request=request,
-                    contact=current,
-                    detail="edit conflict",
-                )
-                data = request.POST.copy()
-                data["version"] = str(current.version)
+                comparison = contact_comparison(current, form.cleaned_data)
+                data = _edit_conflict(request, context, current, comparison, contact=current, detail="")
                 form = ContactForm(data, units=units, contact=current)
                 form.suppress_errors()
             except ValidationError as error:
@@ -350,25 +356,10 @@ def follow_up_edit(request, pk: int, follow_up_pk: int):
                 )
             except FollowUpConflict as conflict:
                 current = conflict.current
-                context["conflict"] = current
-                context["comparison"] = follow_up_comparison(current, form.cleaned_data)
-                context["conflict_by"] = (
-                    AccessLogEntry.objects.filter(
-                        contact=contact, action=AccessLogEntry.Action.UPDATE, detail=f"follow-up #{current.pk}"
-                    )
-                    .only("username", "at")
-                    .first()
+                comparison = follow_up_comparison(current, form.cleaned_data)
+                data = _edit_conflict(
+                    request, context, current, comparison, contact=contact, detail=f"follow-up #{current.pk}"
                 )
-                audit.log_access(
-                    user=request.user,
-                    action=audit.Action.VIEW,
-                    request=request,
-                    contact=contact,
-                    detail=f"follow-up #{current.pk} edit conflict",
-                )
-                # The user's values stay in the form; saving again now overwrites the stored version knowingly.
-                data = request.POST.copy()
-                data["version"] = str(current.version)
                 form = FollowUpForm(data, creating=False)
             except ValidationError as error:
                 form.add_service_errors(error)

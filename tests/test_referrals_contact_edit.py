@@ -1,12 +1,15 @@
 """Editing a contact: saved with the version it was opened at; a second editor is told and shown the stored version."""
 
+import datetime
+
 import pytest
 import time_machine
 from django.urls import reverse
 
+from referrals import audit
 from referrals.models import AccessLogEntry
 from referrals.services import contact_update
-from tests.factories import PatientContactFactory, login
+from tests.factories import PatientContactFactory, UserFactory, login
 from tests.referrals_helpers import NOW, TODAY, contact_form_data
 
 
@@ -64,6 +67,19 @@ def test_second_editor_is_shown_the_stored_version_and_nothing_is_overwritten(cl
     assert client.post(edit_url(contact), stale).status_code == 302
     contact.refresh_from_db()
     assert (contact.response, contact.version) == ("declined", 3)
+
+
+def test_the_conflict_names_who_changed_the_contact_not_who_changed_a_follow_up(client, clinician_a, lead_a, unit_a):
+    contact = PatientContactFactory(unit=unit_a, intensity=1, contacted_at=NOW)
+    stale = edit_data(contact, intensity="2")
+    contact_update(contact=contact, data={"response": "positive"}, actor=lead_a, expected_version=1)
+    follow_up_editor = UserFactory(username="oppfolger")
+    with time_machine.travel(NOW + datetime.timedelta(minutes=5), tick=False):
+        audit.log_access(user=follow_up_editor, action=audit.Action.UPDATE, contact=contact, detail="follow-up #1")
+
+    html = login(client, clinician_a).post(edit_url(contact), stale).content.decode()
+
+    assert "ledera saved it" in html and "oppfolger" not in html
 
 
 def test_edit_of_another_units_contact_is_404(client, clinician_b, unit_a):
