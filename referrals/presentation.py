@@ -19,6 +19,7 @@ from referrals.models import (
     Setting,
     Substance,
 )
+from referrals.services import FOLLOW_UP_FIELDS
 
 
 def _label(choices, value) -> str:
@@ -94,23 +95,10 @@ def _follow_up_values(source: dict) -> list[tuple[str, str]]:
     ]
 
 
-FOLLOW_UP_COMPARED = (
-    "followed_up_on",
-    "attended",
-    "meetings_last_30_days",
-    "has_sponsor",
-    "did_service",
-    "reads_literature",
-    "sees_self_as_member",
-    "closure_reason",
-    "notes",
-)
-
-
 def follow_up_comparison(current: FollowUp, submitted: dict) -> list[dict]:
     """Rows of (field, stored now, your version, differs) for a follow-up someone else changed meanwhile."""
-    stored = {field: getattr(current, field) for field in FOLLOW_UP_COMPARED}
-    mine = {field: submitted.get(field, stored[field]) for field in FOLLOW_UP_COMPARED}
+    stored = {field: getattr(current, field) for field in FOLLOW_UP_FIELDS}
+    mine = {field: submitted.get(field, stored[field]) for field in FOLLOW_UP_FIELDS}
     return [
         {"label": label, "stored": stored_value, "mine": my_value, "differs": stored_value != my_value}
         for (label, stored_value), (_label_again, my_value) in zip(
