@@ -36,6 +36,20 @@ class AdministratorOnlyMixin:
         return request.user.is_active and request.user.is_superuser
 
 
+class ReadOnlyForAdministratorsMixin(AdministratorOnlyMixin):
+    """Records written by the product itself (logs, the monthly routine, retention): administrators may read them;
+    nobody adds, edits or deletes them through the admin."""
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class MembershipInlineForUser(AdministratorOnlyMixin, admin.TabularInline):
     model = Membership
     fk_name = "user"

@@ -8,6 +8,7 @@ from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.admin import ReadOnlyForAdministratorsMixin
 from privacy.models import RetentionRun, SecurityEvent
 from privacy.services import two_factor_reset
 
@@ -16,25 +17,6 @@ from privacy.services import two_factor_reset
 for device_model in (TOTPDevice, StaticDevice):
     if admin.site.is_registered(device_model):
         admin.site.unregister(device_model)
-
-
-class ReadOnlyForAdministratorsMixin:
-    """Append-only logs: administrators may read; nobody adds, edits or deletes through the admin."""
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SecurityEvent)

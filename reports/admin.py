@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from accounts.admin import AdministratorOnlyMixin
+from accounts.admin import AdministratorOnlyMixin, ReadOnlyForAdministratorsMixin
 from reports.models import FrozenMonth, ReportDispatch, Target
 
 
@@ -22,17 +22,8 @@ class TargetAdmin(AdministratorOnlyMixin, admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-class ReadOnlyAdmin(AdministratorOnlyMixin, admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyForAdministratorsMixin, admin.ModelAdmin):
     """Records written by the monthly routine and retention: looked at, never edited by hand."""
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ReportDispatch)
