@@ -27,26 +27,16 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
 
 
 from bench import dataset  # noqa: E402
+from bench.timing import timed  # noqa: E402
 
 dataset.setup_django(DATABASE_URL)
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from referrals.models import OSLO, PatientContact  # noqa: E402
-
-
-def timed(client: Client, url: str) -> tuple[float, int]:
-    with CaptureQueriesContext(connection) as queries:
-        start = time.perf_counter()
-        response = client.get(url)
-        elapsed = time.perf_counter() - start
-    assert response.status_code == 200, (url, response.status_code)
-    return elapsed, len(queries)
 
 
 def main() -> None:

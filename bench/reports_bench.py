@@ -29,15 +29,14 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
 
 
 from bench import dataset  # noqa: E402
+from bench.timing import timed  # noqa: E402
 
 # This script times computing the reports; the shared report cache (bench/run.py measures it) would hide that.
 os.environ["REPORT_CACHE_SECONDS"] = "0"
 dataset.setup_django(DATABASE_URL)
 
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from accounts.models import Unit, User  # noqa: E402
 from referrals.models import FollowUp, PatientContact  # noqa: E402
@@ -60,15 +59,6 @@ def build(rebuild: bool) -> None:
         unit=clinic, indicator="referral_rate", valid_from=datetime.date(2000, 1, 1), defaults={"target_percent": 40}
     )
     print(f"Built {CONTACTS:,} contacts over {UNITS} units and {MONTHS} months in {time.perf_counter() - start:.0f} s.")
-
-
-def timed(client: Client, url: str) -> tuple[float, int]:
-    with CaptureQueriesContext(connection) as queries:
-        start = time.perf_counter()
-        response = client.get(url)
-        elapsed = time.perf_counter() - start
-    assert response.status_code == 200, (url, response.status_code)
-    return elapsed, len(queries)
 
 
 def measure(label: str, client: Client, url: str, target_ms: float | None, rows: list) -> None:
