@@ -91,6 +91,11 @@ class User(AbstractUser):
     def is_administrator(self) -> bool:
         return self.is_superuser
 
+    @property
+    def display_name(self) -> str:
+        """The person's name where the administrator gave one, else the user name."""
+        return self.get_full_name() or self.username
+
     def save(self, *args, **kwargs):
         # The admin site is the curators' and administrators' workplace.
         self.is_staff = self.is_superuser or self.is_curator
