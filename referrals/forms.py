@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from operator import attrgetter
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -64,16 +65,6 @@ def intensity_choices():
         (value, format_html('{} – {} <span class="choice-hint">{}</span>', value, title, hint))
         for value, (title, hint) in meanings.items()
     ]
-
-
-def fellowship_label(fellowship: Fellowship) -> str:
-    """The name people know, with the usual short form: "Anonyme Alkoholikere (AA)", not "OTHER-12"."""
-    code, name = fellowship.code, fellowship.name
-    if not name:
-        return code
-    if code.isalpha() and code.isupper() and len(code) <= 3 and code not in name:
-        return f"{name} ({code})"
-    return name
 
 
 class StyledFormMixin:
@@ -162,7 +153,7 @@ class ContactForm(StyledFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
         self.fields["intensity"].choices = intensity_choices()
-        self.fields["fellowships"].label_from_instance = fellowship_label
+        self.fields["fellowships"].label_from_instance = attrgetter("label")
         if contact is None:
             del self.fields["version"]
             self.fields["submission_token"].required = True

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from operator import attrgetter
 
 from django import forms
 from django.contrib import admin, messages
@@ -59,6 +60,7 @@ class ImportForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["fellowship"].label_from_instance = attrgetter("label")
         self.fields["fellowship"].initial = Fellowship.objects.filter(code="AA").first()
 
     def clean_file(self):

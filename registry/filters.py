@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import functools
 import re
+from operator import attrgetter
 
 import django_filters
 from django import forms
@@ -192,7 +193,7 @@ class MeetingFilter(django_filters.FilterSet):
         widget=FastSelect,
         label=_("Sort by"),
         method="filter_nothing",  # applied by the view
-        empty_label=None,
+        empty_label=_("Distance with a postal code, else next date"),
         choices=[("next", _("Next date")), ("place", _("Place")), ("distance", _("Distance"))],
     )
 
@@ -204,6 +205,7 @@ class MeetingFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         self.place: selectors.Place | None = None
         self.form.fields["postal_code"].validators.append(self._validate_postal_code)
+        self.form.fields["fellowship"].label_from_instance = attrgetter("label")
 
     def _validate_postal_code(self, value):
         value = (value or "").strip()

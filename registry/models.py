@@ -102,6 +102,40 @@ class Fellowship(models.Model):
     def __str__(self):
         return self.code
 
+    @property
+    def display_name(self) -> str:
+        """The name in the user's language where the reference name is a description ("Annen likepersonstøtte")."""
+        generic = GENERIC_FELLOWSHIP_NAMES.get(self.code)
+        if generic is not None and self.name == generic[0]:
+            return str(generic[1])
+        return self.name
+
+    @property
+    def is_acronym(self) -> bool:
+        return self.code.isalpha() and self.code.isupper() and len(self.code) <= 3
+
+    @property
+    def label(self) -> str:
+        """The name people know, with the usual short form: "Anonyme Alkoholikere (AA)", never "OTHER-12"."""
+        name = self.display_name
+        if not name:
+            return self.code
+        if self.is_acronym and self.code not in name:
+            return f"{name} ({self.code})"
+        return name
+
+    @property
+    def short_label(self) -> str:
+        """ "AA" where the code is the usual short form, else the name ("Other peer support", not "PEER")."""
+        return self.code if self.is_acronym or not self.display_name else self.display_name
+
+
+# Reference fellowships (registry.reference_data) whose Norwegian name describes rather than names them.
+GENERIC_FELLOWSHIP_NAMES = {
+    "OTHER-12": ("Annet tolvtrinnsfellesskap", _("Other 12-step fellowship")),
+    "PEER": ("Annen likepersonstøtte", _("Other peer support")),
+}
+
 
 class Status(models.TextChoices):
     ACTIVE = "active", _("Active")

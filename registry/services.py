@@ -99,10 +99,17 @@ def _save_meeting(meeting: Meeting, data: Mapping[str, Any], actor) -> Meeting:
     return meeting
 
 
+def _created_as_verified(data: Mapping[str, Any], actor) -> dict:
+    """A curator who enters a meeting or group has just checked it: creating counts as verifying."""
+    if "last_verified_at" in data or actor is None or not getattr(actor, "is_authenticated", False):
+        return dict(data)
+    return {**data, "last_verified_at": timezone.now(), "last_verified_by": actor}
+
+
 @transaction.atomic
 def meeting_create(*, data: Mapping[str, Any], actor) -> Meeting:
     """Create a meeting from field values; "types" may hold codes or MeetingType objects."""
-    return _save_meeting(Meeting(), data, actor)
+    return _save_meeting(Meeting(), _created_as_verified(data, actor), actor)
 
 
 @transaction.atomic
@@ -119,7 +126,7 @@ GROUP_FIELDS = {f.name for f in Group._meta.concrete_fields if f.name not in {"i
 @transaction.atomic
 def group_create(*, data: Mapping[str, Any], actor) -> Group:
     group = Group()
-    _apply(group, data, GROUP_FIELDS)
+    _apply(group, _created_as_verified(data, actor), GROUP_FIELDS)
     group.full_clean()
     with acting_as(actor):
         group.save()

@@ -92,13 +92,15 @@ def run_search(request: HttpRequest, now: datetime.datetime) -> Search:
     if place is not None:
         radius = selectors.choose_radius(queryset, place)
         queryset = selectors.near(queryset, place, radius)
-    sort = (filterset.form.cleaned_data.get("sort") if filterset.is_bound else "") or ""
-    if sort not in {"next", "place", "distance"} or (sort == "distance" and place is None):
-        sort = "distance" if place is not None else "next"
-    if filterset.is_bound and filterset.form.data.get("sort") != sort:
-        # Show the order in force in the menu (distance once a postal code is given); the form is already cleaned.
-        data = filterset.form.data.copy()
-        data["sort"] = sort
+    # The menu's empty choice means "nearest first with a postal code, else next date": only an order the user
+    # picked is sent back, so typing a postal code after a first search still sorts by distance.
+    chosen = (filterset.form.cleaned_data.get("sort") if filterset.is_bound else "") or ""
+    if chosen not in {"next", "place", "distance"} or (chosen == "distance" and place is None):
+        chosen = ""
+    sort = chosen or ("distance" if place is not None else "next")
+    if filterset.is_bound and filterset.form.data.get("sort", "") != chosen:
+        data = filterset.form.data.copy()  # the form is already cleaned; this only sets the menu
+        data["sort"] = chosen
         filterset.form.data = data
     if sort == "distance":
         queryset = queryset.order_by("distance_km", F("days_until").asc(nulls_last=True), "start_time", "pk")

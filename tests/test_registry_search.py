@@ -397,16 +397,33 @@ def test_htmx_partial_announces_the_new_count(client, db):
 
 
 @pytest.mark.parametrize(
-    ("params", "selected"),
+    ("params", "selected", "sort"),
     [
-        ({"postal_code": "4611"}, "distance"),
-        ({"postal_code": "4611", "sort": "place"}, "place"),
-        ({"sort": "distance"}, "next"),  # no postal code, no distance
-        ({"q": "x"}, "next"),
+        ({"postal_code": "4611"}, "", "distance"),
+        ({"postal_code": "4611", "sort": "place"}, "place", "place"),
+        ({"postal_code": "4611", "sort": "next"}, "next", "next"),
+        ({"sort": "distance"}, "", "next"),  # no postal code, no distance
+        ({"q": "x"}, "", "next"),
     ],
 )
-def test_sort_menu_shows_the_order_in_force(client, db, params, selected):
+def test_sort_menu_keeps_only_an_order_the_user_chose(client, db, params, selected, sort):
     TypedMeetingFactory()
-    content = client.get(URL, params).content.decode()
+    response = client.get(URL, params)
+    content = response.content.decode()
+    assert response.context["sort"] == sort
+    assert re.findall(r'<select[^>]*name="sort"[^>]*>.*?</select>', content, re.S)[0].count(" selected>") == 1
     assert f'<option value="{selected}" selected>' in content
-    assert content.count('" selected>') - content.count('<option value="" selected>') == 1
+
+
+def test_search_near_a_postal_code_sorts_by_distance_when_the_form_sends_the_default_order(client, db):
+    """Issue 17.1: 4611 and Tuesday listed 40 km, 42 km, <1 km because the form always sent sort=next."""
+    TypedMeetingFactory(
+        name="Arendal i dag", municipality=municipality("4203"), weekday=2, start_time=datetime.time(8, 0)
+    )
+    TypedMeetingFactory(name="Kristiansand senere", weekday=2, start_time=datetime.time(20, 0))
+    first = client.get(URL, {"weekday": "2", "sort": ""})
+    assert names(first) == ["Arendal i dag", "Kristiansand senere"]
+    assert '<option value="" selected>' in first.content.decode()  # what the form sends next
+    near = client.get(URL, {"weekday": "2", "postal_code": "4611", "sort": ""})
+    assert names(near) == ["Kristiansand senere", "Arendal i dag"]
+    assert "Sorted by distance." in near.content.decode()

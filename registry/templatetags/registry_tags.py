@@ -6,7 +6,7 @@ import datetime
 
 from django import template
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format, get_format, number_format
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -61,7 +61,8 @@ def friendly_date(moment: datetime.datetime | None) -> str:
         return _("Today")
     if local.date() == today + datetime.timedelta(days=1):
         return _("Tomorrow")
-    text = date_format(local, "l j. F" if local.year == today.year else "l j. F Y")
+    # The language's own order: "Tuesday December 1" in English, "tirsdag 1. desember" in Norwegian.
+    text = date_format(local, f"l {get_format('MONTH_DAY_FORMAT' if local.year == today.year else 'DATE_FORMAT')}")
     return text[:1].upper() + text[1:]
 
 
