@@ -77,6 +77,13 @@ class StyledFormMixin:
 
 class ContactForm(StyledFormMixin, forms.Form):
     unit = forms.ModelChoiceField(label=_("Unit"), queryset=None, empty_label=None)
+    clinician = forms.ModelChoiceField(
+        label=_("Recorded for"),
+        queryset=None,
+        required=False,
+        empty_label=_("Myself"),
+        help_text=_("As a unit lead you can record a contact for a clinician of your unit; the log says you did."),
+    )
     contacted_on = forms.DateField(label=_("Date of contact"), widget=forms.DateInput(attrs={"type": "date"}))
     patient_reference = forms.CharField(
         label=_("Patient or episode number"),
@@ -147,11 +154,17 @@ class ContactForm(StyledFormMixin, forms.Form):
     submission_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, units, contact: PatientContact | None = None, **kwargs):
+    def __init__(self, *args, units, contact: PatientContact | None = None, colleagues=None, **kwargs):
+        """`colleagues`: the clinicians a unit lead may record for (None for everyone else: no such field)."""
         self.contact = contact
         self.pseudonym = ""
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units
+        if colleagues is None or contact is not None:
+            del self.fields["clinician"]
+        else:
+            self.fields["clinician"].queryset = colleagues
+            self.fields["clinician"].label_from_instance = attrgetter("display_name")
         self.fields["intensity"].choices = intensity_choices()
         self.fields["fellowships"].label_from_instance = attrgetter("label")
         if contact is None:

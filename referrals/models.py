@@ -102,7 +102,7 @@ class PatientContactQuerySet(models.QuerySet):
         )
 
     def for_detail(self):
-        return self.select_related("unit", "clinician", "created_by")
+        return self.select_related("unit", "clinician", "created_by", "updated_by")
 
     def follow_up_due(self, today):
         """Current contacts whose planned follow-up date is today or earlier and that have no follow-up yet."""
@@ -182,6 +182,9 @@ class PatientContact(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
     deleted_at = models.DateTimeField(_("deleted"), null=True, blank=True, editable=False)
     deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False

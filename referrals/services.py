@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.access import patient_units
+from accounts.access import led_units, patient_units
 from accounts.models import Unit, User
 from referrals import audit
 from referrals.models import OSLO, FollowUp, Intensity, PatientContact, Reason, month_start
@@ -235,6 +235,18 @@ def validate_contact_data(
     return ValidContact(contact=instance, fellowships=fellowships, suggested_meetings=meetings)
 
 
+def _on_behalf_detail(*, actor: User, clinician: User | None, unit: Unit) -> str:
+    """The access log's note for a contact recorded in a colleague's name ("" for one's own).
+
+    Only a lead of the unit may record for someone else (validate_contact_data checks that the clinician works there).
+    """
+    if clinician is None or clinician.pk == actor.pk:
+        return ""
+    if not led_units(actor).filter(pk=unit.pk).exists():
+        raise ValidationError({"clinician": [_("Only a unit lead can record a contact for a colleague.")]})
+    return f"on behalf of {clinician.username}"
+
+
 def _same_submitter(contact: PatientContact, *, unit: Unit, actor: User) -> None:
     if contact.unit_id != unit.pk or contact.created_by_id != actor.pk:
         raise ValidationError(_("This form was already used. Reload the page and try again."))
@@ -262,6 +274,7 @@ def contact_create(
 
     valid = validate_contact_data(unit=unit, data=data)
     contact = valid.contact
+    on_behalf = _on_behalf_detail(actor=actor, clinician=contact.clinician, unit=unit)
     contact.submission_token = submission_token
     contact.created_by = actor if actor.pk else None
     try:
@@ -278,7 +291,7 @@ def contact_create(
         contact.fellowships.set(valid.fellowships)
     if valid.suggested_meetings:
         contact.suggested_meetings.set(valid.suggested_meetings)
-    audit.log_access(user=actor, action=audit.Action.CREATE, request=request, contact=contact)
+    audit.log_access(user=actor, action=audit.Action.CREATE, request=request, contact=contact, detail=on_behalf)
     return contact, True
 
 
@@ -320,7 +333,10 @@ def contact_update(
     updated = valid.contact
     if not changed:
         return current
+    if "clinician" in changed:
+        _on_behalf_detail(actor=actor, clinician=updated.clinician, unit=current.unit)
     updated.version = current.version + 1
+    updated.updated_by = actor if actor.pk else None
     updated.save()
     if valid.fellowships is not None:
         updated.fellowships.set(valid.fellowships)

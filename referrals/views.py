@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import patient_data_required, patient_unit_ids, patient_units
+from accounts.access import leads_any_unit, led_units, patient_data_required, patient_unit_ids, patient_units
 from referrals import audit, services
 from referrals.access import (
     get_contact_for_user,
@@ -63,6 +63,13 @@ def _edit_conflict(request, context: dict, current, comparison, *, contact: Pati
     data = request.POST.copy()
     data["version"] = str(current.version)
     return data
+
+
+def _colleagues(user):
+    """The clinicians a unit lead may record a contact for (themself excluded), or None for non-leads."""
+    if not leads_any_unit(user):
+        return None
+    return clinicians_of(led_units(user)).exclude(pk=user.pk)
 
 
 def _today() -> datetime.date:
@@ -126,16 +133,17 @@ def contact_create(request):
     if default_unit is None:
         raise PermissionDenied
     context: dict = {}
+    colleagues = _colleagues(request.user)
     if request.method == "POST":
         action = request.POST.get("action", "save")
-        form = ContactForm(request.POST, units=units)
+        form = ContactForm(request.POST, units=units, colleagues=colleagues)
         search_form = MeetingSearchForm(request.POST)
         if action == "save" and form.is_valid():
             unit = form.cleaned_data["unit"]
             try:
                 contact, created = services.contact_create(
                     unit=unit,
-                    data={**form.to_service_data(), "clinician": request.user},
+                    data={**form.to_service_data(), "clinician": form.cleaned_data.get("clinician") or request.user},
                     actor=request.user,
                     submission_token=form.cleaned_data["submission_token"],
                     request=request,
@@ -158,7 +166,7 @@ def contact_create(request):
         unit = default_unit
         initial = ContactForm.initial_for_new(unit=unit, today=_today())
         initial["submission_token"] = uuid.uuid4()
-        form = ContactForm(initial=initial, units=units)
+        form = ContactForm(initial=initial, units=units, colleagues=colleagues)
         search_form = MeetingSearchForm(initial={"municipality": unit.municipality_id or ""})
     context.update(_meeting_context(form, search_form, unit))
     context.update({"form": form, "creating": True, "single_unit": len(units) == 1, "unit": unit})
