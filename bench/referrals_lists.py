@@ -36,7 +36,8 @@ from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from referrals.models import OSLO, PatientContact  # noqa: E402
+from core.periods import OSLO  # noqa: E402
+from referrals.models import PatientContact  # noqa: E402
 
 
 def main() -> None:

@@ -39,10 +39,10 @@ from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
 
 from accounts.models import Unit, User  # noqa: E402
+from core.periods import month_range, previous_month  # noqa: E402
 from referrals.models import FollowUp, PatientContact  # noqa: E402
 from reports import indicators  # noqa: E402
 from reports.models import Target  # noqa: E402
-from reports.periods import month_range, previous_month  # noqa: E402
 
 
 def build(rebuild: bool) -> None:

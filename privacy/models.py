@@ -1,25 +1,11 @@
 """The security event log and the record of retention runs. Both are append-only."""
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-
-class AppendOnlyModel(models.Model):
-    """Rows are written once. Retention may remove old rows with a queryset delete, deliberately."""
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not self._state.adding:
-            raise ValidationError(_("Log entries cannot be changed."))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError(_("Log entries cannot be deleted."))
+from core.models import AppendOnlyModel
 
 
 class SecurityEvent(AppendOnlyModel):

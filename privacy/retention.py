@@ -19,9 +19,10 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core.periods import OSLO
 from privacy.models import RetentionRun
 from referrals.audit import Action, log_many
-from referrals.models import OSLO, AccessLogEntry, FollowUp, PatientContact
+from referrals.models import AccessLogEntry, FollowUp, PatientContact
 from reports.snapshots import freeze_months
 
 BATCH_SIZE = 2000

@@ -19,8 +19,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Membership, Unit
+from core.periods import OSLO, month_start
 from referrals.models import (
-    OSLO,
     Attended,
     ClosureReason,
     FollowUp,
@@ -29,7 +29,6 @@ from referrals.models import (
     Reason,
     Response,
     Substance,
-    month_start,
 )
 from referrals.pseudonyms import pseudonym_for
 from registry.models import Fellowship, Meeting

@@ -14,8 +14,9 @@ from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import ServiceErrorsMixin
+from core.periods import OSLO
 from referrals.models import (
-    OSLO,
     Attended,
     ClosureReason,
     Intensity,
@@ -75,7 +76,8 @@ class StyledFormMixin:
             field.widget.attrs.setdefault("class", "ds-input")
 
 
-class ContactForm(StyledFormMixin, forms.Form):
+class ContactForm(ServiceErrorsMixin, StyledFormMixin, forms.Form):
+    service_field_names = {"contacted_at": "contacted_on"}
     unit = forms.ModelChoiceField(label=_("Unit"), queryset=None, empty_label=None)
     clinician = forms.ModelChoiceField(
         label=_("Recorded for"),
@@ -289,16 +291,6 @@ class ContactForm(StyledFormMixin, forms.Form):
         assert set(CONTACT_RELATIONS) <= set(values)
         return values
 
-    def add_service_errors(self, error: ValidationError) -> None:
-        """Show a service's errors beside the matching fields."""
-        field_names = {"contacted_at": "contacted_on"}
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for field, messages in error.message_dict.items():
-            name = field_names.get(field, field)
-            self.add_error(name if name in self.fields else None, messages)
-
 
 class MeetingSearchForm(StyledFormMixin, forms.Form):
     """The meeting finder inside the contact form (prefix "ms"); also served alone to HTMX."""
@@ -332,7 +324,7 @@ class MeetingSearchForm(StyledFormMixin, forms.Form):
         }
 
 
-class FollowUpForm(StyledFormMixin, forms.Form):
+class FollowUpForm(ServiceErrorsMixin, StyledFormMixin, forms.Form):
     followed_up_on = forms.DateField(label=_("Date of follow-up"), widget=forms.DateInput(attrs={"type": "date"}))
     attended = forms.ChoiceField(
         label=_("Has the patient attended at least one meeting?"),
@@ -384,15 +376,8 @@ class FollowUpForm(StyledFormMixin, forms.Form):
     def to_service_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.fields if name not in self.BOOKKEEPING}
 
-    def add_service_errors(self, error: ValidationError) -> None:
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for field, messages in error.message_dict.items():
-            self.add_error(field if field in self.fields else None, messages)
 
-
-class DeleteContactForm(StyledFormMixin, forms.Form):
+class DeleteContactForm(ServiceErrorsMixin, StyledFormMixin, forms.Form):
     reason = forms.CharField(
         label=_("Why is the contact deleted?"),
         max_length=500,

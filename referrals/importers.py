@@ -35,9 +35,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import Membership, Unit, User
+from core.periods import OSLO
 from referrals import services
 from referrals.audit import Action, log_many
-from referrals.models import OSLO, PatientContact, Response, Setting
+from referrals.models import PatientContact, Response, Setting
 from referrals.pseudonyms import looks_like_national_id, pseudonym_for
 from registry.models import Fellowship
 

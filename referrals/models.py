@@ -4,8 +4,6 @@ One PatientContact row is one eligible contact (or episode) of one patient in on
 referral fields live on it because a contact has exactly one referral decision.
 """
 
-import zoneinfo
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -15,7 +13,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-OSLO = zoneinfo.ZoneInfo("Europe/Oslo")
+from core.models import AppendOnlyModel
+from core.periods import OSLO, month_start
 
 
 class Intensity(models.IntegerChoices):
@@ -78,12 +77,6 @@ class ClosureReason(models.TextChoices):
     NEVER_STARTED = "never_started", _("Never started")
     TREATMENT_ENDED = "treatment_ended", _("Treatment ended")
     LOST_TO_FOLLOW_UP = "lost_to_follow_up", _("Lost to follow-up")
-
-
-def month_start(moment) -> "datetime.date":  # noqa: F821
-    """The first day of the calendar month of `moment` in Oslo time."""
-    local = timezone.localtime(moment, OSLO) if timezone.is_aware(moment) else moment
-    return local.date().replace(day=1)
 
 
 class PatientContactQuerySet(models.QuerySet):
@@ -282,7 +275,7 @@ class FollowUp(models.Model):
         return f"{self.contact} {date_format(self.followed_up_on, 'SHORT_DATE_FORMAT')}"
 
 
-class AccessLogEntry(models.Model):
+class AccessLogEntry(AppendOnlyModel):
     """Who read or wrote which patient-level record, when and from where. Append-only."""
 
     class Action(models.TextChoices):
@@ -331,11 +324,3 @@ class AccessLogEntry(models.Model):
     def __str__(self):
         when = date_format(timezone.localtime(self.at), "SHORT_DATETIME_FORMAT")
         return f"{when} {self.username} {self.get_action_display()} {self.object_description}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValidationError("Access log entries cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError("Access log entries cannot be deleted.")

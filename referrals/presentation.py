@@ -6,8 +6,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from core.periods import OSLO
 from referrals.models import (
-    OSLO,
     Attended,
     ClosureReason,
     FollowUp,

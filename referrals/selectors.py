@@ -9,7 +9,8 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
-from referrals.models import OSLO, FollowUp, PatientContact
+from core.periods import month_boundaries
+from referrals.models import FollowUp, PatientContact
 from registry.models import AttendanceMode, Meeting
 
 EARLIER_CONTACTS_SHOWN = 20
@@ -87,16 +88,6 @@ def contact_page(
         contact.has_follow_up = pk in followed_up
         items.append(contact)
     return Page(items=items, number=number, per_page=per_page, has_next=has_next)
-
-
-def month_boundaries(month: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
-    """The first moment of the calendar month in Oslo and the first moment of the next."""
-    first = month.replace(day=1)
-    following = (first + datetime.timedelta(days=32)).replace(day=1)
-    return (
-        datetime.datetime.combine(first, datetime.time(), tzinfo=OSLO),
-        datetime.datetime.combine(following, datetime.time(), tzinfo=OSLO),
-    )
 
 
 def filter_contacts(

@@ -36,8 +36,9 @@ from django.utils.translation import gettext_lazy
 
 from accounts.access import led_units, patient_units
 from accounts.models import Unit, User
+from core.periods import OSLO, month_start
 from referrals import audit
-from referrals.models import OSLO, FollowUp, Intensity, PatientContact, Reason, month_start
+from referrals.models import FollowUp, Intensity, PatientContact, Reason
 from referrals.pseudonyms import looks_like_national_id, pseudonym_for
 from registry.models import Fellowship, Meeting
 

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import leads_any_unit, led_units, patient_data_required, patient_unit_ids, patient_units
+from core.periods import OSLO
 from referrals import audit, services
 from referrals.access import (
     get_contact_for_user,
@@ -31,7 +32,7 @@ from referrals.forms import (
     MeetingSearchForm,
     PatientLookupForm,
 )
-from referrals.models import OSLO, AccessLogEntry, PatientContact, Reason
+from referrals.models import AccessLogEntry, PatientContact, Reason
 from referrals.presentation import contact_comparison, follow_up_comparison
 from referrals.selectors import clinicians_of, contact_page, earlier_contacts, filter_contacts, search_meetings
 from referrals.services import ContactConflict, FollowUpConflict
@@ -298,11 +299,7 @@ def contact_delete(request, pk: int):
                     contact=contact, actor=request.user, reason=form.cleaned_data["reason"], request=request
                 )
             except ValidationError as error:
-                if hasattr(error, "error_dict"):
-                    for field, field_messages in error.message_dict.items():
-                        form.add_error(field if field in form.fields else None, field_messages)
-                else:
-                    form.add_error(None, error)
+                form.add_service_errors(error)
             else:
                 messages.success(request, _("The contact is deleted."))
                 return redirect("referrals:contact_list")

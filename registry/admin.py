@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import access
 from accounts.optional import optional_module
+from core.freshness import is_stale, stale_q
 from registry import schedule, selectors, services
 from registry.models import (
     County,
@@ -202,9 +203,9 @@ class VerifiedFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "stale":
-            return queryset.filter(selectors.stale_q())
+            return queryset.filter(stale_q())
         if self.value() == "fresh":
-            return queryset.exclude(selectors.stale_q())
+            return queryset.exclude(stale_q())
         return queryset
 
 
@@ -551,7 +552,7 @@ class GroupAdmin(TolerantAutocompleteAdminMixin, HistoryMixin, CuratorMixin, adm
 
     @admin.display(description=_("last verified"), ordering="last_verified_at")
     def freshness(self, group):
-        if group.last_verified_at is None or group.last_verified_at < selectors.stale_cutoff():
+        if is_stale(group.last_verified_at):
             return format_html('<strong class="registry-stale">{}</strong>', gettext("Not verified in 6 months"))
         return timezone.localtime(group.last_verified_at).date()
 

@@ -6,9 +6,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from core.freshness import is_stale
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 LANGUAGES_PATTERN = re.compile(r"^[a-z]{2,3}(?:,[a-z]{2,3})*$")
@@ -345,6 +346,4 @@ class Meeting(models.Model):
     @property
     def is_stale(self) -> bool:
         """Not verified in the last six months."""
-        if not self.last_verified_at:
-            return True
-        return self.last_verified_at < timezone.now() - timezone.timedelta(days=182)
+        return is_stale(self.last_verified_at)

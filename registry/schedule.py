@@ -12,16 +12,15 @@ from __future__ import annotations
 
 import datetime
 import functools
-import zoneinfo
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.db import models
 from django.db.models import F, Q
 
+from core.periods import OSLO
 from registry.models import Recurrence
 
-OSLO = zoneinfo.ZoneInfo("Europe/Oslo")
 UTC = datetime.UTC
 DEFAULT_DURATION = datetime.timedelta(hours=1)
 # Monthly meetings happen at least every five weeks; a year is ample to find the next one.

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import ASin, Coalesce, Cos, Power, Radians, Sin, Sqrt
-from django.utils import timezone
 
+from core.freshness import stale_q
 from registry.models import Group, Meeting, PostalCode, Status
 
 EARTH_RADIUS_KM = 6371.0088
@@ -25,19 +25,9 @@ OUTER_MARGIN = 1.01
 # Widen until at least MIN_NEARBY meetings are inside; after the last radius, take all and sort by distance.
 RADII_KM = (10, 25, 50, 100, 200, 400)
 MIN_NEARBY = 5
-STALE_AFTER = datetime.timedelta(days=182)
 
 
 # Freshness -----------------------------------------------------------------------------------------------------
-
-
-def stale_cutoff(now: datetime.datetime | None = None) -> datetime.datetime:
-    return (now or timezone.now()) - STALE_AFTER
-
-
-def stale_q(now: datetime.datetime | None = None) -> Q:
-    """Entries never verified, or not verified in the last six months."""
-    return Q(last_verified_at__isnull=True) | Q(last_verified_at__lt=stale_cutoff(now))
 
 
 def stale_counts(now: datetime.datetime | None = None) -> dict[str, int]:

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from accounts import access
+from core.freshness import is_stale
 from registry import ical, page_cache, schedule, selectors
 from registry.filters import MeetingFilter
 from registry.models import Group, Meeting, Status
@@ -268,6 +269,6 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "group": group,
         "results": [_result(meeting, now) for meeting in meetings],
-        "is_stale": group.last_verified_at is None or group.last_verified_at < selectors.stale_cutoff(now),
+        "is_stale": is_stale(group.last_verified_at, now),
     }
     return render(request, "registry/group_detail.html", context)

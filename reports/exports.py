@@ -15,8 +15,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.periods import format_month
 from reports.indicators import BASELINE_SOURCE, INDICATORS, PRIMARY, Figures
-from reports.periods import format_month
 from reports.presentation import HIDDEN, plain_percent, rate_view
 from reports.rendering import comparison_context, unit_context
 from reports.selectors import ComparisonReport, UnitReport

@@ -3,9 +3,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import ServiceErrorsMixin
+from core.periods import BadMonth, format_month, parse_month
 from reports.indicators import INDICATORS
 from reports.models import IndicatorCode, Target
-from reports.periods import BadMonth, format_month, parse_month
 from reports.selectors import SPANS
 
 
@@ -66,7 +67,7 @@ class ComparisonForm(forms.Form):
         self.fields["scope"].choices = [("", _("All units"))] + unit_choices(scopes)
 
 
-class TargetForm(forms.ModelForm):
+class TargetForm(ServiceErrorsMixin, forms.ModelForm):
     valid_from = MonthField(label=_("From month"), help_text=_("The first month the target applies."))
     valid_to = MonthField(
         label=_("To month (optional)"),

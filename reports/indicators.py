@@ -20,9 +20,9 @@ from django.db.models.functions import Cast, Concat
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Unit
+from core.periods import month_range
 from referrals.models import Attended, FollowUp, PatientContact
 from reports.models import FIGURE_FIELDS, FrozenMonth, IndicatorCode, MonthlyBreakdown, MonthlyFigures, Scope
-from reports.periods import month_range
 from reports.statistics import Proportion, proportion
 
 BASELINE_PERCENT = 15

@@ -9,11 +9,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
+from core.periods import add_months
 from referrals.models import Intensity
 from reports import charts
 from reports.indicators import BASELINE_SOURCE, DATA_SOURCE, INDICATORS
 from reports.models import IndicatorCode
-from reports.periods import add_months
 from reports.presentation import HIDDEN, RateView, count_text, rate_shown, rate_view, target_status
 from reports.selectors import PREVIOUS_MONTHS, ComparisonReport, UnitReport
 from reports.statistics import proportion

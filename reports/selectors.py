@@ -12,10 +12,10 @@ from django.conf import settings
 from django.utils import timezone
 
 from accounts.models import Unit
+from core.periods import add_months, month_range
 from reports import indicators
 from reports.indicators import INDICATORS, BreakdownRow, Figures, Indicator
 from reports.models import MonthlyBreakdown
-from reports.periods import add_months, month_range
 from reports.statistics import FunnelPoint, Proportion, funnel_curve, funnel_position
 from reports.targets import AppliedTarget, common_path, resolve_targets
 

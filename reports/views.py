@@ -14,11 +14,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts import access as account_access
 from accounts.access import role_required
 from accounts.models import Unit
+from core.periods import current_month, format_month, previous_month
 from referrals.audit import Action, log_access
 from reports import access, exports, report_cache, services
 from reports.forms import ComparisonForm, ReportForm, TargetForm
 from reports.models import IndicatorCode, Target
-from reports.periods import current_month, format_month, previous_month
 from reports.rendering import comparison_context, unit_context
 from reports.selectors import SPANS, build_comparison, build_unit_report
 from reports.targets import ancestor_paths
@@ -213,11 +213,7 @@ def _target_form_save(request, form, target=None):
             return services.target_create(actor=request.user, **data)
         return services.target_update(actor=request.user, target=target, data=data)
     except ValidationError as error:
-        if hasattr(error, "error_dict"):
-            for field, errors in error.error_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, error)
+        form.add_service_errors(error)
     except PermissionDenied:
         form.add_error("unit", _("You can only set targets for units you lead."))
     return None

@@ -5,8 +5,9 @@ import datetime
 import pytest
 import time_machine
 
+from core.periods import OSLO
 from referrals import importers
-from referrals.models import OSLO, AccessLogEntry, PatientContact
+from referrals.models import AccessLogEntry, PatientContact
 from referrals.pseudonyms import pseudonym_for
 from tests.factories import FellowshipFactory, MembershipFactory, PatientContactFactory, UnitFactory, UserFactory
 

@@ -7,8 +7,9 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from core.periods import OSLO
 from referrals.import_views import PENDING_KEY
-from referrals.models import OSLO, AccessLogEntry, PatientContact
+from referrals.models import AccessLogEntry, PatientContact
 from tests.factories import login
 
 HEADER = "date,unit,patient_ref,setting,intensity,fellowships,response,clinician"

@@ -10,7 +10,8 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from referrals.models import OSLO, PatientContact
+from core.periods import OSLO
+from referrals.models import PatientContact
 from tests.factories import FellowshipFactory, login
 
 HEADER = "date,unit,patient_ref,setting,intensity,fellowships,response,clinician"

@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
 
-from referrals.models import OSLO, AccessLogEntry
+from core.periods import OSLO
+from referrals.models import AccessLogEntry
 from registry.models import MeetingType
 from tests.factories import (
     FellowshipFactory,

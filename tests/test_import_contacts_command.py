@@ -8,7 +8,8 @@ import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from referrals.models import OSLO, AccessLogEntry, PatientContact
+from core.periods import OSLO
+from referrals.models import AccessLogEntry, PatientContact
 
 HEADER = "date,unit,patient_ref,setting,intensity,fellowships,response,clinician"
 

@@ -161,7 +161,7 @@ def test_other_units_clinician_is_not_a_valid_filter_value(client, clinician_a, 
 
 
 def test_month_boundaries_are_oslo_midnights_across_daylight_saving():
-    from referrals.selectors import month_boundaries
+    from core.periods import month_boundaries
 
     start, end = month_boundaries(datetime.date(2026, 3, 1))
     assert start == datetime.datetime(2026, 3, 1, 0, 0, tzinfo=OSLO)

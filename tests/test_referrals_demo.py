@@ -7,8 +7,9 @@ import time_machine
 from django.db.models import Count, Q
 
 from accounts import demo as accounts_demo
+from core.periods import month_start
 from referrals import demo
-from referrals.models import FollowUp, PatientContact, month_start
+from referrals.models import FollowUp, PatientContact
 from tests.referrals_helpers import NOW
 
 

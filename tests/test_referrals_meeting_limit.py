@@ -9,10 +9,11 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from accounts.models import Unit
+from core.periods import OSLO
 from referrals import importers
 from referrals.forms import ContactForm
 from referrals.handout import MAX_MEETINGS
-from referrals.models import OSLO, PatientContact
+from referrals.models import PatientContact
 from referrals.pseudonyms import pseudonym_for
 from referrals.services import MAX_SUGGESTED_MEETINGS, contact_update, validate_contact_data
 from tests.factories import MeetingFactory, PatientContactFactory, login

@@ -5,8 +5,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.access import patient_unit_ids
+from core.periods import OSLO
 from referrals import audit
-from referrals.models import OSLO, Intensity, PatientContact
+from referrals.models import Intensity, PatientContact
 
 register = template.Library()
 

@@ -5,9 +5,9 @@ from django.conf import settings
 from django.utils.translation import get_language
 
 from accounts import access as account_access
+from core.periods import previous_month
 from reports import access, indicators, report_cache
 from reports.indicators import PRIMARY
-from reports.periods import previous_month
 from reports.presentation import rate_view, target_status
 from reports.targets import resolve_targets
 

@@ -23,11 +23,11 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Unit
+from core.periods import BadMonth, current_month, format_month, parse_month, previous_month
 from referrals.audit import Action, log_access
 from reports import exports
 from reports.indicators import INDICATORS, PRIMARY
 from reports.models import ReportDispatch
-from reports.periods import BadMonth, current_month, format_month, parse_month, previous_month
 from reports.presentation import rate_view
 from reports.selectors import build_comparison, build_unit_report
 

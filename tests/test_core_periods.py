@@ -5,7 +5,7 @@ import datetime
 import pytest
 import time_machine
 
-from reports.periods import BadMonth, add_months, current_month, month_range, parse_month, previous_month
+from core.periods import BadMonth, add_months, current_month, month_range, parse_month, previous_month
 
 
 def test_parse_month_reads_year_and_month():

@@ -1,6 +1,8 @@
-"""Calendar months in Europe/Oslo: the unit of every report.
+"""Time in Europe/Oslo: the product's clock, and calendar months, the unit of every report.
 
-A month is represented by the date of its first day, the same value `PatientContact.contact_month` holds.
+A month is represented by the date of its first day, the same value `PatientContact.contact_month` holds. Month
+edges are Oslo midnights, whatever the server's or the database's time zone (at 00:30 on 1 November Oslo time
+UTC is still in October).
 """
 
 import datetime
@@ -42,10 +44,24 @@ def month_range(last: datetime.date, count: int) -> list[datetime.date]:
     return [add_months(last, offset) for offset in range(-count + 1, 1)]
 
 
-def current_month(now: datetime.datetime | None = None) -> datetime.date:
-    """The month it is now in Oslo (not in UTC: at 00:30 on 1 November Oslo time UTC is still in October)."""
-    local = timezone.localtime(now or timezone.now(), OSLO)
+def month_start(moment: datetime.datetime) -> datetime.date:
+    """The first day of the calendar month of `moment` in Oslo time (a naive `moment` is taken as Oslo time)."""
+    local = timezone.localtime(moment, OSLO) if timezone.is_aware(moment) else moment
     return local.date().replace(day=1)
+
+
+def month_boundaries(month: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    """The first moment of the calendar month in Oslo and the first moment of the next."""
+    first = month.replace(day=1)
+    return (
+        datetime.datetime.combine(first, datetime.time(), tzinfo=OSLO),
+        datetime.datetime.combine(add_months(first, 1), datetime.time(), tzinfo=OSLO),
+    )
+
+
+def current_month(now: datetime.datetime | None = None) -> datetime.date:
+    """The month it is now in Oslo."""
+    return month_start(now or timezone.now())
 
 
 def previous_month(now: datetime.datetime | None = None) -> datetime.date:
