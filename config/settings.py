@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Index expressions with operator classes (the registry's trigram indexes); harmless on SQLite.
+    "django.contrib.postgres",
     "django_filters",
     "django_htmx",
     "axes",

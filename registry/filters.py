@@ -221,16 +221,9 @@ class MeetingFilter(django_filters.FilterSet):
         return queryset
 
     def filter_text(self, queryset, name, value):
+        queryset = selectors.with_search_text(queryset)
         for word in value.split()[:8]:
-            queryset = queryset.filter(
-                Q(name__icontains=word)
-                | Q(group__name__icontains=word)
-                | Q(venue__icontains=word)
-                | Q(address__icontains=word)
-                | Q(postal_code=word)
-                | Q(municipality__name__icontains=word)
-                | Q(notes__icontains=word)
-            )
+            queryset = queryset.filter(selectors.text_q(word))
         return queryset
 
     def filter_time_of_day(self, queryset, name, value):

@@ -12,8 +12,8 @@ import functools
 import math
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value
-from django.db.models.functions import ASin, Coalesce, Cos, Power, Radians, Sin, Sqrt
+from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, TextField, Value
+from django.db.models.functions import ASin, Coalesce, Cos, Power, Radians, Sin, Sqrt, Upper
 
 from core.freshness import stale_q
 from registry.models import Group, Meeting, PostalCode, Status
@@ -36,6 +36,65 @@ def stale_counts(now: datetime.datetime | None = None) -> dict[str, int]:
         "meetings": Meeting.objects.filter(stale_q(now), status=Status.ACTIVE).count(),
         "groups": Group.objects.filter(stale_q(now), status=Status.ACTIVE).count(),
     }
+
+
+# Free text -----------------------------------------------------------------------------------------------------
+
+# A meeting's own columns that free text searches; a word may also be in its group's or municipality's name.
+TEXT_COLUMNS = ("name", "venue", "address", "postal_code", "notes")
+# Past this many groups whose name holds a word (a word common to every group name), their ids are not listed.
+MAX_LISTED_GROUPS = 300
+
+
+def meeting_text() -> Upper:
+    """A meeting's searchable text in upper case, as one expression. Migration 0006 indexes exactly this expression
+    with trigrams on PostgreSQL (a change here needs a new migration). The columns are NOT NULL; the space between
+    them keeps a word from matching across two."""
+    joined = Func(*(F(column) for column in TEXT_COLUMNS), template="(%(expressions)s)", arg_joiner=" || ' ' || ")
+    return Upper(joined, output_field=TextField())
+
+
+def group_name_text():
+    """A group's name in upper case: the expression of the group trigram index (migration 0006)."""
+    return Upper("name")
+
+
+@functools.cache
+def _municipality_names() -> tuple[tuple[str, str], ...]:
+    from registry.reference_data import read_rows
+
+    rows = read_rows("norway_municipalities_2024.csv")
+    return tuple((row["municipality_number"], row["name"].upper()) for row in rows)
+
+
+def text_q(word: str) -> Q:
+    """Meetings whose own text (`TEXT_COLUMNS`), group name or municipality name holds `word`, in any case.
+
+    Needs the `search_text` alias (`with_search_text`). Each part is a condition on the meeting row that an index
+    answers: the trigram index on the meeting's text, and the group and municipality indexes for the ids of the
+    groups and municipalities whose names hold the word (looked up first: the group trigram index, the reference
+    file). PostgreSQL then combines the indexes instead of reading every meeting; SQLite scans.
+    """
+    # Upper-cased by the database, as the indexed text is (SQLite's UPPER leaves æøå alone, Python's would not).
+    needle = Upper(Value(word))
+    matches = Q(search_text__contains=needle)
+    groups = list(
+        Group.objects.annotate(upper_name=group_name_text())
+        .filter(upper_name__contains=needle)
+        .values_list("pk", flat=True)[: MAX_LISTED_GROUPS + 1]
+    )
+    if len(groups) > MAX_LISTED_GROUPS:
+        matches |= Q(group__name__icontains=word)
+    elif groups:
+        matches |= Q(group_id__in=groups)
+    municipalities = [number for number, name in _municipality_names() if word.upper() in name]
+    if municipalities:
+        matches |= Q(municipality_id__in=municipalities)
+    return matches
+
+
+def with_search_text(queryset: QuerySet[Meeting]) -> QuerySet[Meeting]:
+    return queryset.alias(search_text=meeting_text())
 
 
 # Duplicates ----------------------------------------------------------------------------------------------------
@@ -150,22 +209,6 @@ def bounding_box_q(place: Place, radius_km: float) -> Q:
     )
 
 
-def inner_box_q(place: Place, radius_km: float) -> Q:
-    """A box that lies inside the circle (half-sides r/√2, with a margin): cheap comparisons that prove a
-    meeting is within the radius."""
-    half_side = radius_km / math.sqrt(2) * 0.95
-    delta_latitude = half_side / KM_PER_DEGREE_LATITUDE
-    # Degrees of longitude are longest at the box's edge nearest the equator: measure there.
-    widest = math.cos(math.radians(max(abs(place.latitude) - delta_latitude, 0.0)))
-    delta_longitude = half_side / (KM_PER_DEGREE_LATITUDE * widest)
-    return _box_q(
-        place.latitude - delta_latitude,
-        place.latitude + delta_latitude,
-        place.longitude - delta_longitude,
-        place.longitude + delta_longitude,
-    )
-
-
 def distance_km_expression(place: Place):
     """Great-circle distance in km from the place to each meeting's effective point (haversine)."""
     latitude = Radians(F("point_latitude"))
@@ -178,29 +221,31 @@ def distance_km_expression(place: Place):
     return Value(2 * EARTH_RADIUS_KM) * ASin(Sqrt(half_chord))
 
 
-def choose_radius(queryset: QuerySet[Meeting], place: Place) -> float | None:
-    """The smallest radius in RADII_KM with at least MIN_NEARBY meetings; None means "all, nearest first".
+def nearest(queryset: QuerySet[Meeting], place: Place, *, order_by) -> tuple[float | None, list[int]]:
+    """(radius, ids): the smallest radius in RADII_KM with at least MIN_NEARBY meetings and the ids of every meeting
+    within it in `order_by` order (which may use `distance_km`); (None, every meeting with a place) when no radius has
+    MIN_NEARBY.
 
-    Two queries. The first counts, with comparisons only, the meetings in a box inside each circle: the smallest
-    radius whose inner box holds MIN_NEARBY meetings surely contains the MIN_NEARBY nearest. The second finds the
-    distance of the MIN_NEARBY-th nearest meeting with trigonometry only inside that radius's outer box.
+    The ids replace a COUNT and a page query (a radius holds few enough meetings to keep their ids; the page then
+    loads 20). Where meetings are dense, one query: the rows in the first radius's box (read through the latitude/
+    longitude and municipality indexes, distances computed for those only). Elsewhere three: the MIN_NEARBY-th
+    nearest distance in the largest box picks the radius, then its rows.
     """
-    located = with_coordinates(queryset).filter(point_latitude__isnull=False, point_longitude__isnull=False)
-    # Only rows in the largest inner box can count; saying so lets the indexes skip the rest.
-    inside = located.filter(inner_box_q(place, RADII_KM[-1])).aggregate(
-        **{f"within_{radius}": Count("pk", filter=inner_box_q(place, radius)) for radius in RADII_KM}
-    )
-    candidate = next((radius for radius in RADII_KM if inside[f"within_{radius}"] >= MIN_NEARBY), None)
-    if candidate is not None:
-        located = located.filter(bounding_box_q(place, candidate))
-    nearest = list(
-        located.annotate(distance_km=distance_km_expression(place))
-        .order_by("distance_km")
-        .values_list("distance_km", flat=True)[MIN_NEARBY - 1 : MIN_NEARBY]
-    )
-    if not nearest:
-        return None
-    return next((radius for radius in RADII_KM if radius >= nearest[0]), None)
+    located = near(queryset, place, None)
+    inside = _ids_within(located, place, RADII_KM[0], order_by)
+    if len(inside) >= MIN_NEARBY:
+        return RADII_KM[0], inside
+    farthest_box = located.filter(bounding_box_q(place, RADII_KM[-1])).order_by("distance_km")
+    kth = list(farthest_box.values_list("distance_km", flat=True)[MIN_NEARBY - 1 : MIN_NEARBY])
+    radius = next((radius for radius in RADII_KM if kth and radius >= kth[0]), None)
+    if radius is None:
+        return None, list(located.order_by(*order_by).values_list("pk", flat=True))
+    return radius, _ids_within(located, place, radius, order_by)
+
+
+def _ids_within(located: QuerySet[Meeting], place: Place, radius_km: float, order_by) -> list[int]:
+    rows = located.filter(bounding_box_q(place, radius_km)).order_by(*order_by).values_list("pk", "distance_km")
+    return [pk for pk, distance in rows if distance <= radius_km]
 
 
 def near(queryset: QuerySet[Meeting], place: Place, radius_km: float | None) -> QuerySet[Meeting]:

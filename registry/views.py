@@ -79,20 +79,38 @@ class Search:
     sort: str
     place: selectors.Place | None
     radius_km: float | None
+    # Near a postal code: the ids of every meeting within the radius, in order (the queryset is then not run).
+    ids: list[int] | None = None
+
+    def ordered_ids(self):
+        """The result's ids in order: a list, or a lazy query for a page or a slice."""
+        return self.ids if self.ids is not None else self.queryset.values_list("pk", flat=True)
+
+
+def _ordering(sort: str) -> tuple:
+    if sort == "distance":
+        return ("distance_km", F("days_until").asc(nulls_last=True), "start_time", "pk")
+    if sort == "place":
+        return (
+            F("municipality__county__number").asc(nulls_last=True),
+            F("municipality__name").asc(nulls_last=True),
+            F("days_until").asc(nulls_last=True),
+            "start_time",
+            "pk",
+        )
+    # A meeting whose valid_to comes before its next date has none: last (NULLS FIRST is SQLite's default).
+    return (F("days_until").asc(nulls_last=True), "start_time", "name", "pk")
 
 
 def run_search(request: HttpRequest, now: datetime.datetime) -> Search:
-    """Filter, measure and order active meetings as the query string asks; nothing is loaded yet."""
+    """Filter, measure and order active meetings as the query string asks; nothing is loaded yet, except near a
+    postal code, where the ids within the chosen radius are read in one query (selectors.nearest)."""
     # No joins here: the page's rows are loaded with theirs once the page's ids are known (`load_page`).
     base = schedule.annotate_days_until(Meeting.objects.active(), now).filter(schedule.has_next_date_q(now))
     filterset = MeetingFilter(request.GET or None, queryset=base)
     filterset.now_time = schedule.local_now(now).time().replace(tzinfo=None)
     queryset = filterset.qs
     place = filterset.place if filterset.is_bound and not filterset.form.errors.get("postal_code") else None
-    radius = None
-    if place is not None:
-        radius = selectors.choose_radius(queryset, place)
-        queryset = selectors.near(queryset, place, radius)
     # The menu's empty choice means "nearest first with a postal code, else next date": only an order the user
     # picked is sent back, so typing a postal code after a first search still sorts by distance.
     chosen = (filterset.form.cleaned_data.get("sort") if filterset.is_bound else "") or ""
@@ -103,20 +121,12 @@ def run_search(request: HttpRequest, now: datetime.datetime) -> Search:
         data = filterset.form.data.copy()  # the form is already cleaned; this only sets the menu
         data["sort"] = chosen
         filterset.form.data = data
-    if sort == "distance":
-        queryset = queryset.order_by("distance_km", F("days_until").asc(nulls_last=True), "start_time", "pk")
-    elif sort == "place":
-        queryset = queryset.order_by(
-            F("municipality__county__number").asc(nulls_last=True),
-            F("municipality__name").asc(nulls_last=True),
-            F("days_until").asc(nulls_last=True),
-            "start_time",
-            "pk",
-        )
-    else:
-        # A meeting whose valid_to comes before its next date has none: last (NULLS FIRST is SQLite's default).
-        queryset = queryset.order_by(F("days_until").asc(nulls_last=True), "start_time", "name", "pk")
-    return Search(filterset=filterset, queryset=queryset, sort=sort, place=place, radius_km=radius)
+    radius, ids = None, None
+    if place is not None:
+        radius, ids = selectors.nearest(queryset, place, order_by=_ordering(sort))
+        queryset = selectors.near(queryset, place, radius)
+    queryset = queryset.order_by(*_ordering(sort))
+    return Search(filterset=filterset, queryset=queryset, sort=sort, place=place, radius_km=radius, ids=ids)
 
 
 def _quick_searches(request: HttpRequest) -> list[dict]:
@@ -154,7 +164,7 @@ def _quick_searches(request: HttpRequest) -> list[dict]:
 def paginate(result: Search, number):
     """A page of meeting ids: narrow rows sort fast, and only the page's 20 wide rows are loaded afterwards
     (sorting 100,000 joined rows is what makes a naive version slow)."""
-    return Paginator(result.queryset.values_list("pk", flat=True), PAGE_SIZE).get_page(number)
+    return Paginator(result.ordered_ids(), PAGE_SIZE).get_page(number)
 
 
 def load_meetings(ids: list[int]) -> list[Meeting]:
@@ -212,7 +222,7 @@ def _calendar_response(content: bytes, filename: str) -> HttpResponse:
 def search_ics(request: HttpRequest) -> HttpResponse:
     """The search result as one calendar file (at most CALENDAR_LIMIT meetings, in the page's order)."""
     result = run_search(request, timezone.now())
-    meetings = load_meetings(list(result.queryset.values_list("pk", flat=True)[:CALENDAR_LIMIT]))
+    meetings = load_meetings(list(result.ordered_ids()[:CALENDAR_LIMIT]))
     content = ical.calendar_bytes(
         meetings,
         base_url=request.build_absolute_uri("/"),

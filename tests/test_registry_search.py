@@ -83,6 +83,41 @@ def test_free_text_matches_name_group_place_and_address(client, db):
     assert names(client.get(URL, {"q": "lyspunktet bergen"})) == []
 
 
+def test_free_text_matches_venue_notes_and_postal_code_in_any_case(client, db):
+    TypedMeetingFactory(name="Kirkestua", venue="Blå Kors-huset", postal_code="4631")
+    TypedMeetingFactory(name="Notert", notes="Ring på døra ved inngangen.")
+    assert names(client.get(URL, {"q": "blå KORS"})) == ["Kirkestua"]
+    assert names(client.get(URL, {"q": "4631"})) == ["Kirkestua"]
+    assert names(client.get(URL, {"q": "døra"})) == ["Notert"]
+
+
+def test_free_text_word_in_more_group_names_than_are_listed_still_finds_them(client, db, settings, monkeypatch):
+    from registry import selectors
+
+    monkeypatch.setattr(selectors, "MAX_LISTED_GROUPS", 2)
+    for number in range(3):
+        TypedMeetingFactory(name=f"Møte {number}", group=GroupFactory(name=f"Tirsdagsgruppa {number}"))
+    TypedMeetingFactory(name="Annet", group=GroupFactory(name="Onsdagsgruppa"))
+    assert names(client.get(URL, {"q": "tirsdagsgruppa", "sort": "place"})) == ["Møte 0", "Møte 1", "Møte 2"]
+
+
+def test_free_text_is_answered_from_the_trigram_index_on_postgresql(db):
+    """Not a scan of every meeting: the plan reads the meeting text index (migration 0006)."""
+    from django.db import connection
+
+    from registry import selectors
+    from registry.models import Meeting
+
+    if connection.vendor != "postgresql":
+        pytest.skip("trigram indexes are PostgreSQL's")
+    words = selectors.with_search_text(Meeting.objects.all()).filter(selectors.text_q("kirkegata"))
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")  # an empty test table would be scanned whatever the indexes
+        plan = words.explain()
+        cursor.execute("SET enable_seqscan = on")
+    assert "registry_meeting_text_trgm" in plan
+
+
 def test_filter_by_county_and_municipality(client, db):
     TypedMeetingFactory(name="Kristiansand")
     TypedMeetingFactory(name="Arendal", municipality=municipality("4203"))
@@ -334,10 +369,24 @@ def test_first_page_uses_a_fixed_number_of_queries(client, django_assert_num_que
     with django_assert_num_queries(5):
         response = client.get(URL)
     assert len(response.context["results"]) == 20
-    # Near a postal code: + the postal code, and two for the radius (box counts, then the fifth nearest).
-    with django_assert_num_queries(8):
+    # Near a postal code: the postal code, and instead of the count and the page's ids, the ids within the radius:
+    # one query where the first radius holds five meetings, three where it does not (as here: the fifth nearest
+    # picks the radius, then its ids).
+    with django_assert_num_queries(7):
         response = client.get(URL, {"postal_code": "4611", "openness": "open", "weekday": ["1", "2"]})
     assert response.context["results"]
+
+
+def test_near_postal_code_where_meetings_are_dense_takes_one_query_for_the_radius(
+    client, django_assert_num_queries, db
+):
+    for number in range(6):
+        TypedMeetingFactory(name=f"Møte {number}", latitude=58.15 + number / 1000, longitude=8.0)
+    # The postal code, the ids within 10 km, the page's meetings, their types and the fellowship choices.
+    with django_assert_num_queries(5):
+        response = client.get(URL, {"postal_code": "4611"})
+    assert response.context["radius_km"] == 10
+    assert len(response.context["results"]) == 6
 
 
 def test_every_page_in_next_date_order_matches_the_schedule(client, db):
