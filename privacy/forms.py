@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.national_id import REFERENCE_MESSAGE, NationalIdFormMixin
 from referrals.pseudonyms import pseudonym_for
 
 
@@ -33,8 +34,11 @@ class EnrolmentCodeForm(OneTimeCodeForm):
     )
 
 
-class PatientReferenceForm(forms.Form):
+class PatientReferenceForm(NationalIdFormMixin, forms.Form):
     """The clinic's patient or episode number; only its keyed hash is used."""
+
+    national_id_cleared_fields = ("reference",)
+    national_id_messages = {"reference": REFERENCE_MESSAGE}
 
     reference = forms.CharField(
         label=_("Patient or episode number"),

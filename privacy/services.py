@@ -19,6 +19,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core.national_id import redact_national_ids
 from privacy.models import SecurityEvent
 
 RECOVERY_CODE_COUNT = 10
@@ -44,7 +45,7 @@ def security_event_record(*, kind: str, user, actor=None, request=None, detail: 
         user=user,
         username=user.get_username(),
         client_address=(request.META.get("REMOTE_ADDR") or None) if request is not None else None,
-        detail=detail[:500],
+        detail=redact_national_ids(detail)[:500],
         **_actor_fields(actor),
     )
     event.full_clean()

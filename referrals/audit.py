@@ -1,5 +1,6 @@
 """The access log of patient-level data: one call per read or write, from views, exports and commands."""
 
+from core.national_id import redact_national_ids
 from referrals.models import AccessLogEntry
 
 Action = AccessLogEntry.Action
@@ -8,6 +9,12 @@ Action = AccessLogEntry.Action
 def client_address(request) -> str | None:
     # Behind a proxy, gunicorn's forwarded_allow_ips and SECURE_PROXY_SSL_HEADER decide what REMOTE_ADDR is.
     return request.META.get("REMOTE_ADDR") or None if request is not None else None
+
+
+def _safe_detail(detail: str) -> str:
+    # The log is append-only: a national identity number that reached it could never be removed. Services refuse
+    # them in what users type; this is the last guard for any text a caller passes on.
+    return redact_national_ids(detail)[:500]
 
 
 def log_access(
@@ -33,7 +40,7 @@ def log_access(
         action=action,
         object_description=f"PatientContact #{contact.pk}" if contact is not None else "",
         client_address=client_address(request),
-        detail=detail[:500],
+        detail=_safe_detail(detail),
     )
 
 
@@ -52,7 +59,7 @@ def log_many(*, user, action: str, contacts, request=None, detail: str = "") -> 
                 action=action,
                 object_description=f"PatientContact #{contact.pk}",
                 client_address=address,
-                detail=detail[:500],
+                detail=_safe_detail(detail),
             )
             for contact in contacts
         ]

@@ -15,6 +15,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import ServiceErrorsMixin
+from core.national_id import REFERENCE_MESSAGE, NationalIdFormMixin
 from core.periods import OSLO
 from referrals.models import (
     Attended,
@@ -27,7 +28,7 @@ from referrals.models import (
     Setting,
     Substance,
 )
-from referrals.pseudonyms import looks_like_national_id, pseudonym_for, validate_reference
+from referrals.pseudonyms import pseudonym_for, validate_reference
 from referrals.selectors import ONLINE
 from referrals.services import (
     CONTACT_RELATIONS,
@@ -76,8 +77,11 @@ class StyledFormMixin:
             field.widget.attrs.setdefault("class", "ds-input")
 
 
-class ContactForm(ServiceErrorsMixin, StyledFormMixin, forms.Form):
+class ContactForm(NationalIdFormMixin, ServiceErrorsMixin, StyledFormMixin, forms.Form):
     service_field_names = {"contacted_at": "contacted_on"}
+    national_id_cleared_fields = ("patient_reference",)
+    national_id_messages = {"patient_reference": REFERENCE_MESSAGE}
+
     unit = forms.ModelChoiceField(label=_("Unit"), queryset=None, empty_label=None)
     clinician = forms.ModelChoiceField(
         label=_("Recorded for"),
@@ -245,11 +249,6 @@ class ContactForm(ServiceErrorsMixin, StyledFormMixin, forms.Form):
         """The meetings ticked so far, for re-rendering the form; unknown ids are dropped."""
         return list(self.fields["suggested_meetings"].queryset)
 
-    def reference_to_show(self) -> str:
-        """The typed reference to put back in the field, but never an identity number."""
-        value = self["patient_reference"].value() or ""
-        return "" if looks_like_national_id(value) else value
-
     def clean_patient_reference(self) -> str:
         reference = self.cleaned_data.get("patient_reference", "")
         if reference:
@@ -324,7 +323,7 @@ class MeetingSearchForm(StyledFormMixin, forms.Form):
         }
 
 
-class FollowUpForm(ServiceErrorsMixin, StyledFormMixin, forms.Form):
+class FollowUpForm(NationalIdFormMixin, ServiceErrorsMixin, StyledFormMixin, forms.Form):
     followed_up_on = forms.DateField(label=_("Date of follow-up"), widget=forms.DateInput(attrs={"type": "date"}))
     attended = forms.ChoiceField(
         label=_("Has the patient attended at least one meeting?"),
@@ -377,7 +376,7 @@ class FollowUpForm(ServiceErrorsMixin, StyledFormMixin, forms.Form):
         return {name: self.cleaned_data[name] for name in self.fields if name not in self.BOOKKEEPING}
 
 
-class DeleteContactForm(ServiceErrorsMixin, StyledFormMixin, forms.Form):
+class DeleteContactForm(NationalIdFormMixin, ServiceErrorsMixin, StyledFormMixin, forms.Form):
     reason = forms.CharField(
         label=_("Why is the contact deleted?"),
         max_length=500,
@@ -429,7 +428,10 @@ class ContactFilterForm(StyledFormMixin, forms.Form):
         return {name: value for name, value in getattr(self, "cleaned_data", {}).items() if name not in self.errors}
 
 
-class PatientLookupForm(StyledFormMixin, forms.Form):
+class PatientLookupForm(NationalIdFormMixin, StyledFormMixin, forms.Form):
+    national_id_cleared_fields = ("patient_reference",)
+    national_id_messages = {"patient_reference": REFERENCE_MESSAGE}
+
     unit = forms.ModelChoiceField(label=_("Unit"), queryset=None, empty_label=None)
     patient_reference = forms.CharField(
         label=_("Patient or episode number"),
@@ -445,10 +447,6 @@ class PatientLookupForm(StyledFormMixin, forms.Form):
 
     def clean_patient_reference(self) -> str:
         reference = self.cleaned_data.get("patient_reference", "")
-        if looks_like_national_id(reference):
-            # Never echo an identity number back into the page.
-            self.data = self.data.copy()
-            self.data[self.add_prefix("patient_reference")] = ""
         validate_reference(reference)
         self.pseudonym = pseudonym_for(reference)
         return reference

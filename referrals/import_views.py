@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from accounts.access import leads_any_unit, led_units, role_required
+from core.national_id import redact_national_ids
 from referrals import importers
 
 PENDING_KEY = "contact_import_pending"
@@ -48,7 +49,8 @@ class UploadForm(forms.Form):
                 _("The file is too large. The limit is %(limit)s MB: split the extract into several files.")
                 % {"limit": f"{importers.max_bytes() / 1024 / 1024:.0f}"}
             )
-        self.file_name = (uploaded.name or "")[:100]
+        # Shown on the page and kept in the session until confirmed: a file name can hold a national ID too.
+        self.file_name = redact_national_ids(uploaded.name or "")[:100]
         return uploaded.read(importers.max_bytes() + 1)
 
 

@@ -35,11 +35,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import Membership, Unit, User
+from core.national_id import contains_national_id
 from core.periods import OSLO
 from referrals import services
 from referrals.audit import Action, log_many
 from referrals.models import PatientContact, Response, Setting
-from referrals.pseudonyms import looks_like_national_id, pseudonym_for
+from referrals.pseudonyms import pseudonym_for
 from registry.models import Fellowship
 
 COLUMNS = ("date", "unit", "patient_ref", "setting", "intensity", "fellowships", "response", "clinician")
@@ -128,7 +129,7 @@ class ImportInvalid(Exception):
 
 def shown(value: str) -> str:
     """A cell made safe to repeat in a message: short, no control characters, never a national ID."""
-    if looks_like_national_id(value):
+    if contains_national_id(value):
         return _("(hidden: looks like a national identity number)")
     value = _CONTROL_CHARACTERS.sub("?", value)
     if len(value) > 40:
@@ -264,6 +265,9 @@ def _cell_problem(name: str, raw: str) -> str | None:
         }
     if _CONTROL_CHARACTERS.search(value):
         return _("%(column)s contains control characters") % {"column": name}
+    if contains_national_id(value):
+        # Whatever the column: nothing of the file may keep or repeat a national identity number.
+        return _("%(column)s contains what looks like a national identity number") % {"column": name}
     return None
 
 

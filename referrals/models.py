@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.models import AppendOnlyModel
+from core.national_id import validate_no_national_id
 from core.periods import OSLO, month_start
 
 
@@ -165,7 +166,12 @@ class PatientContact(models.Model):
     precaution_opioid_maintenance = models.BooleanField(_("in opioid maintenance treatment (LAR)"), default=False)
     volunteer_contact_arranged = models.BooleanField(_("volunteer contact arranged"), default=False)
     follow_up_planned_on = models.DateField(_("planned follow-up"), null=True, blank=True)
-    notes = models.TextField(_("notes"), blank=True, help_text=_("No names or other identifying details."))
+    notes = models.TextField(
+        _("notes"),
+        blank=True,
+        help_text=_("No names or other identifying details."),
+        validators=[validate_no_national_id],
+    )
 
     # Bookkeeping: idempotent create, optimistic locking, soft delete, retention.
     submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
@@ -182,7 +188,9 @@ class PatientContact(models.Model):
     deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
-    deletion_reason = models.CharField(_("reason for deletion"), max_length=500, blank=True, editable=False)
+    deletion_reason = models.CharField(
+        _("reason for deletion"), max_length=500, blank=True, editable=False, validators=[validate_no_national_id]
+    )
     anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True, editable=False)
 
     objects = PatientContactQuerySet.as_manager()
@@ -259,7 +267,12 @@ class FollowUp(models.Model):
     closure_reason = models.CharField(
         _("status after follow-up"), max_length=30, choices=ClosureReason.choices, blank=True
     )
-    notes = models.TextField(_("notes"), blank=True, help_text=_("No names or other identifying details."))
+    notes = models.TextField(
+        _("notes"),
+        blank=True,
+        help_text=_("No names or other identifying details."),
+        validators=[validate_no_national_id],
+    )
     # Makes a double-submitted follow-up form create one follow-up (as for contacts).
     submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     # Optimistic locking, as for contacts: an edit made from an older version is refused, not saved over.

@@ -32,14 +32,14 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from accounts.access import led_units, patient_units
 from accounts.models import Unit, User
+from core.national_id import FREE_TEXT_MESSAGE, contains_national_id
 from core.periods import OSLO, month_start
 from referrals import audit
 from referrals.models import FollowUp, Intensity, PatientContact, Reason
-from referrals.pseudonyms import looks_like_national_id, pseudonym_for
+from referrals.pseudonyms import pseudonym_for
 from registry.models import Fellowship, Meeting
 
 CONTACT_FIELDS = (
@@ -78,9 +78,6 @@ MAX_SUGGESTED_MEETINGS = 4
 # A clock a little ahead on a clinician's PC must not refuse a contact recorded "now".
 FUTURE_TOLERANCE = datetime.timedelta(hours=1)
 EARLIEST_CONTACT = datetime.datetime(2000, 1, 1, tzinfo=OSLO)
-PERSONAL_DATA_MESSAGE = gettext_lazy(
-    "This text contains what looks like a national identity number. Free text must never identify the patient."
-)
 
 
 class ContactConflict(Exception):
@@ -222,9 +219,6 @@ def validate_contact_data(
         elif planned > contact_day + datetime.timedelta(days=731):
             add("follow_up_planned_on", _("Plan the follow-up within two years of the contact."))
 
-    if looks_like_national_id(instance.notes):
-        add("notes", PERSONAL_DATA_MESSAGE)
-
     try:
         instance.full_clean(exclude=["submission_token", "unit", "clinician", *errors])
     except ValidationError as error:
@@ -362,8 +356,9 @@ def contact_soft_delete(*, contact: PatientContact, actor: User, reason: str, re
         raise ValidationError({"reason": [_("Say why the contact is deleted.")]})
     if len(reason) > 500:
         raise ValidationError({"reason": [_("Keep the reason under 500 characters.")]})
-    if looks_like_national_id(reason):
-        raise ValidationError({"reason": [str(PERSONAL_DATA_MESSAGE)]})
+    if contains_national_id(reason):
+        # Never written anywhere: not on the contact, and above all not into the append-only access log.
+        raise ValidationError({"reason": [str(FREE_TEXT_MESSAGE)]})
     current = PatientContact.objects.select_for_update().get(pk=contact.pk)
     if current.deleted_at is not None:
         raise ValidationError(_("This contact has already been deleted."))
@@ -399,8 +394,6 @@ def _apply_follow_up(follow_up: FollowUp, data: Mapping[str, Any]) -> None:
         errors.setdefault("meetings_last_30_days", []).append(
             _("The patient attended no meeting, so there can be no meetings in the last 30 days.")
         )
-    if looks_like_national_id(follow_up.notes):
-        errors.setdefault("notes", []).append(str(PERSONAL_DATA_MESSAGE))
     try:
         follow_up.full_clean(exclude=["submission_token", "contact", "clinician", *errors])
     except ValidationError as error:
