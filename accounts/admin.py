@@ -8,7 +8,8 @@ from django.db.models import Count, Prefetch
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts.models import Membership, Unit, User
+from accounts.models import ExternalIdentity, Membership, Unit, User
+from accounts.services import external_identity_remove
 
 admin.site.site_header = _("Self-help registry: administration")
 admin.site.site_title = _("Self-help registry")
@@ -75,6 +76,16 @@ class MembershipInlineForUnit(MembershipInlineForUser):
         return admin.TabularInline.get_queryset(self, request).select_related("user")
 
 
+class ExternalIdentityInline(ReadOnlyForAdministratorsMixin, admin.TabularInline):
+    """The person's identities at identity providers; removed in Administration → Linked identities."""
+
+    model = ExternalIdentity
+    fields = ["provider", "issuer", "subject", "linked_at", "last_login_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
 class RoleFilter(admin.SimpleListFilter):
     title = _("role")
     parameter_name = "role"
@@ -138,12 +149,12 @@ class UserAdmin(AdministratorOnlyMixin, DjangoUserAdmin):
         "memberships__unit__name",
     ]
     ordering = ["username"]
-    inlines = [MembershipInlineForUser]
+    inlines = [MembershipInlineForUser, ExternalIdentityInline]
     actions = ["lift_login_block", "deactivate"]
     readonly_fields = ["last_login", "date_joined"]
     fieldsets = [
         (None, {"fields": ["username", "password"]}),
-        (_("Personal info"), {"fields": ["first_name", "last_name", "email"]}),
+        (_("Personal info"), {"fields": ["first_name", "last_name", "email", "hpr_number"]}),
         (
             _("Global roles"),
             {
@@ -161,7 +172,16 @@ class UserAdmin(AdministratorOnlyMixin, DjangoUserAdmin):
             None,
             {
                 "classes": ["wide"],
-                "fields": ["username", "first_name", "last_name", "email", "usable_password", "password1", "password2"],
+                "fields": [
+                    "username",
+                    "first_name",
+                    "last_name",
+                    "email",
+                    "hpr_number",
+                    "usable_password",
+                    "password1",
+                    "password2",
+                ],
             },
         ),
     ]
@@ -283,3 +303,30 @@ class MembershipAdmin(AdministratorOnlyMixin, admin.ModelAdmin):
     search_fields = ["user__username", "user__first_name", "user__last_name", "unit__code", "unit__name"]
     autocomplete_fields = ["user", "unit"]
     ordering = ["unit__path", "user__username"]
+
+
+@admin.register(ExternalIdentity)
+class ExternalIdentityAdmin(AdministratorOnlyMixin, admin.ModelAdmin):
+    """Who logs in through which identity provider. Removing a link makes the next login link again (through the
+    provider's chosen claim) or be refused; the removal is in the security log."""
+
+    list_display = ["user", "provider", "subject", "linked_at", "last_login_at"]
+    list_select_related = ["user"]
+    list_filter = ["provider"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "subject"]
+    readonly_fields = ["user", "provider", "issuer", "subject", "linked_at", "last_login_at"]
+    fields = readonly_fields
+    ordering = ["user__username", "provider"]
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        external_identity_remove(identity=obj, actor=request.user, request=request)
+
+    def delete_queryset(self, request, queryset):
+        for identity in queryset.select_related("user"):
+            external_identity_remove(identity=identity, actor=request.user, request=request)

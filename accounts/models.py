@@ -82,6 +82,16 @@ class User(AbstractUser):
         default=False,
         help_text=_("Sees aggregate reports for all units, never patient-level data."),
     )
+    hpr_number = models.CharField(
+        _("HPR number"),
+        max_length=9,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9]{1,9}$", _("Digits only, as in the Health Personnel Register."))],
+        help_text=_(
+            "The person's number in the Health Personnel Register (HPR). "
+            "Used to recognise them at their first login through HelseID."
+        ),
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -119,3 +129,29 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} – {self.unit.code} ({self.get_role_display()})"
+
+
+class ExternalIdentity(models.Model):
+    """A person's identity at an OpenID Connect provider: (issuer, subject) belongs to exactly one user.
+
+    Only these two identifiers are kept; no token and no other claim (never a national identity number).
+    """
+
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="external_identities")
+    provider = models.CharField(_("identity provider"), max_length=30)
+    issuer = models.CharField(_("issuer"), max_length=300)
+    subject = models.CharField(_("subject"), max_length=255)
+    linked_at = models.DateTimeField(_("linked"), auto_now_add=True)
+    last_login_at = models.DateTimeField(_("last login"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["user__username", "provider"]
+        verbose_name = _("linked identity")
+        verbose_name_plural = _("linked identities")
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="one_user_per_external_identity"),
+            models.UniqueConstraint(fields=["user", "issuer"], name="one_external_identity_per_user_and_issuer"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} – {self.provider}"

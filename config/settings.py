@@ -10,6 +10,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from accounts.identity_providers import providers_from_env
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -180,6 +182,12 @@ AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
 
+# Login through OpenID Connect providers (HelseID, Microsoft Entra ID, …): README, "Logging in with HelseID or
+# Entra ID". Each provider is a button on the login page; password login stays as the break-glass path.
+OIDC_PROVIDERS = providers_from_env(env)
+# How far the provider's clock may differ from ours when the ID token's times are checked.
+OIDC_CLOCK_SKEW_SECONDS = env.int("OIDC_CLOCK_SKEW_SECONDS", default=60)
+
 LANGUAGE_CODE = "nb"
 LANGUAGES = [("nb", _("Norwegian Bokmål")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -265,5 +273,7 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # Authlib logs PKCE verifiers and request tokens at debug level.
+        "authlib": {"level": "WARNING"},
     },
 }

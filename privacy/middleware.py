@@ -13,6 +13,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from accounts.oidc import SECOND_FACTOR_SESSION_KEY
 from privacy.services import ENROLLED_SESSION_KEY, has_second_factor
 
 # The two-factor settings page is deliberately not here: new recovery codes need the second factor.
@@ -48,6 +49,10 @@ class TwoFactorMiddleware:
         if user is None or not user.is_authenticated:
             return None
         if not (settings.REQUIRE_2FA or request.session.get(ENROLLED_SESSION_KEY)):
+            return None
+        # A login at an identity provider at or above its configured assurance (HelseID security level 4, Entra ID
+        # with MFA) already was two factors; accounts marks it in the session at login.
+        if request.session.get(SECOND_FACTOR_SESSION_KEY):
             return None
         if self._exempt is None:
             self._exempt = _exempt_paths()

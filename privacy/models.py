@@ -18,6 +18,9 @@ class SecurityEvent(AppendOnlyModel):
         RECOVERY_CODE_USED = "recovery_code_used", _("Recovery code used")
         SECOND_FACTOR_FAILED = "second_factor_failed", _("Wrong one-time code")
         ACCOUNT_DEACTIVATED = "account_deactivated", _("Account deactivated")
+        EXTERNAL_LOGIN_REFUSED = "external_login_refused", _("Identity-provider login refused")
+        EXTERNAL_IDENTITY_LINKED = "external_identity_linked", _("Identity-provider identity linked")
+        EXTERNAL_IDENTITY_REMOVED = "external_identity_removed", _("Identity-provider identity removed")
 
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     kind = models.CharField(_("event"), max_length=40, choices=Kind.choices)

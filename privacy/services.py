@@ -38,12 +38,15 @@ def _actor_fields(actor) -> dict:
 
 
 def security_event_record(*, kind: str, user, actor=None, request=None, detail: str = "") -> SecurityEvent:
-    """Append one event to the security log. `actor` is a user, a command name, or None for the user themself."""
-    actor = user if actor is None else actor
+    """Append one event to the security log. `actor` is a user, a command name, or None for the user themself.
+
+    `user` is None when nobody is known (a refused identity-provider login): the entry then names no one.
+    """
+    actor = (user or "anonymous") if actor is None else actor
     event = SecurityEvent(
         kind=kind,
         user=user,
-        username=user.get_username(),
+        username=user.get_username() if user is not None else "–",
         client_address=(request.META.get("REMOTE_ADDR") or None) if request is not None else None,
         detail=redact_national_ids(detail)[:500],
         **_actor_fields(actor),

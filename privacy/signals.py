@@ -9,7 +9,9 @@ from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
-from privacy.services import ENROLLED_SESSION_KEY, has_second_factor, two_factor_required
+from accounts.signals import external_identity_linked, external_identity_removed, external_login_refused
+from privacy.models import SecurityEvent
+from privacy.services import ENROLLED_SESSION_KEY, has_second_factor, security_event_record, two_factor_required
 
 
 @receiver(user_logged_in, dispatch_uid="privacy_after_password_login")
@@ -19,3 +21,35 @@ def after_password_login(sender, request, user, **kwargs):
         request.session[ENROLLED_SESSION_KEY] = enrolled
     if not (enrolled or two_factor_required(user)):
         AxesProxyHandler.reset_attempts(username=user.get_username())
+
+
+# Identity-provider logins (accounts.oidc): the reasons are fixed codes, never a claim value or a token.
+
+
+@receiver(external_login_refused, dispatch_uid="privacy_external_login_refused")
+def record_refused_external_login(sender, request, provider, reason, user=None, **kwargs):
+    security_event_record(
+        kind=SecurityEvent.Kind.EXTERNAL_LOGIN_REFUSED, user=user, request=request, detail=f"{provider}: {reason}"
+    )
+
+
+@receiver(external_identity_linked, dispatch_uid="privacy_external_identity_linked")
+def record_linked_identity(sender, request, identity, actor=None, **kwargs):
+    security_event_record(
+        kind=SecurityEvent.Kind.EXTERNAL_IDENTITY_LINKED,
+        user=identity.user,
+        actor=actor,
+        request=request,
+        detail=f"{identity.provider} ({identity.issuer})",
+    )
+
+
+@receiver(external_identity_removed, dispatch_uid="privacy_external_identity_removed")
+def record_removed_identity(sender, request, identity, actor=None, **kwargs):
+    security_event_record(
+        kind=SecurityEvent.Kind.EXTERNAL_IDENTITY_REMOVED,
+        user=identity.user,
+        actor=actor,
+        request=request,
+        detail=f"{identity.provider} ({identity.issuer})",
+    )

@@ -80,3 +80,27 @@ def reference_data_after_flush(request):
 
         request.getfixturevalue("transactional_db")
         load_reference_data()
+
+
+# --- A real OpenID Provider on loopback (tests/oidc) -------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def oidc_provider():
+    """npm oidc-provider on 127.0.0.1 and a free port, for the Django test client's callbacks."""
+    from tests.oidc import start_provider
+
+    provider = start_provider(["http://testserver"])
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture
+def identity_providers(settings, oidc_provider):
+    """HelseID-like and Entra-like providers configured, both pointing at the test provider."""
+    from accounts.oidc import forget_provider_apps
+
+    settings.OIDC_PROVIDERS = (oidc_provider.helseid(), oidc_provider.entra())
+    forget_provider_apps()
+    yield oidc_provider
+    forget_provider_apps()
