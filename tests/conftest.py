@@ -88,8 +88,9 @@ def reference_data_after_flush(request):
 @pytest.fixture(scope="session")
 def oidc_provider():
     """npm oidc-provider on 127.0.0.1 and a free port, for the Django test client's callbacks."""
-    from tests.oidc import start_provider
+    from tests.oidc import require_provider_installed, start_provider
 
+    require_provider_installed()
     provider = start_provider(["http://testserver"])
     yield provider
     provider.stop()
