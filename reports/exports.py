@@ -1,7 +1,7 @@
 """Exports of aggregates (never patient rows): CSV, XLSX, printable HTML and PDF.
 
-Every export applies the "<5" rule: an export leaves the unit. The rows come from the same report
-objects the page shows (reports.selectors), so page, exports and command agree.
+Every export is of a published report (reports.disclosure) with protection on: an export leaves the unit.
+The rows come from the same published report the page shows, so page, exports and command agree.
 """
 
 import csv
@@ -13,13 +13,16 @@ from pathlib import Path
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from core.periods import format_month
-from reports.indicators import BASELINE_SOURCE, INDICATORS, PRIMARY, Figures
-from reports.presentation import HIDDEN, plain_percent, rate_view
+from core.spreadsheets import spreadsheet_safe, xlsx_append
+from reports.disclosure import Column, PublishedComparison, PublishedUnitReport
+from reports.indicators import INDICATORS, PRIMARY, baseline_source
+from reports.presentation import HIDDEN, SUPPRESSED, TOO_FEW, plain_percent
 from reports.rendering import comparison_context, unit_context
-from reports.selectors import ComparisonReport, UnitReport
 
 # WeasyPrint reports every layout step at INFO; the monthly run needs none of that in its log.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
@@ -49,21 +52,25 @@ SECONDARY_SUFFIXES = ["numerator", "denominator", "rate_percent", "ci_low_percen
 COLUMNS = PRIMARY_COLUMNS + [f"{indicator.code}_{suffix}" for indicator in SECONDARY for suffix in SECONDARY_SUFFIXES]
 
 
-def _count(text: str):
-    """'<5' stays text; a hidden count becomes an empty cell; other counts become numbers (for XLSX)."""
-    if text == str(HIDDEN):
-        return None
-    return int(text) if text.isdigit() else text
+def _count(value: int | None, text: str):
+    """A published count: the number, or its text ("<5", "hidden") when the disclosure step hid it."""
+    return text if value is None else value
 
 
-def _row(month, unit, figures: Figures, targets: dict, min_denominator: int) -> dict:
+def _note(view) -> str:
+    if not view.too_few:
+        return ""
+    return str(_("suppressed (small numbers)") if view.suppressed else _("too few"))
+
+
+def _row(month, unit, column: Column, targets: dict, min_denominator: int) -> dict:
     row = {"month": format_month(month), "unit_code": unit.code, "unit_name": unit.name}
     for indicator in INDICATORS.values():
-        view = rate_view(figures.proportion(indicator), suppress=True, min_denominator=min_denominator)
+        view = column.rate(indicator, min_denominator)
         target = targets.get((unit.pk, indicator.code, month))
         values = {
-            "numerator": _count(view.numerator),
-            "denominator": _count(view.denominator),
+            "numerator": _count(view.x, view.numerator),
+            "denominator": _count(view.n, view.denominator),
             "rate_percent": view.percent,
             "ci_low_percent": view.low,
             "ci_high_percent": view.high,
@@ -78,28 +85,29 @@ def _row(month, unit, figures: Figures, targets: dict, min_denominator: int) -> 
                 ci_high_percent=values["ci_high_percent"],
                 target_percent=values["target_percent"],
                 baseline_percent=indicator.baseline_percent,
-                note=str(_("suppressed (small numbers)") if view.suppressed else _("too few")) if view.too_few else "",
+                note=_note(view),
             )
         else:
             row.update({f"{indicator.code}_{name}": value for name, value in values.items()})
+            row[f"{indicator.code}_note"] = _note(view)
     return row
 
 
-def unit_report_rows(report: UnitReport) -> list[dict]:
+def unit_report_rows(report: PublishedUnitReport) -> list[dict]:
     """One row per month of the trend, newest first."""
     return [
-        _row(point.month, report.unit, point.figures, report.targets, report.min_denominator)
+        _row(point.month, report.unit, report.columns[point.month], report.targets, report.min_denominator)
         for point in reversed(report.points)
     ]
 
 
-def comparison_rows(report: ComparisonReport) -> list[dict]:
+def comparison_rows(report: PublishedComparison) -> list[dict]:
     """One row per unit with contacts of its own in the month."""
-    return [_row(report.month, row.unit, row.figures, report.targets, report.min_denominator) for row in report.rows]
+    return [_row(report.month, row.unit, row.column, report.targets, report.min_denominator) for row in report.rows]
 
 
 def rows_for(report) -> list[dict]:
-    return unit_report_rows(report) if isinstance(report, UnitReport) else comparison_rows(report)
+    return unit_report_rows(report) if isinstance(report, PublishedUnitReport) else comparison_rows(report)
 
 
 def _text(value) -> str:
@@ -115,72 +123,137 @@ def to_csv(report) -> bytes:
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in rows_for(report):
-        writer.writerow({column: _text(row.get(column)) for column in COLUMNS})
+        writer.writerow({column: spreadsheet_safe(_text(row.get(column))) for column in COLUMNS})
     return buffer.getvalue().encode("utf-8")
+
+
+HEADINGS = {
+    "month": _lazy("Month"),
+    "unit_code": _lazy("Unit code"),
+    "unit_name": _lazy("Unit"),
+    "eligible": _lazy("Patients"),
+    "referred": _lazy("Referred"),
+    "rate_percent": _lazy("Referral rate (%)"),
+    "ci_low_percent": _lazy("95 % interval, from (%)"),
+    "ci_high_percent": _lazy("95 % interval, to (%)"),
+    "target_percent": _lazy("Target (%)"),
+    "baseline_percent": _lazy("National baseline (%)"),
+    "note": _lazy("Note"),
+}
+SUFFIX_HEADINGS = {
+    "numerator": _lazy("count"),
+    "denominator": _lazy("of"),
+    "rate_percent": _lazy("rate (%)"),
+    "ci_low_percent": _lazy("interval from (%)"),
+    "ci_high_percent": _lazy("interval to (%)"),
+    "target_percent": _lazy("target (%)"),
+}
+
+
+def heading(column: str) -> str:
+    """The column's heading for people (in the reader's language); the CSV keeps the machine names."""
+    if column in HEADINGS:
+        return str(HEADINGS[column])
+    for indicator in SECONDARY:
+        prefix = f"{indicator.code}_"
+        if column.startswith(prefix):
+            return f"{indicator.short_label}: {SUFFIX_HEADINGS[column[len(prefix) :]]}"
+    return column
+
+
+def _xlsx_value(row: dict, column: str):
+    """A cell for people: a hidden rate reads "hidden" or "too few", never an empty cell."""
+    value = row.get(column)
+    if isinstance(value, Decimal):
+        return float(value)
+    if value is None and column.endswith(("rate_percent", "ci_low_percent", "ci_high_percent")):
+        code = column.split("_rate_percent")[0].split("_ci_")[0]
+        note = row["note"] if column in PRIMARY_COLUMNS else row.get(f"{code}_note", "")
+        if note:
+            return str(HIDDEN) if note == str(_("suppressed (small numbers)")) else str(TOO_FEW)
+    return value
 
 
 def to_xlsx(report) -> bytes:
     from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
 
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("Report")[:31]
-    sheet.append(COLUMNS)
+    xlsx_append(sheet, [heading(column) for column in COLUMNS])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for row in rows_for(report):
-        values = []
-        for column in COLUMNS:
-            value = row.get(column)
-            values.append(float(value) if isinstance(value, Decimal) else value)
-        sheet.append(values)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    rows = rows_for(report)
+    for row in rows:
+        xlsx_append(sheet, [_xlsx_value(row, column) for column in COLUMNS])
     for index, column in enumerate(COLUMNS, start=1):
-        sheet.cell(row=1, column=index).number_format = "@"
         if column.endswith("_percent"):
             for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
                 cell.number_format = "0.0"
     sheet.freeze_panes = "D2"
+    _note_sheet(workbook.create_sheet(_("About the figures")[:31]), report, rows, Font)
+    _definitions_sheet(workbook.create_sheet(_("Definitions")[:31]), Font)
+    output = io.BytesIO()
+    workbook.save(output)
+    return output.getvalue()
 
-    about = workbook.create_sheet(_("Definitions")[:31])
-    about.append([_("Indicator"), _("Columns"), _("Numerator"), _("Denominator"), _("Exclusions")])
-    for cell in about[1]:
-        cell.font = Font(bold=True)
+
+def _note_sheet(sheet, report, rows: list[dict], font) -> None:
+    """What is hidden in this file and why (the first thing a lead opening the file should be able to read)."""
+    cells = [row.get(column) for row in rows for column in COLUMNS]
+    suppressed = sum(1 for value in cells if value == SUPPRESSED)
+    hidden = sum(1 for value in cells if value == str(HIDDEN))
+    xlsx_append(sheet, [_("What is hidden in this file, and why")])
+    sheet["A1"].font = font(bold=True)
+    lines = [
+        _("In this file %(small)s counts read “<5” and %(hidden)s read “hidden”.")
+        % {"small": suppressed, "hidden": hidden},
+        *_notes(report),
+    ]
+    for line in lines:
+        xlsx_append(sheet, [line])
+    sheet.column_dimensions["A"].width = 120
+
+
+def _definitions_sheet(sheet, font) -> None:
+    xlsx_append(sheet, [_("Indicator"), _("Columns"), _("Numerator"), _("Denominator"), _("Exclusions")])
+    for cell in sheet[1]:
+        cell.font = font(bold=True)
     for indicator in INDICATORS.values():
         columns = (
             "eligible, referred, rate_percent …"
             if indicator.code == PRIMARY.code
             else f"{indicator.code}_numerator, {indicator.code}_denominator …"
         )
-        about.append(
+        xlsx_append(
+            sheet,
             [
                 str(indicator.label),
                 columns,
                 str(indicator.numerator_text),
                 str(indicator.denominator_text),
                 str(indicator.exclusions_text),
-            ]
+            ],
         )
-    about.append([])
-    for line in _notes(report):
-        about.append([line])
-    output = io.BytesIO()
-    workbook.save(output)
-    return output.getvalue()
 
 
 def _notes(report) -> list[str]:
     generated = timezone.localtime(report.generated_at)
     return [
         _("Percentages have one decimal; intervals are Wilson 95 % intervals."),
-        _("Counts from 1 to 4 are shown as <5. A rate with a denominator under %(n)s is left empty (too few).")
+        _("Counts from 1 to 4 read “<5”. A rate with a denominator under %(n)s reads “too few”.")
         % {"n": report.min_denominator},
         _(
-            "A rate and its interval are left empty when its numerator or the rest of its denominator is from 1 to 4; "
-            "in the second case the numerator is left empty too, so that no small count can be worked out."
+            "A count reads “hidden” when, with the figures shown beside it, it would give a count from 1 to 4 back: "
+            "the rest of its denominator is from 1 to 4; a difference between nested indicators (for example "
+            "informed minus referred) is from 1 to 4; or it is a total (a clinic, a pooled period, all units) over "
+            "a figure that is hidden. A rate with a hidden count reads “hidden”."
         ),
-        _("Baseline 15 %%: %(source)s") % {"source": BASELINE_SOURCE},
-        _("Produced %(time)s.") % {"time": generated.strftime("%Y-%m-%d %H:%M %Z")},
+        _("The same figures are hidden on the page, in every file and in every other report you can open."),
+        _("Baseline 15 %%: %(source)s") % {"source": baseline_source()},
+        _("Produced %(time)s.") % {"time": date_format(generated, "DATETIME_FORMAT")},
     ]
 
 
@@ -190,13 +263,11 @@ def _stylesheet() -> str:
 
 def to_html(report, *, embed_css: bool = True, request=None) -> str:
     """The printable report. Files and PDFs embed their stylesheet; the browser page links it (CSP)."""
-    if isinstance(report, UnitReport):
-        context = unit_context(report, suppress=True)
-        # Per-clinician figures stay on the lead's screen; files leave the unit.
-        context["clinicians"] = None
+    if isinstance(report, PublishedUnitReport):
+        context = unit_context(report)
         template = "reports/print_unit.html"
     else:
-        context = comparison_context(report, suppress=True)
+        context = comparison_context(report)
         template = "reports/print_comparison.html"
     context.update(embed_css=embed_css, stylesheet=_stylesheet() if embed_css else "", printable=True)
     return render_to_string(template, context, request=request)
@@ -221,7 +292,7 @@ def render(report, fmt: str, *, request=None) -> bytes:
 
 
 def filename(report, fmt: str) -> str:
-    if isinstance(report, UnitReport):
+    if isinstance(report, PublishedUnitReport):
         return f"referral-report-{report.unit.code}-{format_month(report.month)}.{fmt}"
     scope = report.scope.code if report.scope else "all-units"
     return f"referral-comparison-{scope}-{format_month(report.month)}.{fmt}"

@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.db import connections, transaction
 from django.db.models import Case, CharField, Count, F, IntegerField, Max, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Cast, Concat
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Unit
@@ -26,12 +27,33 @@ from reports.models import FIGURE_FIELDS, FrozenMonth, IndicatorCode, MonthlyBre
 from reports.statistics import Proportion, proportion
 
 BASELINE_PERCENT = 15
-BASELINE_SOURCE = (
+# The reference stays in English (the paper's own title; pages mark it lang="en"); what it found is translated.
+BASELINE_CITATION = (
     "Vederhus J-K, Kristensen Ø, Laudet A, Clausen T. Attitudes towards 12-step groups and referral practices "
     "in a 12-step naive treatment culture; a survey of addiction professionals in Norway. "
-    "BMC Health Serv Res 2009;9:147: 364 of 2,402 patients (15.2 %) actively referred; of patients judged "
-    "suitable, 342 of 1,017 (33.6 %)."
+    "BMC Health Serv Res 2009;9:147."
 )
+
+
+def baseline_finding() -> str:
+    """What the baseline study found, in the reader's language and number format."""
+    return _(
+        "%(referred)s of %(patients)s patients (%(rate)s %%) actively referred; of patients judged suitable, "
+        "%(suitable_referred)s of %(suitable)s (%(suitable_rate)s %%)."
+    ) % {
+        "referred": number_format(364, force_grouping=True),
+        "patients": number_format(2402, force_grouping=True),
+        "rate": number_format(Decimal("15.2"), 1),
+        "suitable_referred": number_format(342, force_grouping=True),
+        "suitable": number_format(1017, force_grouping=True),
+        "suitable_rate": number_format(Decimal("33.6"), 1),
+    }
+
+
+def baseline_source() -> str:
+    return f"{BASELINE_CITATION} {baseline_finding()}"
+
+
 DATA_SOURCE = _(
     "Patient contacts recorded in this registry (one row per eligible contact); soft-deleted contacts are left out."
 )
@@ -514,3 +536,37 @@ def breakdown(unit: Unit, month: datetime.date, dimension: str, frozen=None) -> 
             dimension, [BreakdownRow(row.key, row.label, row.eligible, row.referred) for row in rows]
         )
     return live_breakdown(unit, [month], dimension)[month]
+
+
+def own_figures_by_unit_month(units, months, frozen=None) -> dict[tuple[int, datetime.date], Figures]:
+    """Per (unit id, month), the figures of each unit's own contacts. Units without contacts are absent.
+    At most two queries."""
+    frozen = _known_frozen(months, frozen)
+    result = live_own_figures([month for month in months if month not in frozen], units)
+    if frozen:
+        for snapshot in MonthlyFigures.objects.filter(unit__in=units, month__in=frozen, scope=Scope.OWN):
+            result[(snapshot.unit_id, snapshot.month)] = Figures.from_instance(snapshot)
+    return result
+
+
+def columns_below(unit: Unit, months, frozen=None) -> dict[datetime.date, list[tuple[int, Figures]]]:
+    """Per month, every column of figures below `unit` that a reader may see elsewhere: the own contacts of the
+    unit and of each unit in its subtree (the comparison), and the subtree of each unit below it that has units
+    of its own (their reports). Empty for a unit without units below it (its own report is all there is).
+
+    One query for the tree, one or two for the own figures, and up to three per unit below with units of its own.
+    """
+    subtree = list(Unit.objects.filter(path__startswith=unit.path).order_by("path").only("pk", "path"))
+    below = [each for each in subtree if each.pk != unit.pk]
+    result: dict[datetime.date, list[tuple[int, Figures]]] = {month: [] for month in months}
+    if not below:
+        return result
+    for (unit_id, month), figures in own_figures_by_unit_month(subtree, months, frozen=frozen).items():
+        result[month].append((unit_id, figures))
+    parents = [
+        each for each in below if any(other.path.startswith(each.path) and other.pk != each.pk for other in below)
+    ]
+    for parent in parents:
+        for month, figures in scope_figures_by_month(parent, list(months), frozen=frozen).items():
+            result[month].append((parent.pk, figures))
+    return result

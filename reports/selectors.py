@@ -1,14 +1,16 @@
 """The two reports, as data: one unit's month with its trend, and all units compared.
 
 The page, every export and the monthly_report command build their reports with these two
-functions, so they cannot disagree. Suppression of small numbers is a presentation matter
-(reports.presentation); these hold the exact counts.
+functions, so they cannot disagree. These hold the exact counts; reports.disclosure turns them into
+what a reader may see, in one step, before anything is drawn or written.
 """
 
+import contextlib
 import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import connections, transaction
 from django.utils import timezone
 
 from accounts.models import Unit
@@ -16,10 +18,35 @@ from core.periods import add_months, month_range
 from reports import indicators
 from reports.indicators import INDICATORS, BreakdownRow, Figures, Indicator
 from reports.models import MonthlyBreakdown
-from reports.statistics import FunnelPoint, Proportion, funnel_curve, funnel_position
+from reports.statistics import Proportion
 from reports.targets import AppliedTarget, common_path, resolve_targets
 
 SPANS = (12, 24)
+
+
+@contextlib.contextmanager
+def snapshot(using: str = "default"):
+    """Read every figure of one report from one consistent snapshot of the database.
+
+    A report is several aggregate queries (headline, trend, breakdowns, the columns below); under READ COMMITTED
+    each would see the contacts saved by then, so a breakdown could count more referred patients than the
+    headline (and the interval code refuses x > n). On PostgreSQL this is one REPEATABLE READ, READ ONLY
+    transaction: every query sees the database as it was at the first one. Inside a transaction that is already
+    open (a test, a management command's own atomic block) there is nothing to change.
+    """
+    connection = connections[using]
+    if connection.in_atomic_block:
+        yield
+        return
+    if connection.vendor != "postgresql":
+        with transaction.atomic(using=using):
+            yield
+        return
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield
+
+
 PREVIOUS_MONTHS = 3
 
 
@@ -52,6 +79,11 @@ class UnitReport:
     generated_at: datetime.datetime
     min_denominator: int
     targets: dict = field(default_factory=dict)  # (unit id, indicator code, month) → AppliedTarget
+    # Every month read (the trend and the three months before `month`) → the unit's figures.
+    month_figures: dict = field(default_factory=dict)
+    # month → [(unit id, Figures)]: every column below the unit (own contacts of each unit in the subtree,
+    # and the subtree of each unit below with units of its own), for secondary suppression.
+    below: dict = field(default_factory=dict)
 
     @property
     def baseline_percent(self):
@@ -77,16 +109,6 @@ class UnitReport:
     def target(self) -> AppliedTarget | None:
         return self.current.target
 
-    @property
-    def change_points(self) -> float | None:
-        """This month's rate minus the previous three months' pooled rate, in percentage points.
-
-        None when either has a denominator under the small-number threshold.
-        """
-        if self.rate.denominator < self.min_denominator or self.previous.denominator < self.min_denominator:
-            return None
-        return (self.rate.rate - self.previous.rate) * 100
-
 
 def build_unit_report(
     *,
@@ -95,9 +117,11 @@ def build_unit_report(
     indicator_code: str,
     span: int = 12,
     include_clinicians: bool = False,
+    protected: bool = True,
     now: datetime.datetime | None = None,
 ) -> UnitReport:
-    """One unit's report (the unit and every unit below it). A fixed number of queries (at most eight)."""
+    """One unit's report (the unit and every unit below it). A fixed number of queries (at most eight), plus
+    two, and one per unit below with units of its own, when the unit has units below it."""
     indicator = INDICATORS[indicator_code]
     span = span if span in SPANS else SPANS[0]
     months = month_range(month, max(span, PREVIOUS_MONTHS + 1))
@@ -137,6 +161,9 @@ def build_unit_report(
         generated_at=now or timezone.now(),
         min_denominator=settings.REPORT_MIN_DENOMINATOR,
         targets=targets,
+        month_figures=figures,
+        # Only a protected report needs the columns below: an open one hides nothing (reports.disclosure).
+        below=indicators.columns_below(unit, months, frozen=frozen) if protected else {},
     )
 
 
@@ -146,7 +173,6 @@ class ComparisonRow:
     figures: Figures
     rate: Proportion
     target: AppliedTarget | None
-    position: str  # funnel position against the centre line (reports.statistics.funnel_position)
 
 
 @dataclass
@@ -155,27 +181,12 @@ class ComparisonReport:
     indicator: Indicator
     scope: Unit | None  # None: all units
     rows: list[ComparisonRow]
-    pooled: Proportion
-    centre: float | None  # fraction; the funnel's centre line
-    centre_is_target: bool
-    centre_target: AppliedTarget | None = None
-    funnel: list[FunnelPoint] = field(default_factory=list)
+    pooled_figures: Figures
+    centre_target: AppliedTarget | None  # the target of the smallest unit containing every compared unit
     generated_at: datetime.datetime | None = None
     min_denominator: int = 10
     targets: dict = field(default_factory=dict)  # (unit id, indicator code, month) → AppliedTarget
     frozen: bool = False
-
-    @property
-    def baseline_percent(self):
-        return self.indicator.baseline_percent
-
-    @property
-    def centre_percent(self) -> float | None:
-        return None if self.centre is None else self.centre * 100
-
-    @property
-    def plotted(self) -> list[ComparisonRow]:
-        return [row for row in self.rows if row.rate.denominator >= self.min_denominator]
 
 
 def build_comparison(
@@ -188,7 +199,7 @@ def build_comparison(
     """Every unit with contacts of its own in the month (within `scope`), for a funnel plot. Five queries.
 
     The centre line is the target of the smallest unit containing every compared unit (its own or
-    inherited from above); without one, the units' pooled rate (and the page says so).
+    inherited from above); without one, the units' pooled rate as far as it may be shown (reports.disclosure).
     """
     indicator = INDICATORS[indicator_code]
     units_filter = Unit.objects.filter(path__startswith=scope.path) if scope is not None else None
@@ -198,38 +209,21 @@ def build_comparison(
     # The benchmark is the target of the smallest unit that contains every compared unit.
     container = common_path([unit.path for unit in units.values()]) or (scope.path if scope else None)
     targets = resolve_targets(units.values(), [month], list(INDICATORS), extra_paths=[container])
-
-    pooled_figures = sum(by_unit.values(), Figures())
-    pooled = pooled_figures.proportion(indicator)
-    container_target = targets.get((container, indicator.code, month)) if container else None
-    if container_target is not None:
-        centre, centre_is_target = float(container_target.percent) / 100, True
-    else:
-        centre, centre_is_target = pooled.rate, False
-
-    min_denominator = settings.REPORT_MIN_DENOMINATOR
-    rows = []
-    for pk, figures in by_unit.items():
-        rate = figures.proportion(indicator)
-        if rate.denominator == 0:
-            continue
-        position = funnel_position(rate.numerator, rate.denominator, centre) if centre is not None else "within"
-        rows.append(ComparisonRow(units[pk], figures, rate, targets.get((pk, indicator.code, month)), position))
+    rows = [
+        ComparisonRow(units[pk], figures, figures.proportion(indicator), targets.get((pk, indicator.code, month)))
+        for pk, figures in by_unit.items()
+        if getattr(figures, indicator.denominator) > 0
+    ]
     rows.sort(key=lambda row: row.unit.path)
-    plotted = [row.rate.denominator for row in rows if row.rate.denominator >= min_denominator]
-    funnel = funnel_curve(centre, max(plotted)) if (centre is not None and plotted) else []
     return ComparisonReport(
         month=month,
         indicator=indicator,
         scope=scope,
         rows=rows,
-        pooled=pooled,
-        centre=centre,
-        centre_is_target=centre_is_target,
-        centre_target=container_target,
-        funnel=funnel,
+        pooled_figures=sum(by_unit.values(), Figures()),
+        centre_target=targets.get((container, indicator.code, month)) if container else None,
         generated_at=now or timezone.now(),
-        min_denominator=min_denominator,
+        min_denominator=settings.REPORT_MIN_DENOMINATOR,
         targets=targets,
         frozen=bool(frozen),
     )

@@ -154,3 +154,132 @@ def funnel_position(numerator: int, denominator: int, p0: float) -> str:
     if rate < limits.low_95:
         return "below_95"
     return "within"
+
+
+# ---------------------------------------------------------------------------------------------
+# Statistical process control: a p-chart of the monthly rate (Montgomery, "Introduction to Statistical
+# Quality Control", ch. 7; NHS England, "Making Data Count", 2019). The centre line is the pooled rate of
+# the months drawn; each month's 3-sigma limits are p̄ ± 3·√(p̄(1 − p̄)/nᵢ), so they widen when a month has
+# few patients. Special causes, as Making Data Count reads them (every indicator here is better higher):
+# a point outside the limits, a run of SPC_RUN points on one side of the centre line, a trend of
+# SPC_TREND points each higher (or each lower) than the one before.
+
+SPC_MIN_POINTS = 6
+SPC_RUN = 7
+SPC_TREND = 6
+
+
+@dataclass(frozen=True)
+class PChartPoint:
+    month: object
+    numerator: int
+    denominator: int
+    rate: float
+    low: float
+    high: float
+    signal: str = ""  # "", "outside_high", "outside_low", "run_high", "run_low", "trend_up", "trend_down"
+
+    @property
+    def low_percent(self) -> float:
+        return self.low * 100
+
+    @property
+    def high_percent(self) -> float:
+        return self.high * 100
+
+    @property
+    def improvement(self) -> bool:
+        return self.signal in {"outside_high", "run_high", "trend_up"}
+
+    @property
+    def concern(self) -> bool:
+        return self.signal in {"outside_low", "run_low", "trend_down"}
+
+
+@dataclass(frozen=True)
+class PChart:
+    centre: float | None
+    points: list
+    enough: bool  # at least SPC_MIN_POINTS months to judge
+
+    @property
+    def latest(self):
+        return self.points[-1] if self.points else None
+
+    @property
+    def variation(self) -> str | None:
+        """'improvement', 'concern' or 'common' for the latest month; None without enough months."""
+        if not self.enough:
+            return None
+        if self.latest.improvement:
+            return "improvement"
+        if self.latest.concern:
+            return "concern"
+        return "common"
+
+    def typical_limits(self) -> tuple[float, float] | None:
+        """The limits at the months' average number of patients (for reading a target against)."""
+        if not self.enough:
+            return None
+        n = sum(point.denominator for point in self.points) / len(self.points)
+        return _sigma_limits(self.centre, n)
+
+    def assurance(self, target_fraction: float | None) -> str | None:
+        """'meets' (the target is under the lower limit), 'fails' (over the upper one) or 'inconsistent'."""
+        limits = self.typical_limits()
+        if target_fraction is None or limits is None:
+            return None
+        low, high = limits
+        if target_fraction <= low:
+            return "meets"
+        if target_fraction > high:
+            return "fails"
+        return "inconsistent"
+
+
+def _sigma_limits(centre: float, n: float) -> tuple[float, float]:
+    spread = 3 * math.sqrt(centre * (1 - centre) / n)
+    return max(0.0, centre - spread), min(1.0, centre + spread)
+
+
+def _mark_runs(signals: list[str], sides: list[int]) -> None:
+    start = 0
+    for index in range(1, len(sides) + 1):
+        if index == len(sides) or sides[index] != sides[start]:
+            if sides[start] != 0 and index - start >= SPC_RUN:
+                for each in range(start, index):
+                    signals[each] = signals[each] or ("run_high" if sides[start] > 0 else "run_low")
+            start = index
+
+
+def _mark_trends(signals: list[str], rates: list[float]) -> None:
+    for direction, name in ((1, "trend_up"), (-1, "trend_down")):
+        start = 0
+        for index in range(1, len(rates) + 1):
+            if index == len(rates) or (rates[index] - rates[index - 1]) * direction <= 0:
+                if index - start >= SPC_TREND:
+                    for each in range(start, index):
+                        signals[each] = signals[each] or name
+                start = index
+
+
+def p_chart(months: list[tuple]) -> PChart:
+    """A p-chart over (month, numerator, denominator), oldest first; months with a zero denominator are left out."""
+    months = [(month, x, n) for month, x, n in months if n]
+    if not months:
+        return PChart(None, [], False)
+    centre = sum(x for _month, x, _n in months) / sum(n for _month, _x, n in months)
+    rates = [x / n for _month, x, n in months]
+    limits = [_sigma_limits(centre, n) for _month, _x, n in months]
+    signals = [
+        "outside_high" if rate > high else "outside_low" if rate < low else ""
+        for rate, (low, high) in zip(rates, limits, strict=True)
+    ]
+    sides = [1 if rate > centre else -1 if rate < centre else 0 for rate in rates]
+    _mark_runs(signals, sides)
+    _mark_trends(signals, rates)
+    points = [
+        PChartPoint(month, x, n, rate, low, high, signal)
+        for (month, x, n), rate, (low, high), signal in zip(months, rates, limits, signals, strict=True)
+    ]
+    return PChart(centre, points, len(points) >= SPC_MIN_POINTS)

@@ -16,11 +16,11 @@ from accounts.access import role_required
 from accounts.models import Unit
 from core.periods import current_month, format_month, previous_month
 from referrals.audit import Action, log_access
-from reports import access, exports, report_cache, services
+from reports import access, disclosure, exports, report_cache, services
 from reports.forms import ComparisonForm, ReportForm, TargetForm
 from reports.models import IndicatorCode, Target
 from reports.rendering import comparison_context, unit_context
-from reports.selectors import SPANS, build_comparison, build_unit_report
+from reports.selectors import SPANS, build_comparison, build_unit_report, snapshot
 from reports.targets import ancestor_paths
 
 reports_required = access.reports_required
@@ -58,22 +58,22 @@ def _unit_report_form(request):
     return form, unit, form.is_valid() and _month_not_in_future(form)
 
 
-def _unit_report_request(request, *, for_export: bool = False):
-    """(form, unit, report) from the query string; report is None when the form has errors.
+def _unit_report_request(request):
+    """(form, unit, published report) for an export; the report is None when the form has errors.
 
-    Exports leave the unit, so they never carry the per-clinician breakdown.
+    Exports leave the unit: they are always protected and never carry the per-clinician breakdown.
     """
     form, unit, valid = _unit_report_form(request)
     if unit is None or not valid:
         return form, unit, None
-    report = build_unit_report(
-        unit=unit,
-        month=form.cleaned_data["month"],
-        indicator_code=form.cleaned_data["indicator"],
-        span=form.cleaned_data["span"],
-        include_clinicians=not for_export and access.viewer_for(request).leads(unit),
-    )
-    return form, unit, report
+    with snapshot():
+        report = build_unit_report(
+            unit=unit,
+            month=form.cleaned_data["month"],
+            indicator_code=form.cleaned_data["indicator"],
+            span=form.cleaned_data["span"],
+        )
+    return form, unit, disclosure.publish_unit_report(report, protected=True)
 
 
 def _page_context(request, form, unit) -> dict:
@@ -105,15 +105,23 @@ def report(request):
         return render(request, "reports/report.html", context)
     if not valid:
         return render(request, "reports/report.html", context, status=400)
-    leads = access.viewer_for(request).leads(unit)
+    viewer = access.viewer_for(request)
+    leads = viewer.leads(unit)
     month, indicator, span = form.cleaned_data["month"], form.cleaned_data["indicator"], form.cleaned_data["span"]
 
     def render_body() -> str:
-        report = build_unit_report(
-            unit=unit, month=month, indicator_code=indicator, span=span, include_clinicians=leads
-        )
+        with snapshot():
+            exact = build_unit_report(
+                unit=unit,
+                month=month,
+                indicator_code=indicator,
+                span=span,
+                include_clinicians=leads,
+                protected=not leads,
+            )
+        report = disclosure.publish_unit_report(exact, protected=not leads, led_unit_ids=viewer.led_unit_ids)
         other_span = SPANS[1] if report.span == SPANS[0] else SPANS[0]
-        body_context = unit_context(report, suppress=not leads)
+        body_context = unit_context(report)
         body_context.update(
             query=_report_query(report, report.span),
             other_span=other_span,
@@ -134,6 +142,8 @@ def report(request):
         "indicator": indicator,
         "span": span,
         "lead": leads,
+        # Units below that the reader leads change what a protected report hides (reports.disclosure, rule 6).
+        "led": ",".join(str(pk) for pk in sorted(viewer.led_unit_ids)) if not leads else "",
         "language": get_language(),
         "this_month": current_month().isoformat(),
     }
@@ -158,7 +168,7 @@ def _download(request, report, fmt: str, unit: Unit | None) -> HttpResponse:
 
 @reports_required
 def report_export(request, fmt: str):
-    form, unit, report = _unit_report_request(request, for_export=True)
+    form, unit, report = _unit_report_request(request)
     if report is None:
         return render(request, "reports/report.html", _page_context(request, form, unit), status=400 if unit else 404)
     return _download(request, report, fmt, unit)
@@ -177,10 +187,11 @@ def _comparison_request(request):
         return form, None
     # Analysts and administrators read every unit; the choice field has already refused unknown codes.
     scope = Unit.objects.get(code=form.cleaned_data["scope"]) if form.cleaned_data["scope"] else None
-    report = build_comparison(
-        month=form.cleaned_data["month"], indicator_code=form.cleaned_data["indicator"], scope=scope
-    )
-    return form, report
+    with snapshot():
+        report = build_comparison(
+            month=form.cleaned_data["month"], indicator_code=form.cleaned_data["indicator"], scope=scope
+        )
+    return form, disclosure.publish_comparison(report, protected=True)
 
 
 @comparison_required
@@ -188,7 +199,7 @@ def compare(request):
     form, report = _comparison_request(request)
     if report is None:
         return render(request, "reports/compare.html", {"form": form}, status=400)
-    context = {"form": form, **comparison_context(report, suppress=True), "query": request.GET.urlencode()}
+    context = {"form": form, **comparison_context(report), "query": request.GET.urlencode()}
     return render(request, "reports/compare.html", context)
 
 

@@ -197,7 +197,7 @@ def test_small_counts_in_the_command_file_hide_the_rate_and_the_complement(unit_
     (row,) = list(csv.DictReader(output.open(encoding="utf-8")))
     assert (row["eligible"], row["referred"], row["rate_percent"], row["ci_low_percent"], row["ci_high_percent"]) == (
         "14",
-        "",
+        "hidden",
         "",
         "",
         "",

@@ -41,6 +41,16 @@ def october(unit_a, unit_b, clinic):
     TargetFactory(unit=clinic, target_percent=40)
 
 
+def _xlsx_first_row(content: bytes) -> dict:
+    """The first data row of the report sheet, keyed by the CSV's machine column names."""
+    from reports.exports import COLUMNS, heading
+
+    sheet = load_workbook(io.BytesIO(content)).active
+    by_heading = {heading(column): column for column in COLUMNS}
+    header = [by_heading[cell.value] for cell in sheet[1]]
+    return dict(zip(header, [cell.value for cell in sheet[2]], strict=True))
+
+
 def _csv_rows(content: bytes) -> list[dict]:
     return list(csv.DictReader(io.StringIO(content.decode("utf-8"))))
 
@@ -92,9 +102,7 @@ def test_page_exports_and_command_give_the_same_numbers(client, lead_a, unit_a, 
 
     page = client.get(reverse("reports:report"), params).context
     csv_row = _csv_rows(client.get(reverse("reports:export", args=["csv"]), params).content)[0]
-    sheet = load_workbook(io.BytesIO(client.get(reverse("reports:export", args=["xlsx"]), params).content)).active
-    header = [cell.value for cell in sheet[1]]
-    xlsx_row = dict(zip(header, [cell.value for cell in sheet[2]], strict=True))
+    xlsx_row = _xlsx_first_row(client.get(reverse("reports:export", args=["xlsx"]), params).content)
     output = tmp_path / "report.csv"
     call_command(
         "monthly_report", "--month", "2026-10", "--unit", unit_a.code, "--format", "csv", "--output", str(output)
@@ -149,8 +157,14 @@ def test_xlsx_has_a_definitions_sheet(client, lead_a, october):
 
     workbook = load_workbook(io.BytesIO(client.get(reverse("reports:export", args=["xlsx"])).content))
 
-    assert workbook.sheetnames == ["Report", "Definitions"]
-    definitions = " ".join(str(cell.value) for row in workbook["Definitions"].iter_rows() for cell in row if cell.value)
+    assert workbook.sheetnames == ["Report", "About the figures", "Definitions"]
+    definitions = " ".join(
+        str(cell.value)
+        for sheet in ("About the figures", "Definitions")
+        for row in workbook[sheet].iter_rows()
+        for cell in row
+        if cell.value
+    )
     assert "Wilson" in definitions and "BMC Health Serv Res 2009;9:147" in definitions
 
 
@@ -163,7 +177,7 @@ def test_printable_html_links_its_stylesheet_and_has_the_chart(client, lead_a, o
     assert response.status_code == 200
     assert "<style>" not in content  # the browser page obeys the CSP
     assert "reports-print.css" in content
-    assert 'role="img"' in content and "&lt;5 of 12" in content
+    assert 'role="img"' in content and "Referred: &lt;5." in content
     assert "25.0" not in content and "53.2" not in content  # 3 of 12: rate and interval would reveal the 3
 
 
@@ -227,16 +241,22 @@ def test_files_hide_the_rate_and_the_referred_count_when_the_non_referred_are_fr
 
     if file_format == "csv":
         row = _csv_rows(content)[0]
-        assert (row["eligible"], row["referred"], row["rate_percent"], row["ci_low_percent"]) == ("14", "", "", "")
-        assert row["ci_high_percent"] == ""
+        assert (row["eligible"], row["referred"], row["rate_percent"]) == ("14", "hidden", "")
+        assert row["ci_low_percent"] == ""
+        assert (row["ci_high_percent"], row["note"]) == ("", "suppressed (small numbers)")
     elif file_format == "xlsx":
-        sheet = load_workbook(io.BytesIO(content)).active
-        header = [cell.value for cell in sheet[1]]
-        row = dict(zip(header, [cell.value for cell in sheet[2]], strict=True))
-        assert (row["eligible"], row["referred"], row["rate_percent"], row["ci_low_percent"]) == (14, None, None, None)
+        row = _xlsx_first_row(content)
+        # Never an empty cell: a hidden count or rate says so.
+        assert (row["eligible"], row["referred"], row["rate_percent"], row["ci_low_percent"]) == (
+            14,
+            "hidden",
+            "hidden",
+            "hidden",
+        )
     else:
         text = content.decode()
-        assert "hidden of 14" in text
+        assert "Patients this month: 14." in text and "Referred: hidden." in text
+        assert "hidden of 14" not in text
         assert "85.7" not in text and "60.1" not in text and "12 of 14" not in text
         assert "The breakdowns by fellowship" in text  # breakdowns that add up to the totals are left out
 
@@ -247,7 +267,8 @@ def test_pooled_figures_are_hidden_when_they_would_give_back_a_units_small_count
 
     content = client.get(reverse("reports:compare_export", args=["html"]), {"month": "2026-10"}).content.decode()
 
-    assert ">72<" not in content and ">27<" not in content and "37.5" not in content
+    # The pooled number of patients (72) gives nothing back (every unit's is shown); its referred count would.
+    assert ">27<" not in content and "37.5" not in content
 
 
 def test_previous_three_months_are_hidden_in_files_when_one_of_them_hides_a_small_count(client, lead_a, unit_a):

@@ -83,7 +83,8 @@ def test_clinician_who_does_not_lead_sees_small_counts_as_less_than_five(client,
 
     assert response.context["suppress"] is True
     assert response.context["headline"].numerator == "<5"
-    assert "&lt;5 of 12 patients" in response.content.decode()
+    assert "Patients this month: 12." in response.content.decode()
+    assert "Referred: &lt;5." in response.content.decode()
 
 
 def test_analyst_sees_any_unit_with_small_counts_suppressed(client, analyst, unit_b):
@@ -254,7 +255,7 @@ def test_a_viewer_who_does_not_lead_the_unit_sees_neither_rate_nor_count_when_th
     content = client.get(URL).content.decode()
 
     assert "85.7" not in content and "12 of 14" not in content
-    assert "hidden of 14" in content
+    assert "Referred: hidden." in content and "hidden of 14" not in content
 
 
 def test_the_units_lead_still_sees_exact_figures_on_screen(client, lead_a, unit_a):

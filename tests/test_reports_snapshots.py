@@ -4,6 +4,7 @@ import datetime
 
 from referrals.models import PatientContact
 from reports import snapshots
+from reports.disclosure import publish_comparison, publish_unit_report
 from reports.exports import to_csv
 from reports.models import FrozenMonth, MonthlyFigures
 from reports.selectors import build_comparison, build_unit_report
@@ -53,8 +54,8 @@ def _everything(clinic, unit_a):
         unit_report.fellowships,
         [point.figures for point in leaf_report.points],
         [(row.unit.code, row.figures) for row in comparison.rows],
-        to_csv(unit_report),
-        to_csv(comparison),
+        to_csv(publish_unit_report(unit_report, protected=True)),
+        to_csv(publish_comparison(comparison, protected=True)),
     )
 
 

@@ -7,8 +7,9 @@ from django.utils.translation import get_language
 from accounts import access as account_access
 from core.periods import previous_month
 from reports import access, indicators, report_cache
+from reports.disclosure import open_column
 from reports.indicators import PRIMARY
-from reports.presentation import rate_view, target_status
+from reports.presentation import target_status
 from reports.targets import resolve_targets
 
 register = template.Library()
@@ -29,13 +30,14 @@ def reports_home(context) -> dict:
         figures = indicators.scope_figures_by_unit(led, month)
         headlines = []
         for unit in led:
-            rate = figures[unit.pk].proportion(PRIMARY)
+            # The units a lead leads: open figures (reports.disclosure, rule 6).
+            rate = open_column(figures[unit.pk]).rate(PRIMARY, settings.REPORT_MIN_DENOMINATOR)
             target = targets.get((unit.pk, PRIMARY.code, month))
-            status = target_status(rate, target.percent if target else None, settings.REPORT_MIN_DENOMINATOR)
+            status = target_status(rate, target.percent if target else None)
             headlines.append(
                 {
                     "unit": unit,
-                    "rate": rate_view(rate, suppress=False, min_denominator=settings.REPORT_MIN_DENOMINATOR),
+                    "rate": rate,
                     "target": target,
                     "status": status,
                 }

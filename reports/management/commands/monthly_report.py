@@ -26,10 +26,10 @@ from accounts.models import Membership, Unit
 from core.periods import BadMonth, current_month, format_month, parse_month, previous_month
 from referrals.audit import Action, log_access
 from reports import exports
+from reports.disclosure import publish_comparison, publish_unit_report
 from reports.indicators import INDICATORS, PRIMARY
 from reports.models import ReportDispatch
-from reports.presentation import rate_view
-from reports.selectors import build_comparison, build_unit_report
+from reports.selectors import build_comparison, build_unit_report, snapshot
 
 
 class Command(BaseCommand):
@@ -100,10 +100,13 @@ class Command(BaseCommand):
     # --- file -------------------------------------------------------------------------------------
 
     def _write_file(self, path: Path, file_format: str, *, month, unit, indicator) -> None:
-        if unit is not None:
-            report = build_unit_report(unit=unit, month=month, indicator_code=indicator)
-        else:
-            report = build_comparison(month=month, indicator_code=indicator)
+        with snapshot():
+            if unit is not None:
+                report = publish_unit_report(
+                    build_unit_report(unit=unit, month=month, indicator_code=indicator), protected=True
+                )
+            else:
+                report = publish_comparison(build_comparison(month=month, indicator_code=indicator), protected=True)
         content = exports.render(report, file_format)
         # Write next to the target and rename, so a reader never sees half a file.
         try:
@@ -149,7 +152,9 @@ class Command(BaseCommand):
                     due.append(user)
             if not due:
                 continue
-            report = build_unit_report(unit=report_unit, month=month, indicator_code=PRIMARY.code)
+            with snapshot():
+                exact = build_unit_report(unit=report_unit, month=month, indicator_code=PRIMARY.code)
+            report = publish_unit_report(exact, protected=True)  # e-mail leaves the unit
             pdf = exports.to_pdf(report)
             for user in due:
                 try:
@@ -180,7 +185,7 @@ class Command(BaseCommand):
             raise CommandError(f"{len(failed)} e-mails could not be sent (run again to retry): " + "; ".join(failed))
 
     def _mail(self, report, pdf: bytes, user) -> None:
-        headline = rate_view(report.rate, suppress=True, min_denominator=report.min_denominator)
+        headline = report.headline
         month_name = date_format(report.month, "F Y")
         if headline.too_few:
             figure = _("too few patients to show a rate (%(n)s)") % {"n": headline.denominator}
