@@ -28,11 +28,11 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from accounts.models import Membership, Unit
+from core.periods import add_months
 from reports.disclosure import COUNTS
 from reports.exports import COLUMNS, PRIMARY_COLUMNS, SECONDARY, heading
 from reports.indicators import INDICATORS, Figures, live_own_figures
 from reports.models import IndicatorCode
-from reports.periods import add_months
 from tests.factories import MembershipFactory, PatientContactFactory, UnitFactory, UserFactory, login
 from tests.reports_helpers import OSLO, in_english
 
