@@ -36,7 +36,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from registry import feed  # noqa: E402
+from registry import changes, feed  # noqa: E402
 from registry.importers import import_meetings  # noqa: E402
 from registry.models import Meeting, Status  # noqa: E402
 
@@ -202,7 +202,7 @@ def main() -> None:
     start = time.perf_counter()
     dataset.build_meetings(count=10_000)
     Meeting.objects.update(status=Status.ACTIVE)
-    feed.invalidate_feed()
+    changes.registry_changed()
     print(f"Built 10,000 meetings in {time.perf_counter() - start:.1f} s")
     client = Client(HTTP_HOST="localhost")
 
@@ -211,7 +211,7 @@ def main() -> None:
 
     start = time.perf_counter()
     dataset.build_meetings(count=80_000, seed=3)
-    feed.invalidate_feed()
+    changes.registry_changed()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     print(f"\nBuilt 80,000 more meetings in {time.perf_counter() - start:.1f} s")

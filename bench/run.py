@@ -240,7 +240,7 @@ def sample(label: str, call, *, runs: int, warmup: int = 2, prepare=None) -> dic
 def server_times(*, quick: bool) -> list[dict]:
     from django.test import Client
 
-    from registry import feed
+    from registry import changes, feed
     from registry.models import Fellowship, Meeting, Status
     from reports import report_cache
 
@@ -254,7 +254,7 @@ def server_times(*, quick: bool) -> list[dict]:
 
     def registry_changed():
         """As after a curator's edit: the shared feed, pages and search bodies are rebuilt on the next request."""
-        feed.invalidate_feed()
+        changes.registry_changed()
         feed.clear_process_cache()
 
     print(f"\nServer time in ms (Django test client, production settings), {active:,} active meetings")
@@ -296,7 +296,7 @@ def import_times(*, quick: bool) -> list[dict]:
     from django.test.utils import CaptureQueriesContext
 
     from bench import dataset
-    from registry import feed
+    from registry import changes
 
     count = 1000 if quick else 10_000
     records = dataset.meeting_guide_feed(count=count, prefix="bench-import")
@@ -314,7 +314,7 @@ def import_times(*, quick: bool) -> list[dict]:
             print(f"  {label:<58} {elapsed:>9.0f} {elapsed:>9.0f} {len(captured):>8}  (1 run)")
             results.append(result)
     _delete_imported()
-    feed.invalidate_feed()
+    changes.registry_changed()
     return results
 
 

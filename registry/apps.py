@@ -9,8 +9,10 @@ class RegistryConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from registry import feed  # noqa: F401 - connects the feed-cache invalidation signals
+        from registry import changes
         from registry.models import Fellowship, Group, Meeting, MeetingType
+
+        changes.connect()  # the feed and cached pages go stale when the registry changes
 
         # Change history (who, when, each field before and after) for everything curators edit.
         auditlog.register(Group, exclude_fields=["created_at", "updated_at"])

@@ -2,10 +2,9 @@
 
 The feed is built from two queries (the meetings with their joins as plain values, and the meeting-type links),
 serialised once and stored in Django's cache, which every worker shares: the JSON bytes, a gzip-compressed copy, the
-ETag and Last-Modified. A *generation* token in the cache says which build is current; any change to a meeting,
-group, fellowship, meeting type or the geography replaces the token (signals below; bulk writers call
-`invalidate_feed()`), so the next request builds afresh. Each process also keeps the last entry it served, so a warm
-request costs one small cache read.
+ETag and Last-Modified. The registry's change generation (registry/changes.py) says which build is current; any
+change to a meeting, group, fellowship, meeting type or the geography replaces it, so the next request builds
+afresh. Each process also keeps the last entry it served, so a warm request costs one small cache read.
 
 Spec: github code4recovery/spec, README. Day 0 is Sunday; our `Weekday` is ISO (Monday = 1 … Sunday = 7).
 """
@@ -16,22 +15,20 @@ import datetime
 import gzip
 import hashlib
 import threading
-import time
-import uuid
 from dataclasses import dataclass, field
 
 import orjson
 from django.core.cache import cache
-from django.db import connection, models, transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db import connection, models
 from django.urls import NoReverseMatch, reverse
 
-from registry.models import County, Fellowship, Group, Meeting, MeetingType, Municipality, Recurrence, Status
+from core.generations import is_private, token_time
+from registry.changes import GENERATION
+from registry.models import Meeting, Recurrence, Status
 
 FEED_TIMEZONE = "Europe/Oslo"
 FEED_COUNTRY = "NO"
 FEED_COUNTRY_NAME = "Norway"
-GENERATION_KEY = "registry:feed:generation"
 ENTRY_KEY_PREFIX = "registry:feed:entry:"
 # The generation token outlives entries; entries are rebuilt within a second when evicted.
 ENTRY_TIMEOUT_SECONDS = 24 * 60 * 60
@@ -285,85 +282,9 @@ def build_feed_entry(*, base_url: str, generation: str) -> FeedEntry:
         gzip_body=gzip.compress(body, compresslevel=6, mtime=0),
         # Weak: the identity and gzip bodies are the same representation for If-None-Match.
         etag=f'W/"{digest}"',
-        last_modified=generation_time(generation),
+        last_modified=token_time(generation),
         meeting_count=len(records),
     )
-
-
-def new_generation() -> str:
-    return f"{time.time():.6f}:{uuid.uuid4().hex[:12]}"
-
-
-def generation_time(generation: str) -> float:
-    try:
-        return float(generation.split(":", 1)[0])
-    except ValueError:
-        return time.time()
-
-
-def current_generation() -> str:
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        cache.add(GENERATION_KEY, new_generation(), timeout=None)
-        generation = cache.get(GENERATION_KEY) or new_generation()
-    return generation
-
-
-def _bump_generation() -> None:
-    cache.set(GENERATION_KEY, new_generation(), timeout=None)
-
-
-# Changes this thread's connection has made inside a transaction that is still open. Only this connection can see
-# them, so only this thread's pages must reflect them; everyone else's wait for the commit.
-_uncommitted = threading.local()
-
-
-def invalidate_feed() -> None:
-    """Make the next feed request (and the registry's cached pages) show the current data.
-
-    Outside a transaction the shared generation moves on at once. Inside one it moves on at the first change and
-    again when the transaction commits, however many rows are saved in between (seeding 300 meetings is two cache
-    writes, not 1,800); meanwhile this thread counts its own uncommitted changes, and `with_pending` turns them into
-    a private generation, so its own requests never see a build from before them and nobody else sees theirs.
-    """
-    if not connection.in_atomic_block:
-        _bump_generation()
-        return
-    if _episode_is_open():
-        _uncommitted.changes += 1
-        return
-    _uncommitted.token = uuid.uuid4().hex[:8]
-    _uncommitted.changes = 1
-    _uncommitted.queued = True
-    _bump_generation()
-    transaction.on_commit(_after_commit)
-
-
-def _after_commit() -> None:
-    _uncommitted.queued = False
-    _uncommitted.changes = 0
-    _bump_generation()
-
-
-def _episode_is_open() -> bool:
-    """Whether this connection has uncommitted changes: our commit callback is still queued (a rollback of the
-    transaction, or of the savepoint that queued it, discards it)."""
-    if not connection.in_atomic_block or not getattr(_uncommitted, "queued", False):
-        return False
-    if any(callback[1] is _after_commit for callback in connection.run_on_commit):
-        return True
-    _uncommitted.queued = False
-    return False
-
-
-def with_pending(generation: str | None) -> str | None:
-    """The shared generation as this thread must see it: with its uncommitted changes, if any, appended.
-
-    Anything cached under the shared generation (the feed, cached pages) must compare against this value; a value
-    with a "+" is private to this thread's transaction and must not be stored for others."""
-    if generation is None or not _episode_is_open():
-        return generation
-    return f"{generation}+{_uncommitted.token}.{_uncommitted.changes}"
 
 
 _process_entries: dict[str, FeedEntry] = {}
@@ -372,8 +293,8 @@ _process_lock = threading.Lock()
 
 def get_feed_entry(*, base_url: str) -> FeedEntry:
     """The current feed for this site address: from this process, else the shared cache, else built and stored."""
-    generation = with_pending(current_generation())
-    pending = "+" in generation
+    generation = GENERATION.seen()
+    pending = is_private(generation)
     entry = _process_entries.get(base_url)
     if entry is not None and entry.generation == generation:
         return entry
@@ -392,18 +313,3 @@ def clear_process_cache() -> None:
     """Forget this process's copy (tests and benchmarks)."""
     with _process_lock:
         _process_entries.clear()
-
-
-def _on_change(sender, **kwargs):
-    invalidate_feed()
-
-
-def _on_types_changed(sender, action, **kwargs):
-    if action in ("post_add", "post_remove", "post_clear"):
-        invalidate_feed()
-
-
-for _model in (Meeting, Group, Fellowship, MeetingType, Municipality, County):
-    post_save.connect(_on_change, sender=_model, dispatch_uid=f"registry-feed-save-{_model.__name__}")
-    post_delete.connect(_on_change, sender=_model, dispatch_uid=f"registry-feed-delete-{_model.__name__}")
-m2m_changed.connect(_on_types_changed, sender=Meeting.types.through, dispatch_uid="registry-feed-meeting-types")

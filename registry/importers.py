@@ -29,7 +29,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry.bulk import insert_rows, update_rows
-from registry.feed import COORDINATE_DECIMALS, default_end_time, invalidate_feed, iso_weekday
+from registry.changes import registry_changed
+from registry.feed import COORDINATE_DECIMALS, default_end_time, iso_weekday
 from registry.models import (
     SLUG_PATTERN,
     AttendanceMode,
@@ -1208,7 +1209,7 @@ def apply_import(plan: ImportPlan, *, actor=None) -> None:
             history.changed(Meeting, pk, name, {"status": [old_status, Status.INACTIVE.value]})
 
         history.save()
-        invalidate_feed()
+        registry_changed()
 
 
 class _History:

@@ -1,14 +1,14 @@
 """Shared caches of the registry pages: whole pages for anonymous visitors, the search's body for everyone.
 
 Anonymous pages are the same for everyone with the same address, language and minute, so one render can serve
-them all. Each cached page remembers the registry's change generation (registry.feed: bumped whenever a meeting,
-group, fellowship or type changes), so an edit shows on the next request; otherwise a page lives for
-settings.REGISTRY_PAGE_CACHE_SECONDS (default 60 s, 0 turns the cache off), which bounds how old a "next date" can
-be. The one per-visitor part of an anonymous page, the CSRF token of the language switch, is swapped in on the way
-out. Logged-in users (their menu and quick searches differ) and visitors with a session or pending messages get the
-page rendered around a shared part: the search form and its results are the same for everyone with the same
-address and language, so `shared_fragment` keeps that part under the same rules (and the filter choices and
-results are not rendered per request).
+them all. Each cached page remembers the registry's change generation (registry/changes.py, core/generations.py:
+bumped whenever a meeting, group, fellowship or type changes), so an edit shows on the next request; otherwise a
+page lives for settings.REGISTRY_PAGE_CACHE_SECONDS (default 60 s, 0 turns the cache off), which bounds how old a
+"next date" can be. The one per-visitor part of an anonymous page, the CSRF token of the language switch, is
+swapped in on the way out. Logged-in users (their menu and quick searches differ) and visitors with a session or
+pending messages get the page rendered around a shared part: the search form and its results are the same for
+everyone with the same address and language, so `shared_fragment` keeps that part under the same rules (and the
+filter choices and results are not rendered per request).
 """
 
 from __future__ import annotations
@@ -20,11 +20,10 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 
-from registry import feed
+from registry.changes import GENERATION
 
 KEY_PREFIX = "registry:page:"
 CSRF_FIELD = re.compile(r'(name="csrfmiddlewaretoken" value=")([^"]+)(")')
@@ -55,36 +54,13 @@ def page_key(request, part: str = "") -> str:
     return KEY_PREFIX + hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-def _lookup(key: str) -> tuple[str | None, dict | None]:
-    """(the registry's generation as this thread sees it, the entry under `key` if it is of that generation).
-
-    With this thread's own uncommitted registry changes the generation is marked with "+" (registry.feed)."""
-    found = cache.get_many([feed.GENERATION_KEY, key])
-    generation, hit = feed.with_pending(found.get(feed.GENERATION_KEY)), found.get(key)
-    if generation is not None and hit is not None and hit["generation"] == generation:
-        return generation, hit
-    return generation, None
-
-
-def _store(key: str, generation: str | None, entry: dict) -> None:
-    generation = generation or feed.with_pending(feed.current_generation())
-    if "+" not in generation:  # rendered from this transaction's own uncommitted changes: not for others
-        cache.set(key, {**entry, "generation": generation}, cache_seconds())
-
-
 def shared_fragment(request, part: str, render: Callable[[], str]) -> str:
     """`render()`, a part of the page that depends only on the address and language, shared between requests.
 
     The caller must make sure the part holds nothing of the visitor's own (no CSRF token, no user)."""
     if request.method not in ("GET", "HEAD") or not cache_seconds():
         return render()
-    key = page_key(request, part)
-    generation, hit = _lookup(key)
-    if hit is not None:
-        return hit["body"]
-    body = render()
-    _store(key, generation, {"body": body})
-    return body
+    return GENERATION.get_or_render(page_key(request, part), render, cache_seconds())
 
 
 def cached_for_anonymous(view):
@@ -95,7 +71,7 @@ def cached_for_anonymous(view):
         if not is_cacheable(request):
             return view(request, *args, **kwargs)
         key = page_key(request)
-        generation, hit = _lookup(key)
+        generation, hit = GENERATION.lookup(key)
         if hit is not None:
             body = hit["body"]
             if CSRF_PLACEHOLDER in body:
@@ -108,7 +84,7 @@ def cached_for_anonymous(view):
         if response.status_code == 200 and not response.streaming and not response.cookies:
             body = CSRF_FIELD.sub(rf"\g<1>{CSRF_PLACEHOLDER}\g<3>", response.content.decode(response.charset))
             headers = {name: response[name] for name in KEPT_HEADERS if name in response}
-            _store(key, generation, {"body": body, "headers": headers})
+            GENERATION.store(key, generation, {"body": body, "headers": headers}, cache_seconds())
         return response
 
     return wrapped

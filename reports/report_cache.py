@@ -6,26 +6,28 @@ the same view of small numbers (a lead sees exact counts, others "<5"). So the p
 rendered once and served from the cache (one round trip) to every worker; the page around it (menu, CSRF
 token, messages) is still rendered per request.
 
-Freshness: every cached body carries the reports generation, which changes whenever a contact, follow-up,
-target, frozen month, unit or membership is saved or deleted (reports/signals.py), so such an edit shows on the
-next request. Writes that send no signals (bulk imports, `QuerySet.update()`) show within
-settings.REPORT_CACHE_SECONDS (default 60; 0 turns the cache off). The generation is read before the figures
-are computed, so a body computed from older data can never be stored under a newer generation.
+Freshness: every cached body carries the reports' change generation (core/generations.py), which moves whenever
+a contact, follow-up, target, frozen month, unit or membership is saved or deleted (reports/signals.py), and again
+when the transaction that saved it commits, so such an edit shows on the next request and a request that ran
+while it was uncommitted cannot keep its older figures under the new generation. Writes that send no signals
+(`QuerySet.update()`) show within settings.REPORT_CACHE_SECONDS (default 60; 0 turns the cache off). The
+generation is read before the figures are computed, so a body computed from older data is never stored under a
+newer generation.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+
+from core.generations import Generation
 
 KEY_PREFIX = "reports:body:"
-GENERATION_KEY = "reports:generation"
+GENERATION = Generation("reports:generation")
 
 
 def cache_seconds() -> int:
@@ -33,8 +35,8 @@ def cache_seconds() -> int:
 
 
 def bump_generation(**kwargs) -> None:
-    """Make every cached report body stale. A signal receiver, so it takes and ignores the signal's arguments."""
-    cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
+    """Make every cached report body stale, now and at commit. A signal receiver: it ignores the signal's arguments."""
+    GENERATION.bump()
 
 
 def _key(parts: dict) -> str:
@@ -49,15 +51,4 @@ def get_or_render(parts: dict, render: Callable[[], Any]) -> Any:
     A body is usually rendered HTML; the home page keeps its headline figures (picklable values) the same way."""
     if not cache_seconds():
         return render()
-    key = _key(parts)
-    found = cache.get_many([GENERATION_KEY, key])
-    generation, hit = found.get(GENERATION_KEY), found.get(key)
-    if generation is None:
-        generation = uuid.uuid4().hex
-        if not cache.add(GENERATION_KEY, generation, None):
-            generation = cache.get(GENERATION_KEY) or generation
-    elif hit is not None and hit["generation"] == generation:
-        return hit["body"]
-    body = render()
-    cache.set(key, {"generation": generation, "body": body}, cache_seconds())
-    return body
+    return GENERATION.get_or_render(_key(parts), render, cache_seconds())

@@ -12,7 +12,8 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils.http import http_date
 
-from registry import feed
+from core.generations import is_private
+from registry import changes, feed
 from registry.models import AttendanceMode, Meeting, MeetingType, Municipality, Recurrence, Status
 from tests.factories import FellowshipFactory, GroupFactory, MeetingFactory
 
@@ -221,15 +222,15 @@ def test_editing_a_meeting_type_or_fellowship_drops_the_cached_feed(client, db, 
     with django_capture_on_commit_callbacks(execute=True):
         MeetingFactory(slug="m")
     get_feed(client)
-    generation = cache.get(feed.GENERATION_KEY)
+    generation = cache.get(changes.GENERATION.key)
     women = MeetingType.objects.get(code="W")
     women.name_nb = "Kvinnemøte"
     with django_capture_on_commit_callbacks(execute=True):
         women.save()
-    after_type = cache.get(feed.GENERATION_KEY)
+    after_type = cache.get(changes.GENERATION.key)
     with django_capture_on_commit_callbacks(execute=True):
         FellowshipFactory(code="AA").save()
-    after_fellowship = cache.get(feed.GENERATION_KEY)
+    after_fellowship = cache.get(changes.GENERATION.key)
     assert len({generation, after_type, after_fellowship}) == 3
 
 
@@ -245,7 +246,7 @@ def test_bulk_update_with_explicit_invalidation_shows_in_the_next_request(client
     MeetingFactory(slug="m")
     feed_by_slug(client)
     Meeting.objects.filter(slug="m").update(status=Status.INACTIVE)
-    feed.invalidate_feed()
+    changes.registry_changed()
     assert feed_by_slug(client) == {}
 
 
@@ -337,25 +338,25 @@ def test_a_transaction_bumps_the_shared_generation_at_its_first_change_and_on_co
     with django_capture_on_commit_callbacks(execute=True):
         MeetingFactory(slug="committed")
     get_feed(client)
-    before = cache.get(feed.GENERATION_KEY)
+    before = cache.get(changes.GENERATION.key)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         MeetingFactory(slug="open-0")
-        first_change = cache.get(feed.GENERATION_KEY)
+        first_change = cache.get(changes.GENERATION.key)
         assert first_change != before
         assert len(feed_by_slug(client)) == 2
         for index in range(1, 20):
             MeetingFactory(slug=f"open-{index}").types.set(["W"])
             # This connection sees each of its changes at once; the shared generation does not move again.
             assert len(feed_by_slug(client)) == index + 2
-        assert cache.get(feed.GENERATION_KEY) == first_change
+        assert cache.get(changes.GENERATION.key) == first_change
     assert len(callbacks) == 1  # one bump at commit for the whole transaction
     callbacks[0]()
-    assert cache.get(feed.GENERATION_KEY) not in (before, first_change)
+    assert cache.get(changes.GENERATION.key) not in (before, first_change)
 
 
 def test_a_private_generation_is_never_stored_for_other_workers(client, db):
     MeetingFactory(slug="uncommitted")
-    assert "+" in feed.with_pending(feed.current_generation())
+    assert is_private(changes.GENERATION.seen())
     get_feed(client)
     assert not [key for key in cache._cache if feed.ENTRY_KEY_PREFIX in key]
 

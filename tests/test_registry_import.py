@@ -13,7 +13,7 @@ from auditlog.models import LogEntry
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 
-from registry import feed
+from registry import changes
 from registry.importers import SourceError, import_meetings, parse_time
 from registry.models import AttendanceMode, Group, Meeting, Status
 from tests.factories import FellowshipFactory, GroupFactory, MeetingFactory
@@ -596,11 +596,11 @@ def test_import_records_history_for_created_and_changed_meetings():
 def test_import_drops_the_cached_feed(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         run_json(record())
-    generation = cache.get(feed.GENERATION_KEY)
+    generation = cache.get(changes.GENERATION.key)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         run_json(record(name="Endret"))
     assert len(callbacks) == 1
-    assert cache.get(feed.GENERATION_KEY) != generation
+    assert cache.get(changes.GENERATION.key) != generation
 
 
 def test_import_query_count_does_not_grow_with_the_number_of_records():

@@ -1,9 +1,12 @@
 """The unit report's rendered body is shared between requests (reports/report_cache.py), never across views
 of small numbers or languages, and goes stale as soon as the data under it changes."""
 
+import threading
+
 import pytest
 import time_machine
 from django.core.cache import cache
+from django.db import connection, transaction
 from django.urls import reverse
 
 from reports import report_cache
@@ -88,11 +91,11 @@ def test_a_new_membership_makes_the_cached_bodies_stale(client, lead_a, unit_a, 
     month_of_contacts(unit_a, patients=12, referred=3)
     login(client, lead_a)
     client.get(URL)
-    generation = cache.get(report_cache.GENERATION_KEY)
+    generation = cache.get(report_cache.GENERATION.key)
 
     MembershipFactory(user=lead_a, unit=unit_b)
 
-    assert cache.get(report_cache.GENERATION_KEY) != generation
+    assert cache.get(report_cache.GENERATION.key) != generation
 
 
 def test_with_the_cache_off_every_request_renders(client, lead_a, unit_a, settings, django_assert_num_queries):
@@ -103,3 +106,33 @@ def test_with_the_cache_off_every_request_renders(client, lead_a, unit_a, settin
 
     with django_assert_num_queries(QUERIES_CACHED_LEAD_PAGE + 5 + jit_switches(3)):
         client.get(URL)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_during_an_uncommitted_save_cannot_keep_old_figures_after_the_commit(client, lead_a, unit_a):
+    """A clinician's save moves the generation at once; a report requested before the save commits still reads the
+    old figures (another connection) and stores them under that generation. The commit moves it again."""
+    month_of_contacts(unit_a, patients=12, referred=3)
+    login(client, lead_a)
+    assert "3 of 12 patients" in client.get(URL).content.decode()
+    saved, may_commit = threading.Event(), threading.Event()
+
+    def clinician_saves():
+        try:
+            with transaction.atomic():
+                month_of_contacts(unit_a, patients=1, referred=1, prefix=100)
+                saved.set()
+                may_commit.wait(30)
+        finally:
+            connection.close()
+
+    writer = threading.Thread(target=clinician_saves)
+    writer.start()
+    try:
+        assert saved.wait(30)
+        assert "3 of 12 patients" in client.get(URL).content.decode()  # not committed yet: the old figures
+    finally:
+        may_commit.set()
+        writer.join(30)
+
+    assert "4 of 13 patients" in client.get(URL).content.decode()
