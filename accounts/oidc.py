@@ -55,6 +55,25 @@ def provider_named(name: str) -> IdentityProvider | None:
     return next((provider for provider in configured_providers() if provider.name == name), None)
 
 
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def provider_origins() -> list[str]:
+    """Where the login and logout forms may send the browser: each provider's issuer, and the hosts of its
+    authorization and end-session endpoints once its discovery document is known (no request is made here)."""
+    origins = []
+    for provider in configured_providers():
+        origins.append(_origin(provider.issuer))
+        _created, app = _apps.get(provider, (0.0, None))
+        metadata = app.server_metadata if app is not None else {}
+        origins += [
+            _origin(metadata[key]) for key in ("authorization_endpoint", "end_session_endpoint") if key in metadata
+        ]
+    return list(dict.fromkeys(origins))
+
+
 def signing_key(provider: IdentityProvider):
     """The private key that signs client assertions: the one named by KEY_ID, else the first of the set.
 

@@ -398,3 +398,9 @@ def test_administrators_see_and_remove_linked_identities(client, identity_provid
 def test_curators_cannot_see_linked_identities(client, curator):
     client.force_login(curator)
     assert client.get(reverse("admin:accounts_externalidentity_changelist")).status_code == 403
+
+
+def test_pages_let_forms_send_the_browser_on_to_the_providers(client, identity_providers):
+    policy = client.get(reverse("login"))["Content-Security-Policy"]
+    form_action = next(part for part in policy.split(";") if part.strip().startswith("form-action"))
+    assert form_action.split()[1:] == ["'self'", identity_providers.issuer]
