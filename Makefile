@@ -27,11 +27,13 @@ install-dev: $(DEV_STAMP) assets
 # Front-end files come from npm (pinned in package-lock.json) and are served by whitenoise.
 static/vendor/.built: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
-	mkdir -p static/vendor/designsystemet static/vendor/htmx static/vendor/axe
+	mkdir -p static/vendor/designsystemet static/vendor/htmx static/vendor/axe static/vendor/leaflet/images
 	cp node_modules/@digdir/designsystemet-css/dist/src/index.css static/vendor/designsystemet/index.css
 	cp node_modules/@digdir/designsystemet-css/dist/theme/designsystemet.css static/vendor/designsystemet/theme.css
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/htmx.min.js
 	cp node_modules/axe-core/axe.min.js static/vendor/axe/axe.min.js
+	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css static/vendor/leaflet/
+	cp node_modules/leaflet/dist/images/*.png static/vendor/leaflet/images/
 	touch $@
 assets: static/vendor/.built
 

@@ -14,17 +14,21 @@ from __future__ import annotations
 import datetime
 import gzip
 import hashlib
+import re
 import threading
+import zoneinfo
 from dataclasses import dataclass, field
 
 import orjson
 from django.core.cache import cache
 from django.db import connection, models
+from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from core.generations import is_private, token_time
 from registry.changes import GENERATION
-from registry.models import Meeting, Recurrence, Status
+from registry.models import AttendanceMode, Meeting, Recurrence
 
 FEED_TIMEZONE = "Europe/Oslo"
 FEED_COUNTRY = "NO"
@@ -33,9 +37,12 @@ ENTRY_KEY_PREFIX = "registry:feed:entry:"
 # The generation token outlives entries; entries are rebuilt within a second when evicted.
 ENTRY_TIMEOUT_SECONDS = 24 * 60 * 60
 COORDINATE_DECIMALS = 5
+# Characters the spec allows in conference_phone: digits, "+" for international dialling, ",", "*" and "#".
+PHONE_NOISE = re.compile(r"[^0-9+,*#]")
 
 # Extension keys (not in the spec; consumers ignore unknown keys) carry what a weekly feed cannot say, so that an
-# export → import round trip loses nothing: fellowship, languages and non-weekly recurrence.
+# export → import round trip loses nothing: fellowship, languages, non-weekly recurrence, validity dates and the
+# municipality centre where a meeting has no point of its own.
 MEETING_VALUES = (
     "id",
     "slug",
@@ -63,6 +70,9 @@ MEETING_VALUES = (
     "notes",
     "updated_at",
     "group__name",
+    "group__notes",
+    "group__website",
+    "group__contact",
     "group__fellowship__code",
     "municipality__name",
     "municipality__latitude",
@@ -70,19 +80,32 @@ MEETING_VALUES = (
     "municipality__county__name",
 )
 
+# Non-weekly meetings. The Meeting Guide spec knows weekly meetings only, and neither the Meeting Guide app, TSML UI
+# nor the 12 Step Meeting List plugin has a field for anything else (code4recovery/tsml-ui#257 and
+# 12-step-meeting-list#145 advise saying it in the notes). So a non-weekly meeting stays one record with a plain
+# `day`, and says its rhythm where every consumer shows it: at the end of the name and on the first line of the
+# notes, in Norwegian, the feed's language. The importer removes exactly these texts again (`schedule_texts`).
+ORDINALS_NB = {1: "1.", 2: "2.", 3: "3.", 4: "4.", -1: "siste"}
+WEEKDAYS_NB = {1: "mandag", 2: "tirsdag", 3: "onsdag", 4: "torsdag", 5: "fredag", 6: "lørdag", 7: "søndag"}
+MONTHS_NB = ("januar februar mars april mai juni juli august september oktober november desember").split()
 
-def feed_day(weekday: int) -> int:
-    """ISO weekday (Monday = 1 … Sunday = 7) → Meeting Guide day (Sunday = 0 … Saturday = 6)."""
-    return weekday % 7
+
+def schedule_texts(
+    *, recurrence: str, weekday: int, anchor_date: datetime.date | None, week_of_month: int | None
+) -> tuple[str, str]:
+    """(name suffix, first line of the notes) that say a non-weekly meeting's rhythm; ("", "") for weekly ones."""
+    if recurrence == Recurrence.BIWEEKLY and anchor_date:
+        date = f"{anchor_date.day}. {MONTHS_NB[anchor_date.month - 1]} {anchor_date.year}"
+        return " (annenhver uke)", f"Annenhver uke, i takt med {date}."
+    if recurrence == Recurrence.MONTHLY and week_of_month in ORDINALS_NB:
+        rhythm = f"{ORDINALS_NB[week_of_month]} {WEEKDAYS_NB[weekday]} i måneden"
+        return f" ({rhythm})", f"Bare {rhythm}."
+    return "", ""
 
 
 def iso_weekday(day: int) -> int:
     """Meeting Guide day (Sunday = 0) → ISO weekday (Sunday = 7)."""
     return day or 7
-
-
-def hhmm(value: datetime.time) -> str:
-    return f"{value.hour:02d}:{value.minute:02d}"
 
 
 def default_end_time(start: datetime.time) -> datetime.time:
@@ -96,8 +119,18 @@ def utc_timestamp(value: datetime.datetime) -> str:
 
 
 def formatted_address(*, address: str, postal_code: str, city: str) -> str:
+    """ "Storgata 1, 9008 Tromsø, Norway": street, postal code and place, country, as geocoders and TSML UI read
+    it; "" when there is no place at all (never a bare "Norway", which a map would put in the middle of the
+    country)."""
     place = " ".join(part for part in (postal_code, city) if part)
+    if not (address or place):
+        return ""
     return ", ".join(part for part in (address, place, FEED_COUNTRY_NAME) if part)
+
+
+def conference_phone_digits(value: str) -> str:
+    """The number as the spec wants it: digits and "+,*#" only (spaces and dashes dropped)."""
+    return PHONE_NOISE.sub("", value)
 
 
 def detail_url_template(base_url: str) -> str:
@@ -118,20 +151,17 @@ class UtcText(models.Func):
     output_field = models.CharField()
 
 
-def meeting_feed_records(*, base_url: str) -> list[dict]:
-    """Every active meeting as a Meeting Guide record. Two queries, whatever the number of meetings.
+def feed_meetings(today: datetime.date):
+    """Active meetings whose validity covers `today`: the same meetings our own search lists."""
+    return Meeting.objects.active().filter(
+        Q(valid_from__isnull=True) | Q(valid_from__lte=today), Q(valid_to__isnull=True) | Q(valid_to__gte=today)
+    )
 
-    Rows come as tuples and are formatted with C-level helpers (isoformat), since this loop runs once per meeting.
-    """
-    meetings = Meeting.objects.active().order_by("slug")
-    if connection.vendor == "postgresql":
-        fields = [name if name != "updated_at" else "updated_text" for name in MEETING_VALUES]
-        rows = meetings.annotate(updated_text=UtcText("updated_at")).values_list(*fields)
-    else:
-        rows = meetings.values_list(*MEETING_VALUES)
+
+def _types_by_meeting(meetings) -> dict[int, list[str]]:
     types_by_meeting: dict[int, list[str]] = {}
     links = (
-        Meeting.types.through.objects.filter(meeting__status=Status.ACTIVE)
+        Meeting.types.through.objects.filter(meeting__in=meetings.values("pk"))
         .order_by("meetingtype_id")
         .values_list("meeting_id", "meetingtype_id")
     )
@@ -144,107 +174,117 @@ def meeting_feed_records(*, base_url: str) -> list[dict]:
     for codes in types_by_meeting.values():
         if "C" in codes and "O" in codes:
             codes.remove("O")  # closed wins over open
-    url_prefix, url_suffix = detail_url_template(base_url).split("{slug}")
-    no_types: list[str] = []
-    centres: dict[str, tuple[float, float]] = {}
-    biweekly, monthly = Recurrence.BIWEEKLY.value, Recurrence.MONTHLY.value
+    return types_by_meeting
 
-    records = []
-    append = records.append
-    for (
-        meeting_id,
-        slug,
-        name,
-        weekday,
-        start,
-        end,
-        recurrence,
-        anchor_date,
-        week_of_month,
-        valid_from,
-        valid_to,
-        attendance_mode,
-        venue,
-        address,
-        postal_code,
-        latitude,
-        longitude,
-        location_notes,
-        conference_url,
-        conference_url_notes,
-        conference_phone,
-        conference_phone_notes,
-        languages,
-        notes,
-        updated_at,
-        group_name,
-        fellowship_code,
-        city,
-        municipality_latitude,
-        municipality_longitude,
-        county,
-    ) in rows:
+
+def _rows(meetings):
+    if connection.vendor == "postgresql":
+        fields = [name if name != "updated_at" else "updated_text" for name in MEETING_VALUES]
+        return meetings.order_by("slug").annotate(updated_text=UtcText("updated_at")).values_list(*fields)
+    return meetings.order_by("slug").values_list(*MEETING_VALUES)
+
+
+def meeting_feed_records(*, base_url: str, today: datetime.date | None = None) -> list[dict]:
+    """Every listed meeting as a Meeting Guide record. Two queries, whatever the number of meetings.
+
+    Rows come as tuples and are formatted with C-level helpers (isoformat), since this loop runs once per meeting.
+    """
+    today = today or feed_today()
+    meetings = feed_meetings(today)
+    types_by_meeting = _types_by_meeting(meetings)
+    url_prefix, url_suffix = detail_url_template(base_url).split("{slug}")
+    build = _RecordBuilder(types_by_meeting, url_prefix, url_suffix)
+    return [build(row) for row in _rows(meetings)]
+
+
+class _RecordBuilder:
+    """Turns one row of MEETING_VALUES into a record; split by field group, one call per meeting."""
+
+    def __init__(self, types_by_meeting: dict[int, list[str]], url_prefix: str, url_suffix: str) -> None:
+        self.types_by_meeting = types_by_meeting
+        self.url_prefix, self.url_suffix = url_prefix, url_suffix
+        self.no_items: list[str] = []
+
+    def __call__(self, row: tuple) -> dict:
+        (
+            meeting_id, slug, name, weekday, start, end, recurrence, anchor_date, week_of_month, valid_from,
+            valid_to, attendance_mode, venue, address, postal_code, latitude, longitude, location_notes,
+            conference_url, conference_url_notes, conference_phone, conference_phone_notes, languages, notes,
+            updated_at, group_name, group_notes, website, contact, fellowship_code, city, centre_latitude,
+            centre_longitude, county,
+        ) = row  # fmt: skip
         city = city or ""
-        place = f"{postal_code} {city}" if postal_code and city else (postal_code or city)
-        if address:
-            formatted = f"{address}, {place}, {FEED_COUNTRY_NAME}" if place else f"{address}, {FEED_COUNTRY_NAME}"
-        else:
-            formatted = f"{place}, {FEED_COUNTRY_NAME}" if place else FEED_COUNTRY_NAME
-        if not isinstance(updated_at, str):
-            updated_at = utc_timestamp(updated_at)
+        name_suffix, rhythm = schedule_texts(
+            recurrence=recurrence, weekday=weekday, anchor_date=anchor_date, week_of_month=week_of_month
+        )
         record = {
-            "name": name,
+            "name": name + name_suffix,
             "slug": slug,
             "day": weekday % 7,
             "time": start.isoformat("minutes"),
             "end_time": (end or default_end_time(start)).isoformat("minutes"),
             "timezone": FEED_TIMEZONE,
-            "types": types_by_meeting.get(meeting_id, no_types),
-            "notes": notes,
-            "updated": updated_at,
+            "types": self.types_by_meeting.get(meeting_id, self.no_items),
+            "notes": f"{rhythm}\n{notes}" if rhythm and notes else (rhythm or notes),
+            "updated": updated_at if isinstance(updated_at, str) else utc_timestamp(updated_at),
             "location": venue,
             "location_notes": location_notes,
-            "address": address,
-            "city": city,
-            "postal_code": postal_code,
-            "country": FEED_COUNTRY,
-            "formatted_address": formatted,
-            "regions": [county, city] if city else no_types,
             "conference_url": conference_url,
             "conference_url_notes": conference_url_notes,
-            "conference_phone": conference_phone,
+            "conference_phone": conference_phone_digits(conference_phone),
             "conference_phone_notes": conference_phone_notes,
             "attendance_option": attendance_mode,
             "group": group_name,
-            "url": url_prefix + slug + url_suffix,
+            "group_notes": group_notes,
+            "website": website,
+            "url": self.url_prefix + slug + self.url_suffix,
             "fellowship": fellowship_code,
-            "languages": languages.split(",") if languages else no_types,
+            "languages": languages.split(",") if languages else self.no_items,
             "recurrence": recurrence,
         }
+        if contact:
+            record["email" if "@" in contact else "phone"] = contact
+        self.place(record, address=address, postal_code=postal_code, city=city, county=county)
+        if attendance_mode == AttendanceMode.ONLINE:
+            record["approximate"] = "yes"  # an online meeting's address is where it belongs, not where to go
         if latitude is not None and longitude is not None:
             record["latitude"] = round(latitude, COORDINATE_DECIMALS)
             record["longitude"] = round(longitude, COORDINATE_DECIMALS)
-            record["approximate"] = "no"
-        elif municipality_latitude is not None:
-            # The municipality's centre point is only an approximation of where the meeting is.
-            centre = centres.get(city)
-            if centre is None:
-                centre = centres[city] = (
-                    round(municipality_latitude, COORDINATE_DECIMALS),
-                    round(municipality_longitude, COORDINATE_DECIMALS),
-                )
-            record["latitude"], record["longitude"] = centre
-            record["approximate"] = "yes"
-        if recurrence == biweekly and anchor_date:
+        elif centre_latitude is not None:
+            # Only the municipality is known: its centre, in our own key, so that no map puts a pin there as if
+            # it were the meeting's door, and no consumer takes the street address for an approximate one.
+            record["municipality_centre"] = [
+                round(centre_latitude, COORDINATE_DECIMALS),
+                round(centre_longitude, COORDINATE_DECIMALS),
+            ]
+        if recurrence == Recurrence.BIWEEKLY and anchor_date:
             record["anchor_date"] = anchor_date.isoformat()
-        elif recurrence == monthly and week_of_month:
+        elif recurrence == Recurrence.MONTHLY and week_of_month:
             record["week_of_month"] = week_of_month
         if valid_from:
             record["valid_from"] = valid_from.isoformat()
         if valid_to:
             record["valid_to"] = valid_to.isoformat()
-        append(record)
-    return records
+        return record
+
+    def place(self, record: dict, *, address: str, postal_code: str, city: str, county: str | None) -> None:
+        """Address fields; `approximate` as the spec means it: whether the *address* is a specific place."""
+        record["address"] = address
+        record["city"] = city
+        record["postal_code"] = postal_code
+        record["country"] = FEED_COUNTRY
+        formatted = formatted_address(address=address, postal_code=postal_code, city=city)
+        if formatted:
+            record["formatted_address"] = formatted
+        # In-person and hybrid meetings always have a street address (Meeting.clean); an online meeting's place, if
+        # any, is only where it belongs.
+        record["approximate"] = "no" if address else "yes"
+        if not city:
+            record["regions"] = self.no_items
+        elif county and county != city:
+            record["regions"] = [county, city]
+        else:
+            record["regions"] = [city]  # Oslo is both county and municipality: one level, not "Oslo > Oslo"
 
 
 @dataclass
@@ -270,8 +310,14 @@ class FeedEntry:
         return {**self.__dict__, "_body": None}
 
 
-def build_feed_entry(*, base_url: str, generation: str) -> FeedEntry:
-    records = meeting_feed_records(base_url=base_url)
+def feed_today() -> datetime.date:
+    return timezone.localdate(timezone=zoneinfo.ZoneInfo(FEED_TIMEZONE))
+
+
+def build_feed_entry(*, base_url: str, generation: str, today: datetime.date) -> FeedEntry:
+    records = meeting_feed_records(base_url=base_url, today=today)
+    # The list also changes at midnight, when a meeting's validity starts or ends.
+    midnight = datetime.datetime.combine(today, datetime.time(0), tzinfo=zoneinfo.ZoneInfo(FEED_TIMEZONE))
     # orjson: the same compact UTF-8 JSON as json.dumps(ensure_ascii=False), some fifteen times faster.
     body = orjson.dumps(records)
     digest = hashlib.sha256(body).hexdigest()[:32]
@@ -282,7 +328,7 @@ def build_feed_entry(*, base_url: str, generation: str) -> FeedEntry:
         gzip_body=gzip.compress(body, compresslevel=6, mtime=0),
         # Weak: the identity and gzip bodies are the same representation for If-None-Match.
         etag=f'W/"{digest}"',
-        last_modified=token_time(generation),
+        last_modified=max(token_time(generation), midnight.timestamp()),
         meeting_count=len(records),
     )
 
@@ -293,7 +339,9 @@ _process_lock = threading.Lock()
 
 def get_feed_entry(*, base_url: str) -> FeedEntry:
     """The current feed for this site address: from this process, else the shared cache, else built and stored."""
-    generation = GENERATION.seen()
+    today = feed_today()
+    # A new day is a new build: validity dates decide which meetings are listed.
+    generation = GENERATION.seen() + "@" + today.isoformat()
     pending = is_private(generation)
     entry = _process_entries.get(base_url)
     if entry is not None and entry.generation == generation:
@@ -301,7 +349,7 @@ def get_feed_entry(*, base_url: str) -> FeedEntry:
     key = ENTRY_KEY_PREFIX + hashlib.sha256(base_url.encode()).hexdigest()[:16]
     entry = None if pending else cache.get(key)
     if not isinstance(entry, FeedEntry) or entry.generation != generation:
-        entry = build_feed_entry(base_url=base_url, generation=generation)
+        entry = build_feed_entry(base_url=base_url, generation=generation, today=today)
         if not pending:
             cache.set(key, entry, timeout=ENTRY_TIMEOUT_SECONDS)
     with _process_lock:

@@ -5,7 +5,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods
 
 from registry.feed import get_feed_entry
 
@@ -39,20 +39,37 @@ def _cache_headers(response: HttpResponse, *, etag: str, last_modified: float) -
     return response
 
 
-@require_safe
+def _allow_other_origins(response: HttpResponse) -> HttpResponse:
+    """Public data meant for other meeting finders' browsers (TSML UI loads the feed from its own site)."""
+    if settings.REGISTRY_PUBLIC:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _preflight() -> HttpResponse:
+    """A CORS preflight: which methods and request headers another origin may use, for a day."""
+    response = HttpResponse(status=204)
+    response.headers["Allow"] = "GET, HEAD, OPTIONS"
+    if settings.REGISTRY_PUBLIC:
+        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = "If-None-Match, If-Modified-Since"
+        response.headers["Access-Control-Max-Age"] = "86400"
+    return _allow_other_origins(response)
+
+
+@require_http_methods(["GET", "HEAD", "OPTIONS"])
 def meeting_feed(request: HttpRequest) -> HttpResponse:
+    if request.method == "OPTIONS":
+        return _preflight()
     if not settings.REGISTRY_PUBLIC and not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     entry = get_feed_entry(base_url=request.build_absolute_uri("/"))
     not_modified = get_conditional_response(request, etag=entry.etag, last_modified=int(entry.last_modified))
     if not_modified is not None:
-        return _cache_headers(not_modified, etag=entry.etag, last_modified=entry.last_modified)
+        return _cache_headers(_allow_other_origins(not_modified), etag=entry.etag, last_modified=entry.last_modified)
     if accepts_gzip(request):
         response = HttpResponse(entry.gzip_body, content_type="application/json; charset=utf-8")
         response.headers["Content-Encoding"] = "gzip"
     else:
         response = HttpResponse(entry.body, content_type="application/json; charset=utf-8")
-    if settings.REGISTRY_PUBLIC:
-        # Public data meant for other meeting finders' browsers.
-        response.headers["Access-Control-Allow-Origin"] = "*"
-    return _cache_headers(response, etag=entry.etag, last_modified=entry.last_modified)
+    return _cache_headers(_allow_other_origins(response), etag=entry.etag, last_modified=entry.last_modified)

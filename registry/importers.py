@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from registry.bulk import insert_rows, update_rows
 from registry.changes import registry_changed
-from registry.feed import COORDINATE_DECIMALS, default_end_time, iso_weekday
+from registry.feed import COORDINATE_DECIMALS, default_end_time, iso_weekday, schedule_texts
 from registry.models import (
     SLUG_PATTERN,
     AttendanceMode,
@@ -589,7 +589,7 @@ def parse_day(value) -> int | None:
         return parse_day(int(value))
     if isinstance(value, str):
         text = value.strip().casefold()
-        if text.isdigit():
+        if text.isascii() and text.isdigit():  # not "²", which isdigit() also accepts
             return parse_day(int(text))
         return DAY_NAMES.get(text, DAY_NAMES.get(text.removesuffix("s")))
     return None
@@ -663,6 +663,12 @@ def read_record(raw: RawRecord, *, lookups: Lookups, default_fellowship_id: int,
         ]
     reader = RecordReader(raw)
     data = raw.data
+    nul_key = key_holding_nul(data)
+    if nul_key is not None:
+        # Refused anywhere in a record, also in keys we do not read: PostgreSQL cannot store NUL, and a file with
+        # one is damaged or hostile, whichever field it is in.
+        reader.problem(nul_key, _("contains a NUL character."))
+        return [], reader.problems
 
     slug_value = data.get("slug")
     if slug_value is None or slug_value == "":
@@ -805,8 +811,10 @@ def read_record(raw: RawRecord, *, lookups: Lookups, default_fellowship_id: int,
     if (latitude is None) != (longitude is None):
         latitude = longitude = None
     approximate = reader.text("approximate").casefold()
-    if approximate in ("yes", "true", "1"):
-        latitude = longitude = None  # an approximate point (e.g. a municipality's centre) is not the meeting's place
+    if approximate in ("yes", "true", "1") and address:
+        # A street address said to be approximate comes with approximate coordinates (older feeds, ours included,
+        # sent a municipality's centre so): not the meeting's place.
+        latitude = longitude = None
     if latitude is not None:
         latitude = round(latitude, COORDINATE_DECIMALS + 2)
         longitude = round(longitude, COORDINATE_DECIMALS + 2)
@@ -882,6 +890,10 @@ def read_record(raw: RawRecord, *, lookups: Lookups, default_fellowship_id: int,
     group_name = reader.text("group") or name
     if len(group_name) > Group._meta.get_field("name").max_length:
         reader.problem("group", _("is longer than 200 characters."))
+    for key, value in (("group", group_name), ("group_notes", reader.text("group_notes"))):
+        validators = Group._meta.get_field("name" if key == "group" else "notes").validators
+        for message in validation_messages(value, validators):
+            reader.problem(key, message)
     contact = reader.text("email") or reader.text("phone")
     website = reader.text("website")
     if website:
@@ -929,6 +941,7 @@ def read_record(raw: RawRecord, *, lookups: Lookups, default_fellowship_id: int,
     }
     if reader.problems:
         return [], reader.problems
+    remove_schedule_texts(values, weekday=iso_weekday(days[0]))
 
     rows = []
     for day in days:
@@ -946,6 +959,51 @@ def read_record(raw: RawRecord, *, lookups: Lookups, default_fellowship_id: int,
             )
         )
     return rows, []
+
+
+def key_holding_nul(value, key: str = "record") -> str | None:
+    """The first key whose value (or name) holds a NUL character, looking into lists and objects."""
+    if isinstance(value, str):
+        return key if "\x00" in value else None
+    if isinstance(value, dict):
+        for name, item in value.items():
+            if "\x00" in str(name):
+                return str(name).replace("\x00", "\\0")[:40]
+            found = key_holding_nul(item, str(name))
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for item in value:
+            found = key_holding_nul(item, key)
+            if found is not None:
+                return found
+    return None
+
+
+def validation_messages(value, validators) -> list[str]:
+    messages = []
+    for validator in validators:
+        try:
+            validator(value)
+        except ValidationError as error:
+            messages.extend(str(message) for message in error.messages)
+    return messages
+
+
+def remove_schedule_texts(values: dict, *, weekday: int) -> None:
+    """Take off what our feed adds to a non-weekly meeting's name and notes (registry.feed.schedule_texts)."""
+    suffix, first_line = schedule_texts(
+        recurrence=values["recurrence"],
+        weekday=weekday,
+        anchor_date=values["anchor_date"],
+        week_of_month=values["week_of_month"],
+    )
+    if suffix and values["name"].endswith(suffix) and len(values["name"]) > len(suffix):
+        values["name"] = values["name"][: -len(suffix)]
+    if first_line and values["notes"] == first_line:
+        values["notes"] = ""
+    elif first_line and values["notes"].startswith(first_line + "\n"):
+        values["notes"] = values["notes"][len(first_line) + 1 :]
 
 
 def suffixed_slug(slug: str, day: int) -> str:

@@ -13,6 +13,45 @@ from core.freshness import is_stale
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
 LANGUAGES_PATTERN = re.compile(r"^[a-z]{2,3}(?:,[a-z]{2,3})*$")
+# Control characters (C0, DEL, C1). A line break in a name, or a bare carriage return anywhere, would end a line
+# of a calendar file or a CSV row early; NUL cannot be stored in PostgreSQL text. Text that may hold several lines
+# (notes) keeps tab, line feed and CR LF.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+CONTROL_CHARACTERS_IN_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]|\r(?!\n)")
+
+
+def no_control_characters(value: str) -> None:
+    """For one-line text: no line breaks, tabs or other control characters."""
+    if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+        raise ValidationError(
+            _("Remove the line break or other control character: this text must be one line of plain text."),
+            code="control_character",
+        )
+
+
+def no_control_characters_in_lines(value: str) -> None:
+    """For text of several lines: line breaks and tabs are fine, other control characters are not."""
+    if isinstance(value, str) and CONTROL_CHARACTERS_IN_LINES.search(value):
+        raise ValidationError(
+            _("Remove the control character: only letters, line breaks and tabs are allowed."),
+            code="control_character",
+        )
+
+
+HTML_TAG = re.compile(r"<[A-Za-z/!][^<>]*>")
+
+
+def plain_text(value: str) -> None:
+    """No HTML tags: the feed's consumers strip them (the Meeting Guide spec: plain text), which would lose words."""
+    match = HTML_TAG.search(value) if isinstance(value, str) else None
+    if match:
+        raise ValidationError(
+            _("Write plain text: remove the HTML tag “%(tag)s”."), code="html", params={"tag": match.group()[:40]}
+        )
+
+
+ONE_LINE = [no_control_characters, plain_text]
+LINES = [no_control_characters_in_lines, plain_text]
 
 
 class County(models.Model):
@@ -145,16 +184,16 @@ class Status(models.TextChoices):
 
 
 class Group(models.Model):
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=ONE_LINE)
     fellowship = models.ForeignKey(
         Fellowship, verbose_name=_("fellowship"), on_delete=models.PROTECT, related_name="groups"
     )
     municipality = models.ForeignKey(
         Municipality, verbose_name=_("municipality"), null=True, blank=True, on_delete=models.PROTECT
     )
-    contact = models.CharField(_("public contact"), max_length=200, blank=True)
+    contact = models.CharField(_("public contact"), max_length=200, blank=True, validators=ONE_LINE)
     website = models.URLField(_("website"), blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, validators=LINES)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
     last_verified_at = models.DateTimeField(_("last verified"), null=True, blank=True)
     last_verified_by = models.ForeignKey(
@@ -218,7 +257,7 @@ class Meeting(models.Model):
         help_text=_("Stable key used by feeds and imports. At most 64 characters."),
     )
     group = models.ForeignKey(Group, verbose_name=_("group"), on_delete=models.PROTECT, related_name="meetings")
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=ONE_LINE)
 
     # Schedule, in Europe/Oslo local time.
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
@@ -243,8 +282,8 @@ class Meeting(models.Model):
     )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
 
-    venue = models.CharField(_("venue"), max_length=200, blank=True)
-    address = models.CharField(_("street address"), max_length=200, blank=True)
+    venue = models.CharField(_("venue"), max_length=200, blank=True, validators=ONE_LINE)
+    address = models.CharField(_("street address"), max_length=200, blank=True, validators=ONE_LINE)
     postal_code = models.CharField(_("postal code"), max_length=4, blank=True)
     municipality = models.ForeignKey(
         Municipality,
@@ -260,12 +299,14 @@ class Meeting(models.Model):
     longitude = models.FloatField(
         _("longitude"), null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)]
     )
-    location_notes = models.TextField(_("location notes"), blank=True)
+    location_notes = models.TextField(_("location notes"), blank=True, validators=LINES)
 
     conference_url = models.URLField(_("conference link"), max_length=500, blank=True)
-    conference_url_notes = models.CharField(_("conference link notes"), max_length=500, blank=True)
-    conference_phone = models.CharField(_("conference phone"), max_length=50, blank=True)
-    conference_phone_notes = models.CharField(_("conference phone notes"), max_length=500, blank=True)
+    conference_url_notes = models.CharField(_("conference link notes"), max_length=500, blank=True, validators=ONE_LINE)
+    conference_phone = models.CharField(_("conference phone"), max_length=50, blank=True, validators=ONE_LINE)
+    conference_phone_notes = models.CharField(
+        _("conference phone notes"), max_length=500, blank=True, validators=ONE_LINE
+    )
 
     types = models.ManyToManyField(MeetingType, verbose_name=_("types"), blank=True, related_name="meetings")
     languages = models.CharField(
@@ -275,7 +316,7 @@ class Meeting(models.Model):
         validators=[RegexValidator(LANGUAGES_PATTERN, _("Use language codes separated by commas, e.g. nb,en."))],
         help_text=_("Comma-separated language codes, e.g. nb,en."),
     )
-    notes = models.TextField(_("notes"), blank=True)
+    notes = models.TextField(_("notes"), blank=True, validators=LINES)
 
     # Where the record came from, so an import can mark meetings it no longer lists as inactive.
     source = models.CharField(_("source"), max_length=200, blank=True, db_index=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -48,7 +49,8 @@ def acting_as(actor):
 def unique_slug(*parts: str, exclude_pk: int | None = None) -> str:
     """A URL-safe slug of at most 64 characters from the given parts, made unique with a number."""
     text = "-".join(p for p in parts if p).translate(NORWEGIAN_LETTERS)
-    base = slugify(text).replace("_", "-")[:SLUG_MAX_LENGTH].strip("-") or "meeting"
+    # "0_ Oslo" slugifies to "0_-oslo": one dash for any run of them, as the slug pattern wants.
+    base = re.sub(r"[-_]+", "-", slugify(text))[:SLUG_MAX_LENGTH].strip("-") or "meeting"
     taken = Meeting.objects.exclude(pk=exclude_pk).filter(slug__startswith=base[:50])
     existing = set(taken.values_list("slug", flat=True))
     candidate, number = base, 2

@@ -91,15 +91,119 @@ def test_feed_place_fields_and_regions_come_from_the_municipality(client, db):
     assert record["regions"] == ["Agder", "Kristiansand"]
 
 
-def test_feed_coordinates_are_the_meetings_own_or_else_the_municipalitys_centre(client, db):
+def test_feed_coordinates_are_the_meetings_own_and_a_municipality_centre_is_only_our_own_key(client, db):
     kristiansand = Municipality.objects.get(number="4204")
     MeetingFactory(slug="pinned", latitude=58.1467891, longitude=7.9956123)
     MeetingFactory(slug="unpinned")
     records = feed_by_slug(client)
     assert (records["pinned"]["latitude"], records["pinned"]["longitude"]) == (58.14679, 7.99561)
+    # `approximate` is about the address (the spec): both have a street address, so neither looks inactive.
     assert records["pinned"]["approximate"] == "no"
-    assert records["unpinned"]["latitude"] == round(kristiansand.latitude, 5)
-    assert records["unpinned"]["approximate"] == "yes"
+    assert records["unpinned"]["approximate"] == "no"
+    assert "latitude" not in records["unpinned"]
+    assert records["unpinned"]["municipality_centre"] == [
+        round(kristiansand.latitude, 5),
+        round(kristiansand.longitude, 5),
+    ]
+    assert "municipality_centre" not in records["pinned"]
+
+
+def test_oslo_is_one_region_level_not_two(client, db):
+    MeetingFactory(slug="oslo", address="Storgata 1", postal_code="0155", municipality_id="0301")
+    assert feed_by_slug(client)["oslo"]["regions"] == ["Oslo"]
+
+
+def test_conference_phone_has_only_digits_and_dialling_characters(client, db):
+    MeetingFactory(
+        slug="phone",
+        attendance_mode=AttendanceMode.HYBRID,
+        conference_url="https://zoom.example.org/j/1",
+        conference_phone="+47 22 00-00 00,,123#",
+    )
+    assert feed_by_slug(client)["phone"]["conference_phone"] == "+4722000000,,123#"
+
+
+def test_online_meeting_without_a_place_has_no_country_as_its_address(client, db):
+    MeetingFactory(
+        slug="zoom",
+        attendance_mode=AttendanceMode.ONLINE,
+        venue="",
+        address="",
+        postal_code="",
+        municipality=None,
+        conference_url="https://zoom.example.org/j/1",
+    )
+    record = feed_by_slug(client)["zoom"]
+    assert "formatted_address" not in record
+    assert "Norway" not in json.dumps(record)
+    assert (record["country"], record["approximate"]) == ("NO", "yes")
+
+
+@pytest.mark.parametrize(
+    ("valid_from", "valid_to", "listed"),
+    [
+        (None, None, True),
+        (datetime.date(2026, 3, 1), None, True),
+        (datetime.date(2026, 3, 3), None, True),  # starts today
+        (datetime.date(2026, 3, 4), None, False),  # not yet started
+        (None, datetime.date(2026, 3, 3), True),  # ends today
+        (None, datetime.date(2026, 3, 2), False),  # ended
+    ],
+)
+def test_feed_lists_only_meetings_valid_today(client, db, valid_from, valid_to, listed):
+    with time_machine.travel(datetime.datetime(2026, 3, 3, 12, 0, tzinfo=datetime.UTC), tick=False):
+        MeetingFactory(slug="m", valid_from=valid_from, valid_to=valid_to)
+        assert ("m" in feed_by_slug(client)) is listed
+
+
+def test_a_meeting_whose_validity_ends_leaves_the_feed_at_midnight_without_an_edit(client, db):
+    with time_machine.travel(datetime.datetime(2026, 3, 3, 22, 0, tzinfo=datetime.UTC), tick=False):  # 23:00 Oslo
+        MeetingFactory(slug="last-day", valid_to=datetime.date(2026, 3, 3))
+        first = get_feed(client)
+        assert "last-day" in {record["slug"] for record in first.json()}
+    with time_machine.travel(datetime.datetime(2026, 3, 3, 23, 30, tzinfo=datetime.UTC), tick=False):  # 00:30
+        response = client.get(FEED_URL, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+        assert response.status_code == 200
+        assert response.json() == []
+
+
+@pytest.mark.parametrize(
+    ("recurrence", "extra", "suffix", "first_line"),
+    [
+        (
+            Recurrence.BIWEEKLY,
+            {"anchor_date": datetime.date(2026, 1, 7)},
+            " (annenhver uke)",
+            "Annenhver uke, i takt med 7. januar 2026.",
+        ),
+        (Recurrence.MONTHLY, {"week_of_month": 1}, " (1. onsdag i måneden)", "Bare 1. onsdag i måneden."),
+        (Recurrence.MONTHLY, {"week_of_month": -1}, " (siste onsdag i måneden)", "Bare siste onsdag i måneden."),
+    ],
+)
+def test_a_non_weekly_meeting_says_its_rhythm_in_its_name_and_notes(client, db, recurrence, extra, suffix, first_line):
+    MeetingFactory(slug="m", name="Onsdagsmøtet", weekday=3, recurrence=recurrence, notes="Ring på.", **extra)
+    record = feed_by_slug(client)["m"]
+    assert record["name"] == "Onsdagsmøtet" + suffix
+    assert record["notes"] == first_line + "\nRing på."
+    assert record["day"] == 3
+    assert record["recurrence"] == recurrence
+
+
+def test_a_weekly_meeting_keeps_its_name_and_notes(client, db):
+    MeetingFactory(slug="m", name="Onsdagsmøtet", notes="Ring på.")
+    record = feed_by_slug(client)["m"]
+    assert (record["name"], record["notes"]) == ("Onsdagsmøtet", "Ring på.")
+
+
+def test_group_notes_website_and_contact_are_exported(client, db):
+    group = GroupFactory(
+        notes="Gruppa har møtt siden 1985.", website="https://aa.example.org/", contact="aa@example.org"
+    )
+    MeetingFactory(slug="m", group=group)
+    record = feed_by_slug(client)["m"]
+    assert record["group_notes"] == "Gruppa har møtt siden 1985."
+    assert record["website"] == "https://aa.example.org/"
+    assert record["email"] == "aa@example.org"
 
 
 def test_feed_online_meeting_has_conference_fields_and_attendance_option(client, db):
@@ -318,6 +422,24 @@ def test_feed_needs_login_when_the_registry_is_not_public(client, db, clinician_
 
 def test_feed_refuses_other_methods(client, db):
     assert client.post(FEED_URL).status_code == 405
+
+
+def test_a_cors_preflight_is_answered_with_the_allowed_methods(client, db):
+    response = client.options(
+        FEED_URL, HTTP_ORIGIN="https://finder.example.org", HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET"
+    )
+    assert response.status_code == 204
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert response["Access-Control-Allow-Methods"] == "GET, HEAD, OPTIONS"
+    assert response["Access-Control-Allow-Headers"] == "If-None-Match, If-Modified-Since"
+
+
+def test_a_304_also_allows_other_origins(client, db):
+    MeetingFactory(slug="m")
+    etag = get_feed(client)["ETag"]
+    response = client.get(FEED_URL, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 304
+    assert response["Access-Control-Allow-Origin"] == "*"
 
 
 def test_the_shared_cache_holds_the_feed_once_gzip_compressed(client, db, django_capture_on_commit_callbacks):

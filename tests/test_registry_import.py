@@ -644,3 +644,75 @@ def test_taking_a_meeting_into_a_source_keeps_its_updated_time():
     assert meeting.source == "test-feed"
     assert meeting.updated_at == datetime.datetime(2026, 1, 1, 12, tzinfo=datetime.UTC)
     assert run_json(same_listing).unchanged == 1
+
+
+# --- Control characters, NUL and what our own feed adds -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("name", "Møte\rBEGIN:VEVENT", "Remove the line break or other control character"),
+        ("name", "Møte\nto linjer", "Remove the line break or other control character"),
+        ("location", "Kirke\x1b[31m", "Remove the line break or other control character"),
+        ("notes", "Ring\x07på", "Remove the control character"),
+        ("group", "Grup\rpe", "Remove the line break or other control character"),
+        ("group_notes", "No\x0btat", "Remove the control character"),
+    ],
+)
+def test_control_characters_are_refused_naming_the_record_and_field(field, value, message):
+    result = run_json(record(**{field: value}))
+    assert [(problem.slug, problem.field) for problem in result.problems] == [("tirsdagsgruppa", field)]
+    assert result.problems[0].message.startswith(message)
+    assert Meeting.objects.count() == 0
+
+
+def test_line_breaks_in_notes_are_kept():
+    assert run_json(record(notes="Ring på.\r\nAndre etasje.\n\tBak")).ok
+    assert Meeting.objects.get().notes == "Ring på.\r\nAndre etasje.\n\tBak"
+
+
+@pytest.mark.parametrize("where", ["country", "unknown_key", "types"])
+def test_a_nul_anywhere_in_a_record_refuses_it_even_in_a_field_that_is_not_read(where):
+    value = ["O", "\x00"] if where == "types" else "\x00"
+    result = run_json(record(**{where: value}))
+    assert [(problem.field, problem.message) for problem in result.problems] == [(where, "contains a NUL character.")]
+    assert Meeting.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("extra", "name", "notes"),
+    [
+        (
+            {"recurrence": "biweekly", "anchor_date": "2026-01-06"},
+            "Tirsdagsgruppa (annenhver uke)",
+            "Annenhver uke, i takt med 6. januar 2026.\nRing på.",
+        ),
+        (
+            {"recurrence": "monthly", "week_of_month": -1},
+            "Tirsdagsgruppa (siste tirsdag i måneden)",
+            "Bare siste tirsdag i måneden.",
+        ),
+    ],
+)
+def test_the_rhythm_our_feed_adds_to_name_and_notes_is_taken_off_again(extra, name, notes):
+    assert run_json(record(name=name, notes=notes, **extra)).ok
+    meeting = Meeting.objects.get()
+    assert meeting.name == "Tirsdagsgruppa"
+    assert meeting.notes == ("Ring på." if "Ring" in notes else "")
+
+
+def test_a_weekly_meeting_keeps_a_name_that_happens_to_end_like_a_rhythm():
+    assert run_json(record(name="Tirsdagsgruppa (annenhver uke)")).ok
+    assert Meeting.objects.get().name == "Tirsdagsgruppa (annenhver uke)"
+
+
+def test_group_notes_website_and_contact_are_imported_for_a_new_group():
+    assert run_json(record(group_notes="Siden 1985.", website="https://aa.example.org/", email="aa@example.org")).ok
+    group = Group.objects.get(name="Kristiansand AA")
+    assert (group.notes, group.website, group.contact) == ("Siden 1985.", "https://aa.example.org/", "aa@example.org")
+
+
+def test_a_day_written_with_a_superscript_digit_is_refused_not_a_crash():
+    result = run_json(record(day="²"))
+    assert [problem.field for problem in result.problems] == ["day"]

@@ -235,6 +235,32 @@ def test_generated_slug_spells_norwegian_letters(db):
     assert services.unique_slug("Ærlig talt", "Bø i Øst-Ålen") == "aerlig-talt-bo-i-ost-alen"
 
 
+def test_generated_slug_of_a_name_with_underscores_and_dashes_is_url_safe(db):
+    # Found by the feed's property test: "0_" and a place made "0--kristiansand", which the slug pattern refuses.
+    assert services.unique_slug("0_", "Kristiansand") == "0-kristiansand"
+    assert services.unique_slug("A -_- B") == "a-b"
+
+
+def test_text_with_a_line_break_or_control_character_is_refused_with_a_clear_message(group, curator):
+    with pytest.raises(ValidationError) as error:
+        services.meeting_create(data=valid_data(group, name="Møte\rBEGIN:VEVENT", notes="a\x07b"), actor=curator)
+    assert error.value.message_dict["name"] == [
+        "Remove the line break or other control character: this text must be one line of plain text."
+    ]
+    assert error.value.message_dict["notes"] == [
+        "Remove the control character: only letters, line breaks and tabs are allowed."
+    ]
+    meeting = services.meeting_create(data=valid_data(group, notes="Linje 1\r\nLinje 2\n\tInnrykk"), actor=curator)
+    assert meeting.notes == "Linje 1\r\nLinje 2\n\tInnrykk"
+
+
+def test_html_tags_are_refused_in_text_the_feed_carries(group, curator):
+    with pytest.raises(ValidationError) as error:
+        services.meeting_create(data=valid_data(group, name="AA <b>Bergen</b>"), actor=curator)
+    assert error.value.message_dict["name"] == ["Write plain text: remove the HTML tag “<b>”."]
+    assert services.meeting_create(data=valid_data(group, name="Tre < fire > to"), actor=curator).pk
+
+
 def test_latitude_and_longitude_come_together(group, curator):
     with pytest.raises(ValidationError) as error:
         services.meeting_create(data=valid_data(group, latitude=58.1), actor=curator)
