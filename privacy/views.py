@@ -18,6 +18,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts.access import administrator_required
+from core.spreadsheets import spreadsheet_safe
 from privacy import selectors, services
 from privacy.forms import EnrolmentCodeForm, OneTimeCodeForm, PatientReferenceForm
 from privacy.qr import qr_svg, secret_for_manual_entry
@@ -148,11 +149,6 @@ def recovery_codes_regenerate(request):
 CSV_COLUMNS = ["time", "user_name", "full_name", "unit_code", "unit_name", "action", "action_label", "record", "detail"]
 
 
-def _csv_safe(value: str) -> str:
-    """Spreadsheets run cells that start with these characters as formulas."""
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def _entry_row(entry) -> list[str]:
     return [
         timezone.localtime(entry.at).isoformat(timespec="seconds"),
@@ -175,7 +171,7 @@ def _patient_access_csv(entries, pseudonym: str) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow(CSV_COLUMNS)
     for entry in entries:
-        writer.writerow([_csv_safe(value) for value in _entry_row(entry)])
+        writer.writerow([spreadsheet_safe(value) for value in _entry_row(entry)])
     return response
 
 

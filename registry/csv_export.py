@@ -10,9 +10,9 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-import re
 from collections.abc import Iterable, Iterator
 
+from core.spreadsheets import spreadsheet_safe  # the importer strips the added apostrophe again
 from registry.feed import default_end_time, formatted_address, utc_timestamp
 from registry.models import Meeting, MeetingType
 
@@ -72,8 +72,6 @@ EXTRA_COLUMNS = [
 ]
 COLUMNS = TEMPLATE_COLUMNS + EXTRA_COLUMNS
 ENGLISH_DAYS = {1: "Monday", 2: "Tuesday", 3: "Wednesday", 4: "Thursday", 5: "Friday", 6: "Saturday", 7: "Sunday"}
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
 VALUES = (
     "id",
@@ -116,13 +114,6 @@ VALUES = (
 def twelve_hour(value: datetime.time) -> str:
     hour = value.hour % 12 or 12
     return f"{hour}:{value.minute:02d} {'AM' if value.hour < 12 else 'PM'}"
-
-
-def spreadsheet_safe(value: str) -> str:
-    """A cell a spreadsheet will not run as a formula; the importer strips the added apostrophe again."""
-    if value and value.startswith(FORMULA_PREFIXES) and not NUMBER.fullmatch(value):
-        return "'" + value
-    return value
 
 
 def meeting_csv_rows(queryset) -> Iterator[list[str]]:

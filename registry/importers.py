@@ -28,6 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.spreadsheets import unescape as unescape_spreadsheet
 from registry.bulk import insert_rows, update_rows
 from registry.changes import registry_changed
 from registry.feed import COORDINATE_DECIMALS, default_end_time, iso_weekday, schedule_texts
@@ -164,7 +165,6 @@ COUNTRY_NAMES = {"norway", "norge", "noreg", "no", "nor"}
 TIME_PATTERN = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?(?::(\d{2}))?\s*([ap]\.?\s?m\.?)?$", re.IGNORECASE)
 POSTAL_PLACE_PATTERN = re.compile(r"^(\d{4})(?:\s+(.+))?$")
 LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}$")
-CSV_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 TIMEZONES_ACCEPTED = {"", "europe/oslo", "cet", "europe/berlin", "europe/copenhagen", "europe/stockholm"}
 
 
@@ -534,8 +534,8 @@ class RecordReader:
             )
             return ""
         value = value.strip()
-        if self.raw.from_csv and len(value) > 1 and value[0] == "'" and value[1] in CSV_FORMULA_PREFIXES:
-            value = value[1:]  # our CSV export escapes cells that a spreadsheet would run as formulas
+        if self.raw.from_csv:
+            value = unescape_spreadsheet(value)  # our CSV export escapes cells that a spreadsheet would run as formulas
         return value
 
     def text_list(self, key: str, *, separator: str) -> list[str]:

