@@ -2,6 +2,9 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts import views as accounts_views
+from core.admin import bound_date_filters
+
+bound_date_filters(admin.site)
 
 urlpatterns = [
     path("", accounts_views.home, name="home"),

@@ -1,6 +1,10 @@
 """Forms in front of services: a service's ValidationError shown where the user can act on it."""
 
+from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from core.periods import BadMonth, format_month, parse_month
 
 
 class ServiceErrorsMixin:
@@ -19,3 +23,26 @@ class ServiceErrorsMixin:
         for field, messages in error.message_dict.items():
             name = self.service_field_names.get(field, field)
             self.add_error(name if name in self.fields else None, messages)
+
+
+class MonthField(forms.CharField):
+    """A calendar month typed or picked as YYYY-MM; cleans to the month's first day.
+
+    Only months from 2000 to 2100 (core.periods.parse_month): a month such as 9999-12 has no following month to
+    end a period with, and is a typing error or an attack, never a report month."""
+
+    widget = forms.TextInput(attrs={"type": "month", "pattern": r"\d{4}-\d{2}", "placeholder": "YYYY-MM"})
+
+    def prepare_value(self, value):
+        return format_month(value) if hasattr(value, "year") else value
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        try:
+            return parse_month(value)
+        except BadMonth as error:
+            raise forms.ValidationError(
+                _("Write the month as YYYY-MM, for example 2026-10."), code="invalid_month"
+            ) from error

@@ -12,7 +12,7 @@ import zoneinfo
 from django.utils import timezone
 
 OSLO = zoneinfo.ZoneInfo("Europe/Oslo")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)  # "２０２６-１０" is not a month anyone typed
 
 
 class BadMonth(ValueError):

@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import ServiceErrorsMixin
+from core.forms import MonthField, ServiceErrorsMixin
 from core.national_id import REFERENCE_MESSAGE, NationalIdFormMixin
 from core.periods import OSLO
 from referrals.models import (
@@ -392,9 +392,7 @@ class ContactFilterForm(StyledFormMixin, forms.Form):
     """The list filters, read from the query string. Invalid values are reported and ignored."""
 
     unit = forms.ModelChoiceField(label=_("Unit"), queryset=None, required=False, empty_label=_("All my units"))
-    month = forms.CharField(
-        label=_("Month"), required=False, max_length=7, widget=forms.TextInput(attrs={"type": "month"})
-    )
+    month = MonthField(label=_("Month"), required=False)
     clinician = forms.ModelChoiceField(
         label=_("Clinician"), queryset=None, required=False, empty_label=_("All clinicians")
     )
@@ -410,17 +408,7 @@ class ContactFilterForm(StyledFormMixin, forms.Form):
         self.fields["intensity"].choices = [("", _("All")), ("none", _("Not recorded"))] + [
             (str(v), label) for v, label in Intensity.choices
         ]
-        self.fields["month"].widget.attrs["placeholder"] = "YYYY-MM"
         self.style_widgets()
-
-    def clean_month(self) -> datetime.date | None:
-        value = (self.cleaned_data.get("month") or "").strip()
-        if not value:
-            return None
-        try:
-            return datetime.datetime.strptime(value, "%Y-%m").date().replace(day=1)  # noqa: DTZ007 - a month, no time
-        except ValueError:
-            raise ValidationError(_("Write the month as YYYY-MM, for example 2026-03.")) from None
 
     def valid_values(self) -> dict:
         """The filters that parsed; a bad one is shown as an error and left out."""

@@ -3,31 +3,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import ServiceErrorsMixin
-from core.periods import BadMonth, format_month, parse_month
+from core.forms import MonthField, ServiceErrorsMixin
 from reports.indicators import INDICATORS
 from reports.models import IndicatorCode, Target
 from reports.selectors import SPANS
-
-
-class MonthField(forms.CharField):
-    """A calendar month typed or picked as YYYY-MM; cleans to the month's first day."""
-
-    widget = forms.TextInput(attrs={"type": "month", "pattern": r"\d{4}-\d{2}", "placeholder": "YYYY-MM"})
-
-    def prepare_value(self, value):
-        return format_month(value) if hasattr(value, "year") else value
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        if value in self.empty_values:
-            return None
-        try:
-            return parse_month(value)
-        except BadMonth as error:
-            raise forms.ValidationError(
-                _("Write the month as YYYY-MM, for example 2026-10."), code="invalid_month"
-            ) from error
 
 
 def unit_choices(units) -> list[tuple[str, str]]:

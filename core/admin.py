@@ -1,0 +1,22 @@
+"""Admin pieces for the whole site (config/urls.py applies them once every app has registered its admins)."""
+
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
+
+
+class BoundedChangeList(ChangeList):
+    """A date-hierarchy link for a year at the end of the calendar (`?at__year=9999`) makes Django compute the next
+    year or month and overflow (a 500); it is a bad filter like any other, and the admin says so (`?e=1`)."""
+
+    def get_filters(self, request):
+        try:
+            return super().get_filters(request)
+        except (ValueError, OverflowError) as error:
+            raise IncorrectLookupParameters(error) from error
+
+
+def bound_date_filters(site) -> None:
+    """Every list of the admin site, the third-party ones (axes, auditlog) included, refuses impossible dates."""
+    for model_admin in site._registry.values():
+        if model_admin.get_changelist(None) is ChangeList:
+            model_admin.get_changelist = lambda request, **kwargs: BoundedChangeList
