@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db.models import F
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -263,10 +263,12 @@ def meeting_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @cached_for_anonymous
 def meeting_ics(request: HttpRequest, slug: str) -> HttpResponse:
     meeting = _meeting_for_page(slug)
-    content = ical.calendar_bytes(
-        [meeting], base_url=request.build_absolute_uri("/"), host=request.get_host(), name=meeting.name
-    )
-    return _calendar_response(content, f"{meeting.slug}.ics")
+    events = ical.meeting_events([meeting], base_url=request.build_absolute_uri("/"), host=request.get_host())
+    if not events:
+        # Ended (past its last date): an empty calendar would look like a broken subscription.
+        message = _("%(meeting)s has no dates left: it has ended, so there is no calendar for it.")
+        return HttpResponseNotFound(message % {"meeting": meeting.name}, content_type="text/plain; charset=utf-8")
+    return _calendar_response(ical.events_calendar(events, name=meeting.name), f"{meeting.slug}.ics")
 
 
 @require_safe
