@@ -2,6 +2,9 @@
 
 Runs against its own database (default: a fresh SQLite file in /tmp; set DATABASE_URL for PostgreSQL):
     .venv/bin/python bench/import_contacts.py [ROWS]
+
+`upload_figures(rows)` times what a unit lead does on the upload page (preview, then confirm, through the views and
+the session) and returns the figures; bench/run.py calls it.
 """
 
 import os
@@ -19,13 +22,14 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
 from accounts.models import Membership, Unit, User  # noqa: E402
 from referrals import importers  # noqa: E402
 from referrals.models import AccessLogEntry, PatientContact  # noqa: E402
 
-ROWS = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+ROWS = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 10_000
 
 
 def build_csv(rows: int, *, seed: int, intensity_shift: int = 0) -> bytes:
@@ -48,9 +52,7 @@ def timed(label: str, function):
     return result
 
 
-def main():
-    call_command("migrate", verbosity=0)
-    PatientContact.objects.filter(unit__code__startswith="BENCH-").delete()
+def _bench_units():
     trust, _ = Unit.objects.get_or_create(code="BENCH-HF", defaults={"name": "Bench", "kind": Unit.Kind.HEALTH_TRUST})
     for index in range(5):
         unit, _ = Unit.objects.get_or_create(
@@ -58,6 +60,47 @@ def main():
         )
         user, _ = User.objects.get_or_create(username=f"bench{index}")
         Membership.objects.get_or_create(user=user, unit=unit)
+    lead, _ = User.objects.get_or_create(username="bench-lead")
+    Membership.objects.get_or_create(user=lead, unit=trust, defaults={"role": Membership.Role.LEAD})
+    return lead
+
+
+def upload_figures(rows: int = 100_000) -> dict:
+    """Preview and confirm of a `rows`-row file on the upload page, as a unit lead: seconds and counts.
+
+    Every call imports new patients (a fresh reference prefix), so nothing needs deleting between runs."""
+    from django.test import Client
+    from django.urls import reverse
+
+    lead = _bench_units()
+    prefix = f"U{time.time_ns() % 10**9}-"
+    data = build_csv(rows, seed=2).replace(b";EP-", f";{prefix}".encode())
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(lead)
+    url = reverse("referrals:import")
+    upload = SimpleUploadedFile("extract.csv", data, content_type="text/csv")
+    start = time.perf_counter()
+    preview = client.post(url, {"action": "upload", "file": upload})
+    preview_seconds = time.perf_counter() - start
+    assert preview.status_code == 200 and preview.context["plan"].is_valid, preview.status_code
+    start = time.perf_counter()
+    confirm = client.post(url, {"action": "confirm", "sha256": preview.context["sha256"]})
+    confirm_seconds = time.perf_counter() - start
+    assert confirm.status_code == 302, confirm.status_code
+    return {
+        "rows": rows,
+        "megabytes": round(len(data) / 1024 / 1024, 1),
+        "preview_s": round(preview_seconds, 2),
+        "confirm_s": round(confirm_seconds, 2),
+        "total_s": round(preview_seconds + confirm_seconds, 2),
+        "load_average": round(os.getloadavg()[0], 1),
+    }
+
+
+def main():
+    call_command("migrate", verbosity=0)
+    PatientContact.objects.filter(unit__code__startswith="BENCH-").delete()
+    _bench_units()
 
     first = build_csv(ROWS, seed=1)
     changed = build_csv(ROWS, seed=1, intensity_shift=1)
@@ -75,4 +118,7 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    if "--upload" in sys.argv:
+        print(upload_figures(ROWS))
+    else:
+        main()

@@ -18,18 +18,19 @@ identity number, so that the terminal, the browser and the server log stay free 
 
 from __future__ import annotations
 
+import copy
 import csv
 import datetime
+import functools
 import hashlib
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -38,7 +39,6 @@ from accounts.models import Membership, Unit, User
 from core.national_id import contains_national_id
 from core.periods import OSLO
 from referrals import services
-from referrals.audit import Action, log_many
 from referrals.models import PatientContact, Response, Setting
 from referrals.pseudonyms import pseudonym_for
 from registry.models import Fellowship
@@ -57,7 +57,13 @@ _SETTINGS = frozenset(Setting.values)
 _RESPONSES = frozenset(Response.values)
 # Existing contacts are looked up in slices of this many pseudonyms, to stay under SQLite's variable limit.
 LOOKUP_CHUNK = 900
-WRITE_BATCH = 500
+# progress(stage, done, total) is called after every so many checked rows: "check", then "write".
+PROGRESS_EVERY = 5000
+Progress = Callable[[str, int, int], None]
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    pass
 
 
 def max_bytes() -> int:
@@ -467,43 +473,80 @@ _SERVICE_FIELD_COLUMNS = {
 }
 
 
-def _service_reasons(error: ValidationError) -> list[str]:
+def _hashable(value):
+    if isinstance(value, list | tuple | set):
+        return tuple(getattr(item, "pk", item) for item in value)
+    return value
+
+
+class _ServiceCheck:
+    """The contact service's own rules (services.validate_contact_data) for each row, without a query per row.
+
+    Rows that give the service the same values but for the patient reference get the same answer, so the service
+    runs once per distinct set of values (the reference is checked for every row by _check_row, with the same
+    function the service uses). A 100,000-row extract has a few thousand such sets.
+    """
+
+    def __init__(self):
+        self._answers: dict[tuple, tuple[PatientContact | None, list[str]]] = {}
+
+    def __call__(self, unit, data: dict, *, recorded_response: str = "") -> tuple[PatientContact | None, list[str]]:
+        key = (unit.pk, recorded_response, *((name, _hashable(data[name])) for name in sorted(data)))
+        key = tuple(part for part in key if not (isinstance(part, tuple) and part[0] == "patient_reference"))
+        if key not in self._answers:
+            try:
+                self._answers[key] = (services.validate_contact_data(unit=unit, data=data).contact, [])
+            except ValidationError as error:
+                self._answers[key] = (None, _service_reasons(error, recorded_response))
+        return self._answers[key]
+
+
+def _service_reasons(error: ValidationError, recorded_response: str = "") -> list[str]:
     reasons = []
-    for name, messages in error.message_dict.items():
+    for name, errors in error.error_dict.items():
         column = _SERVICE_FIELD_COLUMNS.get(name)
-        for message in messages:
-            if column:
-                reasons.append(f"{column}: {message.rstrip('.')}")
+        for item in errors:
+            message = " ".join(item.messages).rstrip(".")
+            if item.code == services.RESPONSE_NEEDS_INTENSITY and recorded_response:
+                # The row's response cell is empty: the response is the one already recorded.
+                reasons.append(
+                    _(
+                        "intensity: the contact is already recorded with the response “%(response)s”, so self-help was "
+                        "discussed: give intensity 1 or higher"
+                    )
+                    % {"response": Response(recorded_response).label}
+                )
+            elif column:
+                reasons.append(f"{column}: {message}")
             else:
                 # A rule about a field the extract does not carry, on the contact already recorded.
                 reasons.append(
                     _("the recorded contact would become inconsistent (%(field)s): %(message)s")
-                    % {"field": name, "message": message.rstrip(".")}
+                    % {"field": name, "message": message}
                 )
     return reasons
 
 
-def _validated(line: int, unit, data: dict, plan: ImportPlan) -> PatientContact | None:
-    """The service's own checks (referrals.services.validate_contact_data), without a query per row."""
-    try:
-        return services.validate_contact_data(unit=unit, data=data).contact
-    except ValidationError as error:
-        plan.errors.append(RowError(line, _service_reasons(error)))
+@dataclass
+class _Row:
+    line: int
+    values: dict
+    reasons: list[str]
+
+    @functools.cached_property
+    def key(self) -> tuple | None:
+        """(unit id, pseudonym, date): the contact the row is about, when those three cells are readable."""
+        if {"unit", "pseudonym", "date"} <= self.values.keys():
+            return (self.values["unit"].pk, self.values["pseudonym"], self.values["date"])
         return None
 
 
-def plan_import(data: bytes, *, allowed_units=None, user=None, lock: bool = False) -> ImportPlan:
-    """Read and check the whole file; nothing is written. Raises ImportFileError for an unreadable file.
-
-    `allowed_units` (a Unit queryset) limits the units rows may name: a unit lead's import.
-    """
-    plan = ImportPlan(sha256=hashlib.sha256(data).hexdigest())
+def _parse(data: bytes, plan: ImportPlan) -> list[tuple[int, dict[str, str]]]:
+    """The file's records as {column: cell} by line; records with the wrong number of fields go to plan.errors."""
     text = decode(data)
-    delimiter = sniff_delimiter(text)
-    records = _read_records(text, delimiter)
+    records = _read_records(text, sniff_delimiter(text))
     _first_line, header_cells = next(iter(records))
     names = _header(header_cells)
-
     rows: list[tuple[int, dict[str, str]]] = []
     for line, cells in records:
         if not any(cell.strip() for cell in cells):
@@ -523,76 +566,120 @@ def plan_import(data: bytes, *, allowed_units=None, user=None, lock: bool = Fals
     plan.rows = len(rows) + len(plan.errors)
     if plan.rows == 0:
         raise ImportFileError(_("The file has a header row but no contacts."))
+    return rows
 
-    # 1. Each row on its own: formats, codes, references, clinicians, duplicates within the file.
-    lookups = _Lookups.fetch([record for _line, record in rows], allowed_units)
+
+def _check_rows(rows, lookups: _Lookups, progress: Progress) -> list[_Row]:
+    """Each row on its own: formats, codes, references, clinicians, and duplicates within the file."""
     today = timezone.localdate(timezone.now(), OSLO)
-    valid: list[tuple[int, dict]] = []
+    checked = []
     first_line_of_key: dict[tuple, int] = {}
-    for line, record in rows:
-        values, reasons = _check_row(record, lookups, today)
-        if not reasons:
-            key = (values["unit"].pk, values["pseudonym"], values["date"])
-            if key in first_line_of_key:
-                reasons.append(_("same unit, patient and date as line %(line)s") % {"line": first_line_of_key[key]})
-            else:
-                first_line_of_key[key] = line
-        if reasons:
-            plan.errors.append(RowError(line, reasons))
-        else:
-            valid.append((line, values))
-    if plan.errors:
-        plan.errors.sort(key=lambda error: error.line)
-        return plan
+    for done, (line, record) in enumerate(rows, start=1):
+        row = _Row(line, *_check_row(record, lookups, today))
+        key = row.key
+        if key in first_line_of_key:
+            row.reasons.append(_("same unit, patient and date as line %(line)s") % {"line": first_line_of_key[key]})
+        elif key is not None:
+            first_line_of_key[key] = line
+        checked.append(row)
+        if done % PROGRESS_EVERY == 0:
+            progress("check", done, len(rows))
+    progress("check", len(rows), len(rows))
+    return checked
 
-    # 2. Each row against what is recorded, with the contact service's rules.
-    existing = _existing_contacts(set(first_line_of_key), lock=lock)
-    current_ids = [current.pk for current, _deleted in existing.values() if current is not None]
-    current_fellowships = _related_ids(PatientContact.fellowships, current_ids)
-    current_meetings = _related_ids(PatientContact.suggested_meetings, current_ids)
-    fellowships_by_id = {fellowship.pk: fellowship for fellowship in lookups.fellowships.values()}
-    for line, values in valid:
-        key = (values["unit"].pk, values["pseudonym"], values["date"])
-        current, deleted = existing.get(key, (None, False))
-        row_fellowships = values["fellowship_ids"]
+
+def _new_contact_data(values: dict, fellowships_by_id: dict) -> dict:
+    """The service's data for a row that creates a contact: only the cells that could be read."""
+    data = {"patient_reference": values["reference"], "contacted_at": services.contact_time_for_date(values["date"])}
+    data.update({name: values[name] for name in ("setting", "intensity", "response") if name in values})
+    data["fellowships"] = [fellowships_by_id[pk] for pk in sorted(values.get("fellowship_ids") or ())]
+    data["suggested_meetings"] = []
+    return data
+
+
+class _Planner:
+    """Each row against what is recorded: a new contact, an update, unchanged, or deleted in the registry."""
+
+    def __init__(self, rows: list[_Row], lookups: _Lookups, *, lock: bool):
+        self.existing = _existing_contacts({row.key for row in rows if row.key is not None}, lock=lock)
+        current_ids = [current.pk for current, _deleted in self.existing.values() if current is not None]
+        self.current_fellowships = _related_ids(PatientContact.fellowships, current_ids)
+        self.current_meetings = _related_ids(PatientContact.suggested_meetings, current_ids)
+        self.fellowships_by_id = {fellowship.pk: fellowship for fellowship in lookups.fellowships.values()}
+        self.check = _ServiceCheck()
+
+    def plan_row(self, row: _Row, plan: ImportPlan, user) -> None:
+        if row.key is None:
+            plan.errors.append(RowError(row.line, row.reasons))
+            return
+        current, deleted = self.existing.get(row.key, (None, False))
         if current is None and deleted:
-            plan.skipped_deleted += 1
-            continue
+            if row.reasons:
+                plan.errors.append(RowError(row.line, row.reasons))
+            else:
+                plan.skipped_deleted += 1
+            return
         if current is None:
-            contact = _validated(
-                line,
-                values["unit"],
-                {
-                    "patient_reference": values["reference"],
-                    "contacted_at": services.contact_time_for_date(values["date"]),
-                    "setting": values["setting"],
-                    "intensity": values["intensity"],
-                    "response": values["response"],
-                    "fellowships": [fellowships_by_id[pk] for pk in sorted(row_fellowships or ())],
-                    "suggested_meetings": [],
-                },
-                plan,
-            )
-            if contact is not None:
-                # Checked against memberships above, for all rows at once.
-                contact.clinician_id = values["clinician"].pk if values["clinician"] else None
-                contact.created_by_id = getattr(user, "pk", None)
-                plan.to_create.append(PlannedContact(line, contact, row_fellowships))
-            continue
-        had_fellowships = current_fellowships.get(current.pk, set())
-        # Applies the row's values to `current` in memory; None when they change nothing.
-        planned = _planned_update(line, current, values, had_fellowships)
-        if planned is None:
+            self._plan_create(row, plan, user)
+        else:
+            self._plan_update(row, current, plan)
+
+    def _plan_create(self, row: _Row, plan: ImportPlan, user) -> None:
+        values = row.values
+        contact, reasons = self.check(values["unit"], _new_contact_data(values, self.fellowships_by_id))
+        reasons = row.reasons + reasons
+        if reasons:
+            plan.errors.append(RowError(row.line, reasons))
+            return
+        contact = copy.copy(contact)
+        contact.patient_pseudonym = values["pseudonym"]
+        # Checked against memberships in _check_row, for all rows at once.
+        contact.clinician_id = values["clinician"].pk if values["clinician"] else None
+        contact.created_by_id = getattr(user, "pk", None)
+        plan.to_create.append(PlannedContact(row.line, contact, values["fellowship_ids"]))
+
+    def _plan_update(self, row: _Row, current: PatientContact, plan: ImportPlan) -> None:
+        values = row.values
+        had_fellowships = self.current_fellowships.get(current.pk, set())
+        # Applies the row's values to a copy of `current`; None when they change nothing.
+        planned = _planned_update(row.line, copy.copy(current), values, had_fellowships)
+        if planned is None and not row.reasons:
             plan.unchanged += 1  # nothing is written, so there is nothing to check
-            continue
-        merged = {field: getattr(current, field) for field in services.CONTACT_FIELDS if field != "clinician"}
+            return
+        contact = planned.contact if planned else current
+        merged = {name: getattr(contact, name) for name in services.CONTACT_FIELDS if name != "clinician"}
         merged["patient_reference"] = values["reference"]
-        merged["fellowships"] = [fellowships_by_id[pk] for pk in sorted(row_fellowships or had_fellowships)]
+        row_fellowships = values.get("fellowship_ids")
+        merged["fellowships"] = [self.fellowships_by_id[pk] for pk in sorted(row_fellowships or had_fellowships)]
         # Only whether there are any matters to the rules; the import never changes suggested meetings
         # (one stands for all, so a contact stored with more than the handout's limit still imports).
-        merged["suggested_meetings"] = sorted(current_meetings.get(current.pk, ()))[:1]
-        if _validated(line, values["unit"], merged, plan) is not None:
+        merged["suggested_meetings"] = sorted(self.current_meetings.get(current.pk, ()))[:1]
+        recorded_response = current.response if not values.get("response") else ""
+        _contact, reasons = self.check(values["unit"], merged, recorded_response=recorded_response)
+        reasons = row.reasons + reasons
+        if reasons:
+            plan.errors.append(RowError(row.line, reasons))
+        elif planned is not None:
             plan.to_update.append(planned)
+
+
+def plan_import(
+    data: bytes, *, allowed_units=None, user=None, lock: bool = False, progress: Progress | None = None
+) -> ImportPlan:
+    """Read and check the whole file; nothing is written. Raises ImportFileError for an unreadable file.
+
+    Every bad row is reported with every problem it has: its cells' own problems and the contact service's rules
+    with what could be read. `allowed_units` (a Unit queryset) limits the units rows may name: a unit lead's import.
+    `progress(stage, done, total)` is called now and then while the rows are checked.
+    """
+    progress = progress or _no_progress
+    plan = ImportPlan(sha256=hashlib.sha256(data).hexdigest())
+    rows = _parse(data, plan)
+    lookups = _Lookups.fetch([record for _line, record in rows], allowed_units)
+    checked = _check_rows(rows, lookups, progress)
+    planner = _Planner(checked, lookups, lock=lock)
+    for row in checked:
+        planner.plan_row(row, plan, user)
     plan.errors.sort(key=lambda error: error.line)
     return plan
 
@@ -600,15 +687,15 @@ def plan_import(data: bytes, *, allowed_units=None, user=None, lock: bool = Fals
 def _planned_update(line, contact, values, fellowship_ids) -> PlannedContact | None:
     """The contact with the row's values, or None when nothing changes. Empty cells keep what is recorded."""
     changed = False
-    if contact.setting != values["setting"]:
+    if values.get("setting") and contact.setting != values["setting"]:
         contact.setting, changed = values["setting"], True
-    if values["intensity"] is not None and contact.intensity != values["intensity"]:
+    if values.get("intensity") is not None and contact.intensity != values["intensity"]:
         contact.intensity, changed = values["intensity"], True
-    if values["response"] and contact.response != values["response"]:
+    if values.get("response") and contact.response != values["response"]:
         contact.response, changed = values["response"], True
-    if values["clinician"] is not None and contact.clinician_id != values["clinician"].pk:
+    if values.get("clinician") is not None and contact.clinician_id != values["clinician"].pk:
         contact.clinician_id, changed = values["clinician"].pk, True
-    new_fellowships = values["fellowship_ids"]
+    new_fellowships = values.get("fellowship_ids")
     if new_fellowships is not None and new_fellowships != fellowship_ids:
         changed = True
     else:
@@ -621,25 +708,6 @@ def _planned_update(line, contact, values, fellowship_ids) -> PlannedContact | N
 # --- Writing ----------------------------------------------------------------------------------------------------
 
 
-def _write_updates(contacts: list[PatientContact]) -> None:
-    """One UPDATE per distinct set of new values: an extract has few, and bulk_update's CASE is slow on SQLite."""
-    groups: dict[tuple, list[int]] = {}
-    for contact in contacts:
-        values = (contact.setting, contact.intensity, contact.response, contact.clinician_id)
-        groups.setdefault(values, []).append(contact.pk)
-    now = timezone.now()
-    for (setting, intensity, response, clinician_id), ids in groups.items():
-        for offset in range(0, len(ids), LOOKUP_CHUNK):
-            PatientContact.objects.filter(pk__in=ids[offset : offset + LOOKUP_CHUNK]).update(
-                setting=setting,
-                intensity=intensity,
-                response=response,
-                clinician_id=clinician_id,
-                version=F("version") + 1,
-                updated_at=now,
-            )
-
-
 @dataclass
 class ImportResult:
     created: int
@@ -649,40 +717,42 @@ class ImportResult:
 
 
 def apply_import(
-    data: bytes, *, user=None, allowed_units=None, request=None, expected_sha256: str | None = None
+    data: bytes,
+    *,
+    user=None,
+    allowed_units=None,
+    request=None,
+    expected_sha256: str | None = None,
+    progress: Progress | None = None,
 ) -> ImportResult:
-    """Check the file again inside one transaction and write it, or write nothing.
+    """Check the file again inside one transaction and write it through services.contacts_import, or write nothing.
 
     Raises ImportFileError for an unreadable file and ImportInvalid when a row is invalid. Logs one IMPORT
     access-log entry per created or updated contact.
     """
+    progress = progress or _no_progress
     if expected_sha256 is not None and hashlib.sha256(data).hexdigest() != expected_sha256:
         raise ImportFileError(_("The file changed after the preview. Upload it again."))
     with transaction.atomic():
-        plan = plan_import(data, allowed_units=allowed_units, user=user, lock=True)
+        plan = plan_import(data, allowed_units=allowed_units, user=user, lock=True, progress=progress)
         if not plan.is_valid:
             raise ImportInvalid(plan)
-        created = PatientContact.objects.bulk_create(
-            [planned.contact for planned in plan.to_create], batch_size=WRITE_BATCH
+        planned = [*plan.to_create, *plan.to_update]
+        progress("write", 0, len(planned))
+        services.contacts_import(
+            to_create=[item.contact for item in plan.to_create],
+            to_update=[item.contact for item in plan.to_update],
+            fellowship_ids={
+                index: item.fellowship_ids for index, item in enumerate(planned) if item.fellowship_ids is not None
+            },
+            actor=user,
+            detail=f"CSV import {plan.sha256[:12]}",
+            request=request,
         )
-        updated = [planned.contact for planned in plan.to_update]
-        _write_updates(updated)
-        through = PatientContact.fellowships.through
-        replaced = [planned for planned in plan.to_update if planned.fellowship_ids is not None]
-        replaced_ids = [planned.contact.pk for planned in replaced]
-        for offset in range(0, len(replaced_ids), LOOKUP_CHUNK):
-            through.objects.filter(patientcontact_id__in=replaced_ids[offset : offset + LOOKUP_CHUNK]).delete()
-        through.objects.bulk_create(
-            [
-                through(patientcontact_id=planned.contact.pk, fellowship_id=fellowship_id)
-                for planned in [*plan.to_create, *replaced]
-                for fellowship_id in sorted(planned.fellowship_ids or ())
-            ],
-            batch_size=WRITE_BATCH,
-        )
-        detail = f"CSV import {plan.sha256[:12]}"
-        log_many(user=user, action=Action.IMPORT, contacts=created, request=request, detail=f"{detail}: created")
-        log_many(user=user, action=Action.IMPORT, contacts=updated, request=request, detail=f"{detail}: updated")
+        progress("write", len(planned), len(planned))
     return ImportResult(
-        created=len(created), updated=len(updated), unchanged=plan.unchanged, skipped_deleted=plan.skipped_deleted
+        created=len(plan.to_create),
+        updated=len(plan.to_update),
+        unchanged=plan.unchanged,
+        skipped_deleted=plan.skipped_deleted,
     )

@@ -1,8 +1,9 @@
 """What makes cached report bodies stale (reports/report_cache.py): any saved or deleted contact, follow-up,
-target, frozen month, unit or membership, and a changed set of fellowships on a contact."""
+target, frozen month, unit or membership, a changed set of fellowships on a contact, and a committed contact import."""
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from referrals.signals import contacts_bulk_changed
 from reports.report_cache import bump_generation
 
 
@@ -17,3 +18,5 @@ def connect() -> None:
     m2m_changed.connect(
         bump_generation, sender=PatientContact.fellowships.through, dispatch_uid="reports-cache-fellowships"
     )
+    # The contact import writes in bulk (no post_save per contact) and says so once, after its commit.
+    contacts_bulk_changed.connect(bump_generation, dispatch_uid="reports-cache-contact-import")

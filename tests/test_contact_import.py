@@ -474,3 +474,79 @@ def test_a_cell_beyond_the_csv_field_limit_is_a_clear_file_error(unit_a):
 def test_tab_separated_file_is_refused_with_the_expected_columns(unit_a):
     with pytest.raises(importers.ImportFileError, match="The columns are: date, unit, patient_ref"):
         importers.plan_import(HEADER.replace(",", "\t").encode() + b"\n")
+
+
+def test_every_bad_row_and_every_problem_in_a_row_are_reported_at_once(unit_a, fellowships):
+    plan = importers.plan_import(
+        csv_bytes(
+            "2026-03-01,RUS-POL,EP-1,nowhere,,,,",  # a cell's own problem
+            "2026-03-01,RUS-POL,EP-2,outpatient,,,positive,",  # only the service's rule
+            "2026-03-01,RUS-POL,EP-3,nowhere,0,AA,positive,",  # a cell's problem and two of the service's rules
+        )
+    )
+
+    assert [error.line for error in plan.errors] == [2, 3, 4]
+    assert plan.errors[1].reasons == [
+        "intensity: The patient responded, so self-help was discussed: choose intensity 1 or higher"
+    ]
+    assert plan.errors[2].reasons[0].startswith("setting “nowhere” is not one of")
+    assert plan.errors[2].reasons[1:] == [
+        "intensity: Fellowships or meetings were suggested, so self-help was discussed: choose intensity 1 or higher",
+        "intensity: The patient responded, so self-help was discussed: choose intensity 1 or higher",
+    ]
+
+
+def test_an_empty_response_cell_is_not_called_a_response_when_the_recorded_contact_has_one(unit_a):
+    PatientContactFactory(
+        unit=unit_a,
+        patient_pseudonym=pseudonym_for("EP-1"),
+        contacted_at=datetime.datetime(2026, 3, 1, 10, 0, tzinfo=OSLO),
+        intensity=2,
+        response="positive",
+    )
+
+    plan = importers.plan_import(csv_bytes("2026-03-01,RUS-POL,EP-1,outpatient,0,,,"))
+
+    assert plan.errors[0].reasons == [
+        "intensity: the contact is already recorded with the response “Positive”, so self-help was discussed: "
+        "give intensity 1 or higher"
+    ]
+
+
+def test_a_committed_import_makes_cached_reports_stale_at_once(unit_a, django_capture_on_commit_callbacks):
+    from reports import report_cache
+
+    report_cache.bump_generation()
+    before = report_cache.cache.get(report_cache.GENERATION_KEY)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        importers.apply_import(csv_bytes("2026-03-01,RUS-POL,EP-1,outpatient,2,,,"))
+
+    assert report_cache.cache.get(report_cache.GENERATION_KEY) != before
+
+
+def test_a_refused_import_leaves_cached_reports_alone(unit_a, django_capture_on_commit_callbacks):
+    from reports import report_cache
+
+    report_cache.bump_generation()
+    before = report_cache.cache.get(report_cache.GENERATION_KEY)
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(importers.ImportInvalid):
+        importers.apply_import(csv_bytes("2026-03-01,RUS-POL,EP-1,nowhere,2,,,"))
+
+    assert report_cache.cache.get(report_cache.GENERATION_KEY) == before
+
+
+def test_progress_is_reported_while_checking_and_writing(unit_a):
+    seen = []
+    rows = [f"2026-03-{1 + n % 28:02d},RUS-POL,EP-{n},outpatient,2,,," for n in range(12_000)]
+
+    importers.apply_import(csv_bytes(*rows), progress=lambda *args: seen.append(args))
+
+    assert seen == [
+        ("check", 5000, 12000),
+        ("check", 10000, 12000),
+        ("check", 12000, 12000),
+        ("write", 0, 12000),
+        ("write", 12000, 12000),
+    ]

@@ -108,3 +108,23 @@ def test_unknown_user_option_is_refused_before_reading_the_file(tmp_path, unit_a
         run(path, "--user", "nobody")
 
     assert PatientContact.objects.count() == 0
+
+
+def test_progress_option_prints_the_rows_checked_and_written(tmp_path, unit_a):
+    path = write(tmp_path, *[f"2026-03-{1 + n % 28:02d},RUS-POL,EP-{n},outpatient,2,,," for n in range(5_500)])
+
+    out, err = run(path, "--progress")
+
+    assert err.splitlines() == [
+        "Checked 5,000 of 5,500 rows",
+        "Checked 5,500 of 5,500 rows",
+        "Writing 5,500 contacts",
+        "Wrote 5,500 contacts",
+    ]
+    assert "5500 created" in out
+
+
+def test_without_a_terminal_or_the_option_no_progress_is_printed(tmp_path, unit_a):
+    _out, err = run(write(tmp_path, "2026-03-01,RUS-POL,EP-1,outpatient,2,,,"))
+
+    assert err == ""

@@ -21,6 +21,11 @@ class Command(BaseCommand):
         parser.add_argument("file", help="CSV file with the columns " + ",".join(importers.COLUMNS))
         parser.add_argument("--dry-run", action="store_true", help="Check the file, print the counts, write nothing.")
         parser.add_argument(
+            "--progress",
+            action="store_true",
+            help="Print progress on stderr (the default when stderr is a terminal).",
+        )
+        parser.add_argument(
             "--user", help="User name recorded in the access log and as creator (default: the log says “system”)."
         )
 
@@ -39,9 +44,10 @@ class Command(BaseCommand):
             # One byte over the limit is enough to say the file is too large.
             data = handle.read(importers.max_bytes() + 1)
 
+        progress = self._progress if options["progress"] or self.stderr.isatty() else None
         try:
             if options["dry_run"]:
-                plan = importers.plan_import(data, user=user)
+                plan = importers.plan_import(data, user=user, progress=progress)
                 if not plan.is_valid:
                     raise importers.ImportInvalid(plan)
                 counts = plan.counts
@@ -55,7 +61,7 @@ class Command(BaseCommand):
                     + "."
                 )
                 return
-            result = importers.apply_import(data, user=user)
+            result = importers.apply_import(data, user=user, progress=progress)
         except importers.ImportFileError as error:
             raise CommandError(
                 _("%(file)s: %(error)s Nothing was imported.") % {"file": path.name, "error": error}
@@ -81,6 +87,12 @@ class Command(BaseCommand):
                 + "."
             )
         )
+
+    def _progress(self, stage: str, done: int, total: int) -> None:
+        what = {"check": _("Checked %(done)s of %(total)s rows"), "write": _("Writing %(total)s contacts")}[stage]
+        if stage == "write" and done:
+            what = _("Wrote %(total)s contacts")
+        self.stderr.write(what % {"done": f"{done:,}", "total": f"{total:,}"})
 
     @staticmethod
     def _skipped(count: int) -> str:
