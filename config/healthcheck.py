@@ -1,7 +1,7 @@
-"""Container health check: GET /healthz on this container, with a Host header the app accepts.
+"""Container health check: GET /readyz on this container, with a Host header the app accepts.
 
-Run as `python -m config.healthcheck` (Dockerfile HEALTHCHECK). Exit status 0 when the app and its
-database answer, 1 otherwise.
+Run as `python -m config.healthcheck` (Dockerfile HEALTHCHECK, compose healthchecks). Exit status 0 when the app is
+ready (database, cache and migrations: ops/health.py), 1 otherwise.
 """
 
 import os
@@ -21,7 +21,7 @@ def allowed_host() -> str:
 
 def main() -> int:
     port = os.environ.get("BIND", "0.0.0.0:8000").rsplit(":", 1)[-1]
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/healthz", headers={"Host": allowed_host()})
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/readyz", headers={"Host": allowed_host()})
     try:
         with urllib.request.urlopen(request, timeout=4) as response:  # noqa: S310 - a fixed local URL
             return 0 if response.status == 200 else 1

@@ -68,9 +68,13 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "privacy",
+    "django_q",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    # First, so that it times the whole request and writes one log line for each (ops/logs.py).
+    "ops.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -225,7 +229,7 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 
 # No inline scripts or styles anywhere: every page passes this policy.
 CONTENT_SECURITY_POLICY = {
@@ -263,18 +267,49 @@ DEMO_PASSWORD = "demo-passord-2026"
 CONTACT_IMPORT_MAX_BYTES = env.int("CONTACT_IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
 CONTACT_IMPORT_MAX_ROWS = env.int("CONTACT_IMPORT_MAX_ROWS", default=100_000)
 
+# Scheduled jobs (ops/jobs.py) run on django-q2's cluster, `python manage.py qcluster` (the compose `worker` service),
+# with the database as its queue: no broker beyond the app's own database, on SQLite as on PostgreSQL.
+Q_CLUSTER = {
+    "name": "selvhjelp",
+    "orm": "default",
+    "workers": env.int("WORKER_PROCESSES", default=1),
+    # The longest job (retention on a large database, or a 100,000-row import) must finish; retry comes after it.
+    "timeout": env.int("WORKER_TIMEOUT_SECONDS", default=3600),
+    "retry": env.int("WORKER_TIMEOUT_SECONDS", default=3600) + 60,
+    "max_attempts": 1,
+    # Missed periods are caught up by ops.jobs itself, once; django-q2 must not replay every missed minute.
+    "catch_up": False,
+    "save_limit": 500,
+    "label": _("Task queue"),
+}
+# The day of the month on which the monthly report for the previous month is e-mailed (1–28), at 06:00 Oslo time.
+REPORT_DAY_OF_MONTH = env.int("REPORT_DAY_OF_MONTH", default=5)
+if not 1 <= REPORT_DAY_OF_MONTH <= 28:
+    raise ImproperlyConfigured("REPORT_DAY_OF_MONTH must be a day from 1 to 28.")
+# The site's address in e-mails the jobs send (the curators' weekly list of meetings to verify).
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
+# /metrics: with a token, only `Authorization: Bearer <token>`; without one, only these client addresses.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_ADDRESSES = env.list("METRICS_ALLOWED_ADDRESSES", default=["127.0.0.1", "::1"])
+
+# JSON lines in production (one per request, ops/logs.py), plain text with DEBUG unless LOG_FORMAT says otherwise.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "{asctime} {levelname} {name} {message}", "style": "{"}},
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "{asctime} {levelname} {name} {message}", "style": "{"},
+        "json": {"()": "ops.logs.JsonFormatter"},
+    },
+    "handlers": {"stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["stdout"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
-        # Request lines can carry query strings; keep Django's request logger at warnings.
+        # Django's own request lines can carry query strings; ops.logs writes the request lines instead.
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
         # Authlib logs PKCE verifiers and request tokens at debug level.
         "authlib": {"level": "WARNING"},
+        "django-q": {"level": "WARNING"},
     },
 }

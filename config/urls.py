@@ -3,12 +3,15 @@ from django.urls import include, path
 
 from accounts import views as accounts_views
 from core.admin import bound_date_filters
+from ops import health, metrics
 
 bound_date_filters(admin.site)
 
 urlpatterns = [
     path("", accounts_views.home, name="home"),
     path("healthz", accounts_views.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),

@@ -520,7 +520,8 @@ def contacts_import(
                 user=actor, action=audit.Action.IMPORT, contacts=contacts, request=request, detail=f"{detail}: {what}"
             )
         if written:
-            transaction.on_commit(lambda: contacts_bulk_changed.send(sender=PatientContact))
+            counts = {"created": len(created), "updated": len(to_update)}
+            transaction.on_commit(lambda: contacts_bulk_changed.send(sender=PatientContact, **counts))
     return created
 
 
