@@ -517,24 +517,24 @@ def test_a_committed_import_makes_cached_reports_stale_at_once(unit_a, django_ca
     from reports import report_cache
 
     report_cache.bump_generation()
-    before = report_cache.cache.get(report_cache.GENERATION_KEY)
+    before = report_cache.GENERATION.current()
 
     with django_capture_on_commit_callbacks(execute=True):
         importers.apply_import(csv_bytes("2026-03-01,RUS-POL,EP-1,outpatient,2,,,"))
 
-    assert report_cache.cache.get(report_cache.GENERATION_KEY) != before
+    assert report_cache.GENERATION.current() != before
 
 
 def test_a_refused_import_leaves_cached_reports_alone(unit_a, django_capture_on_commit_callbacks):
     from reports import report_cache
 
     report_cache.bump_generation()
-    before = report_cache.cache.get(report_cache.GENERATION_KEY)
+    before = report_cache.GENERATION.current()
 
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(importers.ImportInvalid):
         importers.apply_import(csv_bytes("2026-03-01,RUS-POL,EP-1,nowhere,2,,,"))
 
-    assert report_cache.cache.get(report_cache.GENERATION_KEY) == before
+    assert report_cache.GENERATION.current() == before
 
 
 def test_progress_is_reported_while_checking_and_writing(unit_a):
