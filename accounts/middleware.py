@@ -9,6 +9,7 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
+from django.utils.cache import patch_cache_control
 
 REFRESHED_KEY = "_refreshed_at"
 
@@ -27,3 +28,23 @@ class IdleSessionMiddleware:
             if now - session.get(REFRESHED_KEY, 0) >= settings.SESSION_REFRESH_SECONDS:
                 session[REFRESHED_KEY] = now
         return self.get_response(request)
+
+
+class PrivateResponseMiddleware:
+    """Every response to a logged-in person is `Cache-Control: private, no-store`: no proxy, shared cache or
+    browser history keeps a page with patient-level data, a report or a name on it.
+
+    The one exception is a response that declares itself public (the meeting feed, the same for everyone).
+    Install right after django.contrib.auth.middleware.AuthenticationMiddleware, so that its answer covers the
+    redirects of the middleware below it too.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and "public" not in response.get("Cache-Control", ""):
+            patch_cache_control(response, private=True, no_store=True)
+        return response

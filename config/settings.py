@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Cache-Control: private, no-store on every response to a logged-in person.
+    "accounts.middleware.PrivateResponseMiddleware",
     "django_otp.middleware.OTPMiddleware",
     # No page but the two-factor ones until the second factor is given (when REQUIRE_2FA is on).
     "privacy.middleware.TwoFactorMiddleware",
@@ -169,14 +171,14 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 
-# django-axes: five failures lock the account (user name) for an hour.
+# django-axes: five failures lock a user name from one client address for an hour; thirty failures from one address
+# lock that address for every name (accounts/lockout.py, README "Lockout"). Not by user name alone: anyone could lock
+# a real user out from anywhere. Not by address alone at five: a hospital's PCs share one outside address.
+AXES_HANDLER = "accounts.lockout.NameAndAddressHandler"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_ADDRESS_FAILURE_LIMIT = env.int("AXES_ADDRESS_FAILURE_LIMIT", default=30)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
-# The account is locked after five failures, whatever the address. Not by address alone: a
-# hospital's PCs share one outside address and one browser build, and one person's typing must
-# not lock the whole clinic. (The user name + address pair is a subset of the user-name lock; it
-# is listed so that django-axes' check sees that addresses are taken into account.)
-AXES_LOCKOUT_PARAMETERS = ["username", ["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 # The lockout page (HTTP 429) says how long to wait and what else to do.
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 # Failures are forgotten only when the whole login succeeds, second factor included (privacy/signals.py):

@@ -97,13 +97,36 @@ def test_locked_account_stays_locked_even_with_the_right_password(client, clinic
     assert "_auth_user_id" not in client.session
 
 
-def test_locked_account_stays_locked_from_another_address(client, clinician_a):
+def test_wrong_passwords_from_elsewhere_do_not_lock_the_real_user_out(client, clinician_a):
+    """Issue 11, 10: five wrong passwords from anywhere used to lock the account for an hour."""
     for _ in range(settings.AXES_FAILURE_LIMIT):
-        _log_in(client, clinician_a.username, "wrong-password-123", REMOTE_ADDR="10.0.0.1")
+        _log_in(client, clinician_a.username, "wrong-password-123", REMOTE_ADDR="203.0.113.9")
+    assert _log_in(client, clinician_a.username, PASSWORD, REMOTE_ADDR="203.0.113.9").status_code == 429
 
-    response = _log_in(client, clinician_a.username, PASSWORD, REMOTE_ADDR="10.0.0.2", HTTP_USER_AGENT="Other")
+    response = _log_in(client, clinician_a.username, PASSWORD, REMOTE_ADDR="10.0.0.2")
+
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(clinician_a.pk)
+
+
+def test_a_brute_force_over_many_user_names_from_one_address_is_stopped(client, clinician_a, settings):
+    settings.AXES_ADDRESS_FAILURE_LIMIT = 12
+    for number in range(12):
+        # Fewer than five tries per name: only the address's own limit can stop this.
+        _log_in(client, f"guess{number // 3}", "wrong-password-123", REMOTE_ADDR="203.0.113.9")
+
+    response = _log_in(client, clinician_a.username, PASSWORD, REMOTE_ADDR="203.0.113.9")
 
     assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+    assert _log_in(client, clinician_a.username, PASSWORD, REMOTE_ADDR="10.0.0.2").status_code == 302
+
+
+def test_the_address_limit_leaves_room_for_a_clinic_behind_one_address(client, clinician_a, settings):
+    assert settings.AXES_ADDRESS_FAILURE_LIMIT > settings.AXES_FAILURE_LIMIT
+    for number in range(settings.AXES_ADDRESS_FAILURE_LIMIT - 1):
+        _log_in(client, f"colleague{number}", "typo-password-123")
+    assert _log_in(client, clinician_a.username, PASSWORD).status_code == 302
 
 
 def test_lock_ends_after_the_cool_off_period(client, clinician_a):

@@ -43,6 +43,7 @@ from types import SimpleNamespace
 from urllib.parse import urlencode
 
 import pytest
+from django.contrib.auth import SESSION_KEY
 from django.urls import URLResolver, get_resolver, reverse
 
 import tests.authorization
@@ -137,4 +138,23 @@ def test_persona_gets_the_expected_status(client, world, name, persona):
     assert response.status_code == expected["statuses"][persona], (
         f"{persona} {expected['method'].upper()} {url} ({name}) answered {response.status_code}, "
         f"expected {expected['statuses'][persona]} ({expected['module']})"
+    )
+    assert_cache_control(name, persona, client, response)
+
+
+# Responses that are the same for everyone and say so (Cache-Control: public): the meeting feed.
+PUBLIC_CACHEABLE = {"registry:meeting_feed"}
+
+
+def assert_cache_control(name, persona, client, response):
+    """Issue 11, 5: every response to a logged-in person is private and never stored, whatever its status."""
+    directives = {part.strip().split("=")[0] for part in response.get("Cache-Control", "").split(",") if part.strip()}
+    still_logged_in = SESSION_KEY in client.session  # not after logging out
+    if persona == "anonymous" or not still_logged_in:
+        return
+    if name in PUBLIC_CACHEABLE:
+        assert "public" in directives and "private" not in directives, f"{name}: {response.get('Cache-Control')}"
+        return
+    assert {"private", "no-store"} <= directives, (
+        f"{persona} {name} answered Cache-Control {response.get('Cache-Control')!r}, expected private, no-store"
     )
