@@ -7,6 +7,7 @@ app_name = "reports"
 urlpatterns = [
     path("", views.report, name="report"),
     re_path(r"^export\.(?P<fmt>csv|xlsx|html|pdf)$", views.report_export, name="export"),
+    path("mine/", views.feedback, name="feedback"),
     path("compare/", views.compare, name="compare"),
     re_path(r"^compare/export\.(?P<fmt>csv|xlsx|html|pdf)$", views.compare_export, name="compare_export"),
     path("targets/", views.targets, name="targets"),

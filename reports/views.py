@@ -1,5 +1,6 @@
 """Report pages, exports and targets. Aggregates only: no view here shows a patient row."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
@@ -15,8 +16,9 @@ from accounts import access as account_access
 from accounts.access import role_required
 from accounts.models import Unit
 from core.periods import current_month, format_month, previous_month
-from referrals.audit import Action, log_access
+from referrals.audit import Action, log_access, log_many
 from reports import access, disclosure, exports, report_cache, services
+from reports.feedback import build_feedback
 from reports.forms import ComparisonForm, ReportForm, TargetForm
 from reports.models import IndicatorCode, Target
 from reports.rendering import comparison_context, unit_context
@@ -82,6 +84,7 @@ def _page_context(request, form, unit) -> dict:
         "form": form,
         "unit": unit,
         "can_compare": viewer.can_compare_units,
+        "can_see_own": account_access.can_see_patient_data(request.user),
         "can_manage_targets": viewer.can_manage_targets,
     }
 
@@ -209,6 +212,42 @@ def compare_export(request, fmt: str):
     if report is None:
         return render(request, "reports/compare.html", {"form": form}, status=400)
     return _download(request, report, fmt, report.scope)
+
+
+# --- Each clinician's own feedback -----------------------------------------------------------------
+
+
+@role_required(account_access.can_see_patient_data)
+def feedback(request):
+    """The clinician's own monthly referral rate beside the unit's and the target, and this month's open patients."""
+    viewer = access.viewer_for(request)
+    code = request.GET.get("unit")
+    unit = viewer.unit(code) if code else viewer.default_unit()
+    this_month = current_month()
+    with snapshot():
+        result = build_feedback(
+            user=request.user,
+            unit=unit,
+            month=this_month,
+            this_month=this_month,
+            leads=viewer.leads(unit),
+            units=account_access.patient_units(request.user),
+        )
+    if result.open_patients:
+        log_many(
+            user=request.user,
+            action=Action.LIST,
+            contacts=[patient.contact for patient in result.open_patients],
+            request=request,
+            detail="own feedback: patients without a referral this month",
+        )
+    context = {
+        "feedback": result,
+        "units": viewer.units,
+        "this_month": this_month,
+        "min_denominator": settings.REPORT_MIN_DENOMINATOR,
+    }
+    return render(request, "reports/feedback.html", context)
 
 
 # --- Targets --------------------------------------------------------------------------------------

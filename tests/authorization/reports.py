@@ -13,6 +13,8 @@ REPORT_READERS = statuses(
     403, anonymous=302, clinician_a=200, clinician_b=200, lead_a=200, analyst=200, administrator=200
 )
 COMPARERS = only("analyst", "administrator")
+# A clinician's own feedback: whoever records contacts in a unit (analysts and administrators record none).
+OWN_FEEDBACK = statuses(403, anonymous=302, clinician_a=200, clinician_b=200, lead_a=200)
 TARGET_SETTERS = only("lead_a", "administrator")
 
 
@@ -23,6 +25,7 @@ def _target_of_unit_a(world):
 EXPECTED = {
     "reports:report": entry(REPORT_READERS),
     "reports:export": entry(REPORT_READERS, kwargs_factory=lambda world: {"fmt": "csv"}),
+    "reports:feedback": entry(OWN_FEEDBACK),
     "reports:compare": entry(COMPARERS),
     "reports:compare_export": entry(COMPARERS, kwargs_factory=lambda world: {"fmt": "csv"}),
     "reports:targets": entry(TARGET_SETTERS),
