@@ -4,6 +4,7 @@ Development defaults are safe and obvious; with DEBUG off, a missing secret
 stops start-up with a message that names the variable.
 """
 
+import urllib.parse
 from pathlib import Path
 
 import environ
@@ -233,13 +234,25 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 
+# The search page's map: Kartverket's open tiles (topographic, web mercator) unless another tile server is set.
+# Its origin, and no other, is the one outside host the pages may load images from.
+REGISTRY_MAP_TILE_URL = env.str(
+    "REGISTRY_MAP_TILE_URL",
+    default="https://cache.kartverket.no/v1/wmts/1.0.0/topo/default/webmercator/{z}/{y}/{x}.png",
+)
+REGISTRY_MAP_ATTRIBUTION = env.str("REGISTRY_MAP_ATTRIBUTION", default="© Kartverket")
+_tile_url = urllib.parse.urlsplit(REGISTRY_MAP_TILE_URL)
+if _tile_url.scheme not in ("http", "https") or not _tile_url.netloc:
+    raise ImproperlyConfigured(f"REGISTRY_MAP_TILE_URL must be an http(s) URL, not {REGISTRY_MAP_TILE_URL!r}.")
+MAP_TILE_ORIGIN = f"{_tile_url.scheme}://{_tile_url.netloc}"
+
 # No inline scripts or styles anywhere: every page passes this policy.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
+        "img-src": ["'self'", "data:", MAP_TILE_ORIGIN],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "form-action": ["'self'"],

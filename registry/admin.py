@@ -239,6 +239,24 @@ class MeetingForm(forms.ModelForm):
             self.fields["slug"].required = False
             self.fields["slug"].help_text = _("Stable key used by feeds and imports. Leave empty to make one.")
 
+    # Mainland Norway, Svalbard and Jan Mayen, with a margin: a pin outside is a typing error or swapped values.
+    NORWAY_LATITUDES, NORWAY_LONGITUDES = (57.5, 81.5), (-9.5, 34.0)
+
+    def clean_latitude(self):
+        return self._inside("latitude", self.NORWAY_LATITUDES)
+
+    def clean_longitude(self):
+        return self._inside("longitude", self.NORWAY_LONGITUDES)
+
+    def _inside(self, name: str, limits: tuple[float, float]):
+        value = self.cleaned_data.get(name)
+        if value is not None and not limits[0] <= value <= limits[1]:
+            raise forms.ValidationError(
+                _("%(value)s is outside Norway (%(low)s to %(high)s). Are latitude and longitude swapped?"),
+                params={"value": value, "low": limits[0], "high": limits[1]},
+            )
+        return value
+
     def clean(self):
         cleaned = super().clean()
         if "slug" in self.fields and not cleaned.get("slug") and cleaned.get("name") and "slug" not in self.errors:
@@ -354,7 +372,12 @@ class MeetingAdmin(TolerantAutocompleteAdminMixin, HistoryMixin, CuratorMixin, a
                     ("postal_code", "municipality"),
                     ("latitude", "longitude"),
                     "location_notes",
-                ]
+                ],
+                "description": _(
+                    "The map pin: latitude and longitude in decimal degrees (e.g. 58.14671 and 7.99560, from the "
+                    "address in any map service). Without them the feed and the map use the municipality centre, "
+                    "marked as approximate."
+                ),
             },
         ),
         (

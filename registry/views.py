@@ -183,6 +183,8 @@ def _search_context(request: HttpRequest) -> dict:
         "form": result.filterset.form,
         "page": page,
         "results": [_result(meeting, now, result.place) for meeting in meetings],
+        "map_tile_url": settings.REGISTRY_MAP_TILE_URL,
+        "map_attribution": settings.REGISTRY_MAP_ATTRIBUTION,
         "sort": result.sort,
         "place": result.place,
         "radius_km": result.radius_km,

@@ -386,3 +386,24 @@ def test_crafted_related_values_are_refused_in_the_form_not_a_500(curator_client
     group_url = reverse("admin:registry_group_change", args=[meeting.group_id])
     response = curator_client.post(group_url, {"name": "x", "fellowship": bad, "status": "active"})
     assert response.status_code == 200
+
+
+def test_a_curator_sets_a_meetings_pin_and_the_feed_carries_it(curator_client):
+    meeting = TypedMeetingFactory()
+    data = meeting_form_data(meeting, latitude="58.14671", longitude="7.9956")
+    assert curator_client.post(change_url(meeting), data).status_code == 302
+    meeting.refresh_from_db()
+    assert (meeting.latitude, meeting.longitude) == (58.14671, 7.9956)
+    record = next(r for r in curator_client.get("/meetings/feed.json").json() if r["slug"] == meeting.slug)
+    assert (record["latitude"], record["longitude"], record["approximate"]) == (58.14671, 7.9956, "no")
+
+
+def test_a_pin_outside_norway_is_refused_with_a_hint_about_swapped_values(curator_client):
+    meeting = TypedMeetingFactory()
+    response = curator_client.post(change_url(meeting), meeting_form_data(meeting, latitude="7.9956", longitude="58.1"))
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert errors["latitude"] == ["7.9956 is outside Norway (57.5 to 81.5). Are latitude and longitude swapped?"]
+    assert errors["longitude"] == ["58.1 is outside Norway (-9.5 to 34.0). Are latitude and longitude swapped?"]
+    meeting.refresh_from_db()
+    assert meeting.latitude is None

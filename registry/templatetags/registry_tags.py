@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django import template
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, get_format, number_format
 from django.utils.timesince import timesince
@@ -81,6 +82,32 @@ def distance(km: float | None) -> str:
     if km < 1:
         return _("under 1 km")
     return f"{number_format(km, 0 if km >= 10 else 1)} km"
+
+
+@register.simple_tag
+def map_points(results) -> list[dict]:
+    """The search results that have a place, for the map: a meeting's own point (from its source or a curator's pin),
+    else its municipality's centre, marked approximate. Online-only meetings have no place on a map."""
+    points = []
+    for result in results:
+        meeting = result.meeting
+        if meeting.attendance_mode == "online":
+            continue
+        approximate = meeting.latitude is None or meeting.longitude is None
+        point = meeting.municipality if approximate else meeting
+        if point is None:
+            continue
+        points.append(
+            {
+                "name": meeting.name,
+                "url": reverse("registry:meeting_detail", kwargs={"slug": meeting.slug}),
+                "when": schedule_text(meeting),
+                "latitude": point.latitude,
+                "longitude": point.longitude,
+                "approximate": approximate,
+            }
+        )
+    return points
 
 
 @register.simple_tag(takes_context=True)
