@@ -20,3 +20,7 @@ urlpatterns = [
     path("contacts/", include("referrals.urls")),
     path("reports/", include("reports.urls")),
 ]
+
+# 403 and 404 are Django's own views with templates/403.html and 404.html; these two render with the request.
+handler400 = "config.views.bad_request"
+handler500 = "config.views.server_error"
