@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -149,6 +150,16 @@ def recovery_codes_regenerate(request):
 CSV_COLUMNS = ["time", "user_name", "full_name", "unit_code", "unit_name", "action", "action_label", "record", "detail"]
 
 
+def _record(entry) -> str:
+    if entry.contact_id:
+        return _("Contact no. %(number)s") % {"number": entry.contact_id}
+    if entry.contact_ids:
+        # A list page: one entry names every contact it showed.
+        count = len(entry.contact_ids)
+        return ngettext("List of %(count)s contact", "List of %(count)s contacts", count) % {"count": count}
+    return ""
+
+
 def _entry_row(entry) -> list[str]:
     return [
         timezone.localtime(entry.at).isoformat(timespec="seconds"),
@@ -158,7 +169,7 @@ def _entry_row(entry) -> list[str]:
         entry.unit.name if entry.unit else "",
         entry.action,
         str(entry.get_action_display()),
-        _("Contact no. %(number)s") % {"number": entry.contact_id} if entry.contact_id else "",
+        _record(entry),
         entry.detail,
     ]
 

@@ -4,10 +4,13 @@ Soft-deleted contacts are 404 on every clinician screen, whoever asks: the delet
 the deleted row stay in the database for the retention job and the access log, not for browsing.
 """
 
+from functools import wraps
+
 from django.shortcuts import get_object_or_404
 
 from accounts.access import patient_units
 from accounts.models import Unit
+from referrals import audit
 from referrals.models import FollowUp, PatientContact
 
 
@@ -18,6 +21,35 @@ def contacts_for_user(user):
 
 def get_contact_for_user(user, pk: int) -> PatientContact:
     return get_object_or_404(contacts_for_user(user).for_detail(), pk=pk)
+
+
+def shows_contact(detail: str = ""):
+    """Decorator for the views of one contact: fetch it for the user (404 outside their units) and log every response
+    that shows it.
+
+    The view gets the contact instead of its pk. Every answer but a redirect shows the contact's data (a form shown
+    again with its errors as much as the page itself), so each is logged as a view, valid form or not; a write adds
+    its own entry. `detail` may name the view's other URL arguments, e.g. "follow-up #{follow_up_pk} form".
+    """
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(request, pk: int, **kwargs):
+            contact = get_contact_for_user(request.user, pk)
+            response = view(request, contact, **kwargs)
+            if not response.status_code // 100 == 3:
+                audit.log_access(
+                    user=request.user,
+                    action=audit.Action.VIEW,
+                    request=request,
+                    contact=contact,
+                    detail=detail.format(**kwargs),
+                )
+            return response
+
+        return wrapped
+
+    return decorate
 
 
 def get_follow_up_for_user(user, contact: PatientContact, pk: int) -> FollowUp:

@@ -106,7 +106,7 @@ class AccessLogEntryAdmin(admin.ModelAdmin):
                 context["error"] = " ".join(error.messages)
             else:
                 entries = list(
-                    AccessLogEntry.objects.filter(patient_pseudonym=pseudonym)
+                    AccessLogEntry.objects.about_patient(pseudonym)
                     .select_related("unit")
                     .order_by("-at", "-id")[: PATIENT_SEARCH_LIMIT + 1]
                 )

@@ -44,8 +44,34 @@ def log_access(
     )
 
 
+def log_shown(*, user, action: str, contacts, request=None, detail: str = "") -> AccessLogEntry | None:
+    """One entry for a page that shows several contacts (a list, a worklist, a look-up), naming every one of them
+    and their patients' pseudonyms, so that "all access to this patient's records" finds it
+    (AccessLogEntry.objects.about_patient). Nothing is written for a page that showed none."""
+    contacts = list(contacts)
+    if not contacts:
+        return None
+    units = {contact.unit_id for contact in contacts}
+    only = contacts[0] if len(contacts) == 1 else None
+    numbers = ", ".join(f"#{contact.pk}" for contact in contacts)
+    return AccessLogEntry.objects.create(
+        user=user if getattr(user, "pk", None) else None,
+        username=getattr(user, "username", "") or "system",
+        unit_id=units.pop() if len(units) == 1 else None,
+        contact=only,
+        patient_pseudonym=only.patient_pseudonym if only else "",
+        contact_ids=[contact.pk for contact in contacts],
+        patient_pseudonyms=[contact.patient_pseudonym for contact in contacts],
+        action=action,
+        object_description=f"{len(contacts)} × PatientContact {numbers}"[:200],
+        client_address=client_address(request),
+        detail=_safe_detail(detail),
+    )
+
+
 def log_many(*, user, action: str, contacts, request=None, detail: str = "") -> None:
-    """One entry per contact, in one query: list pages and exports show many records at once."""
+    """One entry per contact, in one query: for writes to many records at once (imports, retention), where each
+    record's own history must show the change."""
     address = client_address(request)
     username = getattr(user, "username", "") or "system"
     AccessLogEntry.objects.bulk_create(

@@ -7,7 +7,9 @@ referral fields live on it because a contact has exactly one referral decision.
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import connection, models
+from django.db.models.functions import Cast
+from django.db.models.lookups import Contains
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -288,6 +290,27 @@ class FollowUp(models.Model):
         return f"{self.contact} {date_format(self.followed_up_on, 'SHORT_DATE_FORMAT')}"
 
 
+class AccessLogEntryQuerySet(models.QuerySet):
+    def about_patient(self, pseudonym: str):
+        """Every entry about one patient: it carries the pseudonym, names it among the patients a list showed, or
+        points at one of the patient's contacts (in case an entry was written without the pseudonym).
+
+        The contact ids are fetched first and passed as a list: PostgreSQL then ORs index scans, where a subquery
+        made it scan the whole log (bench/privacy_bench.py).
+        """
+        if not pseudonym:
+            return self.none()
+        condition = models.Q(patient_pseudonym=pseudonym)
+        if connection.features.supports_json_field_contains:
+            condition |= models.Q(patient_pseudonyms__contains=[pseudonym])
+        else:  # SQLite (development): the JSON list is text, and a pseudonym is 64 hex characters
+            condition |= models.Q(Contains(Cast("patient_pseudonyms", models.TextField()), f'"{pseudonym}"'))
+        contact_ids = list(PatientContact.objects.filter(patient_pseudonym=pseudonym).values_list("id", flat=True))
+        if contact_ids:
+            condition |= models.Q(contact_id__in=contact_ids)
+        return self.filter(condition)
+
+
 class AccessLogEntry(AppendOnlyModel):
     """Who read or wrote which patient-level record, when and from where. Append-only."""
 
@@ -306,28 +329,35 @@ class AccessLogEntry(AppendOnlyModel):
         ANONYMISE = "anonymise", pgettext_lazy("access log action", "Anonymise")
 
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    # The log is permanent: nothing done elsewhere may change an entry, so a user, unit or contact it names cannot be
+    # deleted (accounts are deactivated, contacts soft-deleted; an unused unit can still go).
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("user"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="+",
     )
-    # Kept as text so the entry still says who it was if the account is removed.
+    # The name as it was when the entry was written.
     username = models.CharField(_("user name"), max_length=150)
     unit = models.ForeignKey(
-        "accounts.Unit", verbose_name=_("unit"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "accounts.Unit", verbose_name=_("unit"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     contact = models.ForeignKey(
-        PatientContact, verbose_name=_("contact"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        PatientContact, verbose_name=_("contact"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     # Kept so that "all access to this patient's records" can be answered for the log's whole life.
     patient_pseudonym = models.CharField(_("patient pseudonym"), max_length=64, blank=True, db_index=True)
+    # A list page is one entry naming every contact it showed, with their patients' pseudonyms (same order).
+    contact_ids = models.JSONField(_("contacts shown"), default=list, blank=True)
+    patient_pseudonyms = models.JSONField(_("patients shown"), default=list, blank=True)
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
     object_description = models.CharField(_("record"), max_length=200, blank=True)
     client_address = models.GenericIPAddressField(_("client address"), null=True, blank=True)
     detail = models.CharField(_("detail"), max_length=500, blank=True)
+
+    objects = AccessLogEntryQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -20,9 +20,9 @@ from accounts.access import leads_any_unit, led_units, patient_data_required, pa
 from core.periods import OSLO
 from referrals import audit, services
 from referrals.access import (
-    get_contact_for_user,
     get_follow_up_for_user,
     recording_units,
+    shows_contact,
 )
 from referrals.forms import (
     ContactFilterForm,
@@ -108,7 +108,7 @@ def _lookup_context(request, lookup_form: PatientLookupForm) -> dict:
     pseudonym = lookup_form.pseudonym
     found = earlier_contacts(unit=unit, pseudonym=pseudonym)
     if found:
-        audit.log_many(user=request.user, action=audit.Action.LOOKUP, contacts=found, request=request)
+        audit.log_shown(user=request.user, action=audit.Action.LOOKUP, contacts=found, request=request)
     else:
         audit.log_access(
             user=request.user,
@@ -176,8 +176,8 @@ def contact_create(request):
 
 @patient_data_required
 @require_http_methods(["GET", "POST"])
-def contact_edit(request, pk: int):
-    contact = get_contact_for_user(request.user, pk)
+@shows_contact("edit form")
+def contact_edit(request, contact: PatientContact):
     units = _recording_units(request)
     context: dict = {"contact": contact, "creating": False, "unit": contact.unit}
     if request.method == "POST":
@@ -213,9 +213,6 @@ def contact_edit(request, pk: int):
     else:
         form = ContactForm(initial=ContactForm.initial_for_edit(contact), units=units, contact=contact)
         search_form = MeetingSearchForm(initial={"municipality": contact.unit.municipality_id or ""})
-        audit.log_access(
-            user=request.user, action=audit.Action.VIEW, request=request, contact=contact, detail="edit form"
-        )
     context.update(_meeting_context(form, search_form, contact.unit))
     context["form"] = form
     return render(request, "referrals/contact_form.html", context)
@@ -256,14 +253,13 @@ def meeting_search_partial(request):
 
 @patient_data_required
 @require_GET
-def contact_detail(request, pk: int):
-    contact = get_contact_for_user(request.user, pk)
+@shows_contact()
+def contact_detail(request, contact: PatientContact):
     follow_ups = list(contact.follow_ups.select_related("clinician"))
     meetings = list(contact.suggested_meetings.select_related("group__fellowship", "municipality"))
     others = earlier_contacts(unit=contact.unit, pseudonym=contact.patient_pseudonym, exclude_pk=contact.pk)
-    audit.log_access(user=request.user, action=audit.Action.VIEW, request=request, contact=contact)
     if others:
-        audit.log_many(
+        audit.log_shown(
             user=request.user,
             action=audit.Action.LIST,
             contacts=others,
@@ -289,8 +285,8 @@ def contact_detail(request, pk: int):
 
 @patient_data_required
 @require_http_methods(["GET", "POST"])
-def contact_delete(request, pk: int):
-    contact = get_contact_for_user(request.user, pk)
+@shows_contact("delete form")
+def contact_delete(request, contact: PatientContact):
     if request.method == "POST":
         form = DeleteContactForm(request.POST)
         if form.is_valid():
@@ -305,16 +301,13 @@ def contact_delete(request, pk: int):
                 return redirect("referrals:contact_list")
     else:
         form = DeleteContactForm()
-        audit.log_access(
-            user=request.user, action=audit.Action.VIEW, request=request, contact=contact, detail="delete form"
-        )
     return render(request, "referrals/contact_delete.html", {"contact": contact, "form": form})
 
 
 @patient_data_required
 @require_http_methods(["GET", "POST"])
-def follow_up_create_view(request, pk: int):
-    contact = get_contact_for_user(request.user, pk)
+@shows_contact("follow-up form")
+def follow_up_create_view(request, contact: PatientContact):
     if request.method == "POST":
         form = FollowUpForm(request.POST)
         if form.is_valid():
@@ -336,16 +329,13 @@ def follow_up_create_view(request, pk: int):
                 return redirect("referrals:contact_detail", contact.pk)
     else:
         form = FollowUpForm(initial={"followed_up_on": _today(), "submission_token": uuid.uuid4()})
-        audit.log_access(
-            user=request.user, action=audit.Action.VIEW, request=request, contact=contact, detail="follow-up form"
-        )
     return render(request, "referrals/follow_up_form.html", {"contact": contact, "form": form, "creating": True})
 
 
 @patient_data_required
 @require_http_methods(["GET", "POST"])
-def follow_up_edit(request, pk: int, follow_up_pk: int):
-    contact = get_contact_for_user(request.user, pk)
+@shows_contact("follow-up #{follow_up_pk} form")
+def follow_up_edit(request, contact: PatientContact, follow_up_pk: int):
     follow_up = get_follow_up_for_user(request.user, contact, follow_up_pk)
     context: dict = {"contact": contact, "creating": False, "follow_up": follow_up}
     if request.method == "POST":
@@ -373,13 +363,6 @@ def follow_up_edit(request, pk: int, follow_up_pk: int):
                 return redirect("referrals:contact_detail", contact.pk)
     else:
         form = FollowUpForm(initial=FollowUpForm.initial_for_edit(follow_up), creating=False)
-        audit.log_access(
-            user=request.user,
-            action=audit.Action.VIEW,
-            request=request,
-            contact=contact,
-            detail=f"follow-up #{follow_up.pk} form",
-        )
     context["form"] = form
     return render(request, "referrals/follow_up_form.html", context)
 
@@ -415,7 +398,7 @@ def contact_list(request):
         number=values.get("page") or 1,
         per_page=LIST_PAGE_SIZE,
     )
-    audit.log_many(
+    audit.log_shown(
         user=request.user, action=audit.Action.LIST, contacts=page.items, request=request, detail="contact list"
     )
     return render(
@@ -446,7 +429,9 @@ def worklist(request):
     )
     for contact in page.items:
         contact.days_overdue = (today - contact.follow_up_planned_on).days
-    audit.log_many(user=request.user, action=audit.Action.LIST, contacts=page.items, request=request, detail="worklist")
+    audit.log_shown(
+        user=request.user, action=audit.Action.LIST, contacts=page.items, request=request, detail="worklist"
+    )
     several_units = len({contact.unit_id for contact in page.items}) > 1
     return render(
         request, "referrals/worklist.html", {"page": page, "mine": mine, "today": today, "several_units": several_units}

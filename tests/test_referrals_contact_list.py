@@ -101,11 +101,14 @@ def test_lead_of_several_units_gets_one_list_merged_newest_first(
     assert shown_ids(client.get(URL, {"unit": unit_b.pk})) == [pk for pk in expected if pk in {c.pk for c in in_b}]
 
 
-def test_every_shown_contact_is_logged_once(client, clinician_a, unit_a):
+def test_a_page_view_is_one_log_entry_naming_every_shown_contact_and_patient(client, clinician_a, unit_a):
     make_contacts(unit_a, 60)
     response = login(client, clinician_a).get(URL)
-    logged = set(AccessLogEntry.objects.filter(action="list", user=clinician_a).values_list("contact_id", flat=True))
-    assert logged == set(shown_ids(response)) and len(logged) == 50
+    entry = AccessLogEntry.objects.get(action="list", user=clinician_a)
+    shown = PatientContact.objects.in_bulk(shown_ids(response))
+    assert entry.contact_ids == shown_ids(response) and len(entry.contact_ids) == 50
+    assert entry.patient_pseudonyms == [shown[pk].patient_pseudonym for pk in entry.contact_ids]
+    assert entry.unit == unit_a and entry.detail == "contact list"
 
 
 def test_month_filter_uses_oslo_months(client, clinician_a, unit_a):

@@ -51,7 +51,7 @@ def referrals_home(context):
         .select_related("unit", "clinician")
         .order_by("follow_up_planned_on", "id")[: HOME_WORKLIST_ROWS + 1]
     )
-    audit.log_many(
+    audit.log_shown(
         user=user, action=audit.Action.LIST, contacts=rows[:HOME_WORKLIST_ROWS], request=request, detail="home worklist"
     )
     return {
