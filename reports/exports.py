@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from core.periods import format_month
 from core.spreadsheets import spreadsheet_safe, xlsx_append
@@ -128,25 +128,25 @@ def to_csv(report) -> bytes:
 
 
 HEADINGS = {
-    "month": _lazy("Month"),
-    "unit_code": _lazy("Unit code"),
-    "unit_name": _lazy("Unit"),
-    "eligible": _lazy("Patients"),
-    "referred": _lazy("Referred"),
-    "rate_percent": _lazy("Referral rate (%)"),
-    "ci_low_percent": _lazy("95 % interval, from (%)"),
-    "ci_high_percent": _lazy("95 % interval, to (%)"),
-    "target_percent": _lazy("Target (%)"),
-    "baseline_percent": _lazy("National baseline (%)"),
-    "note": _lazy("Note"),
+    "month": gettext_lazy("Month"),
+    "unit_code": gettext_lazy("Unit code"),
+    "unit_name": gettext_lazy("Unit"),
+    "eligible": gettext_lazy("Patients"),
+    "referred": gettext_lazy("Referred"),
+    "rate_percent": gettext_lazy("Referral rate (%)"),
+    "ci_low_percent": gettext_lazy("95 % interval, from (%)"),
+    "ci_high_percent": gettext_lazy("95 % interval, to (%)"),
+    "target_percent": gettext_lazy("Target (%)"),
+    "baseline_percent": gettext_lazy("National baseline (%)"),
+    "note": gettext_lazy("Note"),
 }
 SUFFIX_HEADINGS = {
-    "numerator": _lazy("count"),
-    "denominator": _lazy("of"),
-    "rate_percent": _lazy("rate (%)"),
-    "ci_low_percent": _lazy("interval from (%)"),
-    "ci_high_percent": _lazy("interval to (%)"),
-    "target_percent": _lazy("target (%)"),
+    "numerator": gettext_lazy("count"),
+    "denominator": gettext_lazy("of"),
+    "rate_percent": gettext_lazy("rate (%)"),
+    "ci_low_percent": gettext_lazy("interval from (%)"),
+    "ci_high_percent": gettext_lazy("interval to (%)"),
+    "target_percent": gettext_lazy("target (%)"),
 }
 
 
