@@ -20,6 +20,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from registry import schedule
+from registry.changes import registry_changed
 from registry.models import SLUG_PATTERN, Group, Meeting, MeetingType, Status
 
 SLUG_MAX_LENGTH = 64
@@ -202,3 +203,17 @@ def set_status(*, meetings: Iterable[Meeting], status: str, actor) -> int:
                 meeting.save(update_fields=["status", "updated_at"])
                 changed += 1
     return changed
+
+
+@transaction.atomic
+def meetings_import(*, plan, actor) -> None:
+    """Write a checked import plan (registry.importers.plan): new groups and meetings, changed meetings and their
+    types, meetings the source no longer lists made inactive, with bulk statements and the same change history as
+    single saves (attributed to `actor` and the source), in one transaction. Bulk statements send no signals, so the
+    registry's generation moves here, at once and again on commit, as every other write's does."""
+    from registry.importers.apply import write_plan  # the importer package imports this module
+
+    if plan.problems:
+        raise ValidationError(_("An import with problems cannot be written."))
+    write_plan(plan, actor=actor)
+    registry_changed()

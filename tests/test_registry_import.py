@@ -716,3 +716,29 @@ def test_group_notes_website_and_contact_are_imported_for_a_new_group():
 def test_a_day_written_with_a_superscript_digit_is_refused_not_a_crash():
     result = run_json(record(day="²"))
     assert [problem.field for problem in result.problems] == ["day"]
+
+
+def test_import_meetings_prints_progress_when_asked(tmp_path):
+    path = write_feed(tmp_path, record(), record(slug="annen", name="Annen"))
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_meetings", str(path), "--progress", stdout=out, stderr=err)
+    assert err.getvalue().splitlines() == [
+        "Checked 2 of 2 records",
+        "Comparing 2 meetings with the registry",
+        "Writing 2 changes",
+    ]
+
+
+def test_the_import_service_refuses_a_plan_with_problems_and_writes_nothing():
+    from django.core.exceptions import ValidationError
+
+    from registry import services
+    from registry.importers.parse import parse_content
+    from registry.importers.plan import plan_import
+
+    _format, records = parse_content(feed_bytes(record(day=9)))
+    plan = plan_import(records, source_name="test-feed")
+    assert plan.problems
+    with pytest.raises(ValidationError):
+        services.meetings_import(plan=plan, actor=None)
+    assert Meeting.objects.count() == 0

@@ -1,6 +1,7 @@
 """`manage.py import_meetings SOURCE`: a Meeting Guide JSON feed (file or URL) or a 12 Step Meeting List CSV."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from registry.importers import MAX_SOURCE_BYTES, SourceError, import_meetings, read_source
 
@@ -29,6 +30,11 @@ class Command(BaseCommand):
             help="Fellowship code for records that name none (default AA).",
         )
         parser.add_argument("--max-bytes", type=int, default=MAX_SOURCE_BYTES, help="Refuse sources larger than this.")
+        parser.add_argument(
+            "--progress",
+            action="store_true",
+            help="Print progress on stderr (the default when stderr is a terminal).",
+        )
 
     def handle(self, *args, **options):
         source = options["source"]
@@ -45,6 +51,7 @@ class Command(BaseCommand):
                 dry_run=options["dry_run"],
                 deactivate_missing=options["deactivate_missing"],
                 preview_limit=0,
+                progress=self._progress if options["progress"] or self.stderr.isatty() else None,
             )
         except SourceError as error:
             raise CommandError(f"{source}: {error} Nothing was imported.") from error
@@ -56,3 +63,11 @@ class Command(BaseCommand):
             )
         self.stdout.write(f"{result.records} record(s) read from {source} ({result.format}).")
         self.stdout.write(result.summary())
+
+    def _progress(self, stage: str, done: int, total: int) -> None:
+        what = {
+            "check": _("Checked %(done)s of %(total)s records"),
+            "compare": _("Comparing %(total)s meetings with the registry"),
+            "write": _("Writing %(total)s changes"),
+        }[stage]
+        self.stderr.write(what % {"done": f"{done:,}", "total": f"{total:,}"})

@@ -1,37 +1,21 @@
-"""Import meetings from a Meeting Guide JSON feed or a 12 Step Meeting List CSV.
-
-Everything is validated before anything is written: any invalid record stops the whole import, and each problem is
-reported with the record's position or slug and the field. Valid imports are written in one transaction with bulk
-operations, updating meetings in place by slug and skipping unchanged ones, so a 10,000-meeting feed takes seconds.
-
-Used by `manage.py import_meetings` and the admin's upload page (registry/admin_import.py).
-"""
+"""One raw record → meeting rows: a reader per field group, each collecting problems instead of stopping at the
+first, and the model's own validation without its per-row queries."""
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
-import json
 import re
-import urllib.error
-import urllib.request
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.spreadsheets import unescape as unescape_spreadsheet
-from registry.bulk import insert_rows, update_rows
-from registry.changes import registry_changed
 from registry.feed import COORDINATE_DECIMALS, default_end_time, iso_weekday, schedule_texts
+from registry.importers.parse import RawRecord, _json_kind
 from registry.models import (
     SLUG_PATTERN,
     AttendanceMode,
@@ -46,44 +30,7 @@ from registry.models import (
     Status,
 )
 
-MAX_SOURCE_BYTES = getattr(settings, "REGISTRY_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 MAX_TEXT_LENGTH = 10_000
-MAX_RECORDS = 100_000
-URL_TIMEOUT_SECONDS = 30
-PREVIEW_ROWS = 25
-
-# Model fields an import sets; compared with the stored row to skip unchanged meetings.
-IMPORT_FIELDS = (
-    "name",
-    "group_id",
-    "weekday",
-    "start_time",
-    "end_time",
-    "recurrence",
-    "anchor_date",
-    "week_of_month",
-    "valid_from",
-    "valid_to",
-    "attendance_mode",
-    "status",
-    "venue",
-    "address",
-    "postal_code",
-    "municipality_id",
-    "latitude",
-    "longitude",
-    "location_notes",
-    "conference_url",
-    "conference_url_notes",
-    "conference_phone",
-    "conference_phone_notes",
-    "languages",
-    "notes",
-    "source",
-)
-# Changes that do not change the listing, so they leave its "updated" time alone.
-BOOKKEEPING_FIELDS = {"source"}
-# Plain text fields read as they are (model field → source key).
 TEXT_FIELDS = {
     "venue": "location",
     "location_notes": "location_notes",
@@ -168,10 +115,6 @@ LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}$")
 TIMEZONES_ACCEPTED = {"", "europe/oslo", "cet", "europe/berlin", "europe/copenhagen", "europe/stockholm"}
 
 
-class SourceError(Exception):
-    """The source as a whole cannot be read (not found, not JSON, wrong encoding …): nothing is imported."""
-
-
 @dataclass(frozen=True)
 class Problem:
     position: str
@@ -186,13 +129,6 @@ class Problem:
             else self.position
         )
         return f"{where}, {self.field}: {self.message}"
-
-
-@dataclass
-class RawRecord:
-    position: str
-    data: dict
-    from_csv: bool = False
 
 
 @dataclass
@@ -211,238 +147,6 @@ class MeetingRow:
     @property
     def group_key(self) -> tuple[str, int]:
         return (self.group_name.casefold(), self.fellowship_id)
-
-
-@dataclass
-class PreviewRow:
-    position: str
-    slug: str
-    name: str
-    day: str
-    time: str
-    place: str
-    action: str
-    changed_fields: list[str]
-
-
-@dataclass
-class ImportPlan:
-    source_name: str
-    rows: list[MeetingRow] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    creates: list[MeetingRow] = field(default_factory=list)
-    updates: list[tuple[int, MeetingRow, dict]] = field(default_factory=list)  # (id, row, {field: old value})
-    type_changes: dict[int, tuple[frozenset, frozenset]] = field(default_factory=dict)  # id → (old, new)
-    unchanged: int = 0
-    deactivate: list[tuple[int, str, str]] = field(default_factory=list)  # (id, name, old status)
-    new_groups: dict[tuple[str, int], MeetingRow] = field(default_factory=dict)
-    group_ids: dict[tuple[str, int], int] = field(default_factory=dict)
-
-    @property
-    def valid(self) -> bool:
-        return not self.problems
-
-
-@dataclass
-class ImportResult:
-    source_name: str
-    format: str
-    records: int
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    deactivated: int = 0
-    groups_created: int = 0
-    dry_run: bool = False
-    problems: list[Problem] = field(default_factory=list)
-    preview: list[PreviewRow] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def summary(self) -> str:
-        text = _(
-            "created: %(created)s, updated: %(updated)s, unchanged: %(unchanged)s, "
-            "deactivated: %(deactivated)s, new groups: %(groups)s"
-        ) % {
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "deactivated": self.deactivated,
-            "groups": self.groups_created,
-        }
-        return text + (_(" (dry run: nothing was written)") if self.dry_run else "")
-
-
-# --- Reading the source ---------------------------------------------------------------------------------------
-
-
-def read_source(source: str, *, max_bytes: int = MAX_SOURCE_BYTES) -> bytes:
-    """The bytes of a local file or an http(s) URL, at most `max_bytes`."""
-    if re.match(r"^[a-z][a-z0-9+.-]*://", source, re.IGNORECASE):
-        return fetch_url(source, max_bytes=max_bytes)
-    path = Path(source)
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise SourceError(
-                _("%(source)s is %(size)s bytes; the limit is %(limit)s.")
-                % {"source": source, "size": size, "limit": max_bytes}
-            )
-        with path.open("rb") as handle:
-            return handle.read(max_bytes + 1)
-    except FileNotFoundError as error:
-        raise SourceError(_("%(source)s: no such file.") % {"source": source}) from error
-    except IsADirectoryError as error:
-        raise SourceError(_("%(source)s is a directory, not a file.") % {"source": source}) from error
-    except OSError as error:
-        raise SourceError(
-            _("%(source)s cannot be read: %(error)s.") % {"source": source, "error": error.strerror or error}
-        ) from error
-
-
-def fetch_url(url: str, *, max_bytes: int = MAX_SOURCE_BYTES, timeout: float = URL_TIMEOUT_SECONDS) -> bytes:
-    if not url.lower().startswith(("http://", "https://")):
-        raise SourceError(_("%(url)s: only http and https addresses can be imported.") % {"url": url})
-    request = urllib.request.Request(  # noqa: S310 - scheme checked above
-        url, headers={"Accept": "application/json, text/csv;q=0.9, */*;q=0.1", "User-Agent": "selvhjelp-import"}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - scheme checked above
-            length = response.headers.get("Content-Length")
-            if length and length.isdigit() and int(length) > max_bytes:
-                raise SourceError(
-                    _("%(url)s sends %(size)s bytes; the limit is %(limit)s.")
-                    % {"url": url, "size": length, "limit": max_bytes}
-                )
-            content = response.read(max_bytes + 1)
-    except urllib.error.HTTPError as error:
-        raise SourceError(
-            _("%(url)s answered HTTP %(code)s %(reason)s.") % {"url": url, "code": error.code, "reason": error.reason}
-        ) from error
-    except urllib.error.URLError as error:
-        raise SourceError(_("%(url)s cannot be fetched: %(error)s.") % {"url": url, "error": error.reason}) from error
-    except TimeoutError as error:
-        raise SourceError(
-            _("%(url)s did not answer within %(seconds)s seconds.") % {"url": url, "seconds": f"{timeout:g}"}
-        ) from error
-    except OSError as error:
-        raise SourceError(_("%(url)s cannot be fetched: %(error)s.") % {"url": url, "error": error}) from error
-    if len(content) > max_bytes:
-        raise SourceError(_("%(url)s sends more than %(limit)s bytes, the limit.") % {"url": url, "limit": max_bytes})
-    return content
-
-
-def decode(content: bytes) -> str:
-    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            text = content.decode("utf-16")
-        except UnicodeDecodeError as error:
-            raise SourceError(_("The file claims to be UTF-16 but is not.")) from error
-    else:
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise SourceError(
-                _(
-                    "The file is not UTF-8 text (byte 0x%(byte)s at position %(position)s). "
-                    "Save it as UTF-8 (in Excel: “CSV UTF-8”) and try again."
-                )
-                % {"byte": f"{content[error.start]:02X}", "position": error.start}
-            ) from error
-    if "\x00" in text:
-        raise SourceError(_("The file contains NUL bytes; it is not a text file."))
-    return text
-
-
-def parse_content(content: bytes, *, filename: str = "") -> tuple[str, list[RawRecord]]:
-    """("json" or "csv", records). JSON when the text starts with [ or { (or the name ends in .json)."""
-    if not content.strip():
-        raise SourceError(_("The file is empty."))
-    text = decode(content)
-    stripped = text.lstrip()
-    if stripped[:1] in ("[", "{") or filename.lower().endswith(".json"):
-        return "json", parse_json(stripped)
-    return "csv", parse_csv(text)
-
-
-def parse_json(text: str) -> list[RawRecord]:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise SourceError(
-            _("Not valid JSON: %(error)s at line %(line)s, column %(column)s.")
-            % {"error": error.msg, "line": error.lineno, "column": error.colno}
-        ) from error
-    except (ValueError, RecursionError) as error:
-        raise SourceError(_("Not valid JSON: %(error)s.") % {"error": str(error)[:200]}) from error
-    if not isinstance(data, list):
-        raise SourceError(
-            _("A Meeting Guide feed is a JSON array of meetings; this file holds %(kind)s.")
-            % {"kind": _json_kind(data)}
-        )
-    if len(data) > MAX_RECORDS:
-        raise SourceError(
-            _("The feed has %(count)s records; at most %(limit)s can be imported at once.")
-            % {"count": len(data), "limit": MAX_RECORDS}
-        )
-    return [
-        RawRecord(position=_("record %(number)s") % {"number": index}, data=item)
-        for index, item in enumerate(data, start=1)
-    ]
-
-
-def _json_kind(value) -> str:
-    return {dict: "an object", str: "a string", int: "a number", float: "a number", bool: "a boolean"}.get(
-        type(value), "nothing (null)"
-    )
-
-
-def csv_key(header: str) -> str:
-    key = re.sub(r"[^a-z0-9]+", "_", header.strip().lower()).strip("_")
-    return {"id": "slug", "region_s": "regions"}.get(key, key)
-
-
-def parse_csv(text: str) -> list[RawRecord]:
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = next(reader)
-        keys = [csv_key(column) for column in header]
-        if "name" not in keys or not ({"slug", "time", "day"} & set(keys)):
-            raise SourceError(
-                _(
-                    "The CSV has no header row with the 12 Step Meeting List columns (Time, Day, Name, … Slug). "
-                    "First row: %(first)s"
-                )
-                % {"first": ", ".join(header[:8])[:200]}
-            )
-        records = []
-        for line_number, cells in enumerate(reader, start=2):
-            if not any(cell.strip() for cell in cells):
-                continue
-            if len(records) >= MAX_RECORDS:
-                raise SourceError(
-                    _("The CSV has more than %(limit)s rows; import at most that many at once.")
-                    % {"limit": MAX_RECORDS}
-                )
-            data = {}
-            for key, cell in zip(keys, cells, strict=False):
-                if key and cell.strip():
-                    data[key] = cell
-            records.append(RawRecord(position=_("row %(number)s") % {"number": line_number}, data=data, from_csv=True))
-    except csv.Error as error:
-        raise SourceError(
-            _("The CSV cannot be read at line %(line)s: %(error)s.") % {"line": reader.line_num, "error": error}
-        ) from error
-    except StopIteration as error:
-        raise SourceError(_("The CSV is empty.")) from error
-    return records
 
 
 # --- Reference data, loaded once per import ----------------------------------------------------------------
@@ -655,21 +359,9 @@ def split_formatted_address(text: str, lookups: Lookups) -> tuple[str, str, str]
     return ", ".join(parts[:-1]), "", parts[-1]
 
 
-def read_record(raw: RawRecord, *, lookups: Lookups, default_fellowship_id: int, source_name: str):
-    """(meeting rows, problems) for one raw record; a day array gives one row per day."""
-    if not isinstance(raw.data, dict):
-        return [], [
-            Problem(raw.position, "", "record", _("must be an object, not %(kind)s.") % {"kind": _json_kind(raw.data)})
-        ]
-    reader = RecordReader(raw)
-    data = raw.data
-    nul_key = key_holding_nul(data)
-    if nul_key is not None:
-        # Refused anywhere in a record, also in keys we do not read: PostgreSQL cannot store NUL, and a file with
-        # one is damaged or hostile, whichever field it is in.
-        reader.problem(nul_key, _("contains a NUL character."))
-        return [], reader.problems
-
+def read_slug(reader: RecordReader) -> str:
+    """The slug as given, lower-cased; problems when missing, too long or not URL-safe."""
+    data = reader.data
     slug_value = data.get("slug")
     if slug_value is None or slug_value == "":
         reader.problem("slug", _("is required."))
@@ -689,11 +381,12 @@ def read_record(raw: RawRecord, *, lookups: Lookups, default_fellowship_id: int,
                 "slug",
                 _("“%(value)s” is not URL-safe: use lower-case letters, digits, - and _ only.") % {"value": slug[:64]},
             )
-    name = reader.text("name")
-    if not name:
-        reader.problem("name", _("is required."))
+    return slug
 
-    # Day: one value or a list; each becomes its own meeting.
+
+def read_days(reader: RecordReader) -> list[int]:
+    """Day: one value or a list (or "1,3"); each becomes its own meeting."""
+    data = reader.data
     day_value = data.get("day")
     if isinstance(day_value, str) and "," in day_value:
         day_value = [part for part in day_value.split(",") if part.strip()]
@@ -710,7 +403,12 @@ def read_record(raw: RawRecord, *, lookups: Lookups, default_fellowship_id: int,
                 )
             elif day not in days:
                 days.append(day)
+    return days
 
+
+def read_times(reader: RecordReader) -> tuple[datetime.time | None, datetime.time | None]:
+    """(start, end): the end defaults to one hour after the start, as the spec says; only Oslo time."""
+    data = reader.data
     start_time = None
     time_text = data.get("time")
     if time_text is None or time_text == "":
@@ -740,8 +438,12 @@ def read_record(raw: RawRecord, *, lookups: Lookups, default_fellowship_id: int,
             "timezone",
             _("“%(value)s”: only meetings in Norway’s time zone (Europe/Oslo).") % {"value": timezone_name[:60]},
         )
+    return start_time, end_time
 
-    # Types: codes in a feed, names (or codes) in a CSV.
+
+def read_types(reader: RecordReader, lookups: Lookups) -> tuple[set[str], bool]:
+    """(type codes, whether a legacy type said "online"): codes in a feed, names (or codes) in a CSV."""
+    raw = reader.raw
     type_codes: set[str] = set()
     type_items = reader.text_list("types", separator=",")
     online_hint = False
@@ -761,8 +463,12 @@ def read_record(raw: RawRecord, *, lookups: Lookups, default_fellowship_id: int,
         type_codes.add(code)
     if "C" in type_codes and "O" in type_codes:
         type_codes.discard("O")  # closed wins over open
+    return type_codes, online_hint
 
-    # Place.
+
+def read_place(reader: RecordReader, lookups: Lookups) -> tuple[str, str, str | None]:
+    """(street address, postal code, municipality number) from the address fields or a formatted address."""
+    raw, data = reader.raw, reader.data
     address = reader.text("address")
     postal_code = reader.text("postal_code")
     city = reader.text("city")
@@ -801,7 +507,11 @@ def read_record(raw: RawRecord, *, lookups: Lookups, default_fellowship_id: int,
             municipality_id, why = lookups.municipality_named(region, regions)
             if municipality_id:
                 break
+    return address, postal_code, municipality_id
 
+
+def read_coordinates(reader: RecordReader, *, address: str) -> tuple[float | None, float | None]:
+    """(latitude, longitude), both or neither."""
     latitude = parse_coordinate(reader, "latitude")
     longitude = parse_coordinate(reader, "longitude")
     if (latitude is None) != (longitude is None):
@@ -818,11 +528,13 @@ def read_record(raw: RawRecord, *, lookups: Lookups, default_fellowship_id: int,
     if latitude is not None:
         latitude = round(latitude, COORDINATE_DECIMALS + 2)
         longitude = round(longitude, COORDINATE_DECIMALS + 2)
+    return latitude, longitude
 
-    conference_url = reader.text("conference_url", max_length=500)
-    conference_phone = reader.text("conference_phone", max_length=50)
 
-    # Attendance and status.
+def read_attendance(
+    reader: RecordReader, *, address: str, has_conference: bool, type_codes: set[str], online_hint: bool
+) -> tuple[str, str]:
+    """(attendance mode, status): from attendance_option and status, else from the address and conference fields."""
     status = Status.ACTIVE
     option = reader.text("attendance_option").casefold().replace("-", "_").replace(" ", "_")
     if option and option not in ATTENDANCE_OPTIONS:
@@ -834,7 +546,6 @@ def read_record(raw: RawRecord, *, lookups: Lookups, default_fellowship_id: int,
     else:
         if option == "inactive":
             status = Status.INACTIVE
-        has_conference = bool(conference_url or conference_phone)
         if has_conference and address and "TC" not in type_codes:
             attendance = AttendanceMode.HYBRID
         elif has_conference or (online_hint and not address):
@@ -849,14 +560,22 @@ def read_record(raw: RawRecord, *, lookups: Lookups, default_fellowship_id: int,
             reader.problem(
                 "status", _("“%(value)s”: use active, temporarily_closed or inactive.") % {"value": status_text[:40]}
             )
+    return attendance, status
 
+
+def read_languages(reader: RecordReader) -> list[str]:
     languages = [code.casefold() for code in reader.text_list("languages", separator=",")]
     for code in languages:
         if not LANGUAGE_PATTERN.match(code):
             reader.problem(
                 "languages", _("“%(value)s” is not a language code such as nb or en.") % {"value": code[:20]}
             )
+    return languages
 
+
+def read_recurrence(reader: RecordReader) -> tuple[str, int | None]:
+    """(recurrence, week of the month)."""
+    data = reader.data
     recurrence = reader.text("recurrence").casefold() or Recurrence.WEEKLY
     if recurrence not in Recurrence.values:
         reader.problem("recurrence", _("“%(value)s”: use weekly, biweekly or monthly.") % {"value": recurrence[:40]})
@@ -873,8 +592,13 @@ def read_record(raw: RawRecord, *, lookups: Lookups, default_fellowship_id: int,
         if week_of_month not in (1, 2, 3, 4, -1):
             reader.problem("week_of_month", _("use 1–4, or -1 for the last week of the month."))
             week_of_month = None
+    return recurrence, week_of_month
 
-    # Group and fellowship.
+
+def read_group(
+    reader: RecordReader, lookups: Lookups, *, default_fellowship_id: int, name: str
+) -> tuple[int, str, dict]:
+    """(fellowship id, group name, the group's public details for a new group)."""
     fellowship_id = default_fellowship_id
     fellowship_text = reader.text("fellowship")
     entity = reader.text("entity")
@@ -908,7 +632,10 @@ def read_record(raw: RawRecord, *, lookups: Lookups, default_fellowship_id: int,
         "contact": contact[:200],
         "notes": reader.text("group_notes"),
     }
+    return fellowship_id, group_name, group_details
 
+
+def read_updated(reader: RecordReader) -> datetime.datetime | None:
     updated = None
     updated_text = reader.text("updated")
     if updated_text:
@@ -917,6 +644,48 @@ def read_record(raw: RawRecord, *, lookups: Lookups, default_fellowship_id: int,
             reader.problem(
                 "updated", _("“%(value)s” is not a UTC time (YYYY-MM-DD HH:MM:SS).") % {"value": updated_text[:40]}
             )
+    return updated
+
+
+def read_record(raw: RawRecord, *, lookups: Lookups, default_fellowship_id: int, source_name: str):
+    """(meeting rows, problems) for one raw record; a day array gives one row per day."""
+    if not isinstance(raw.data, dict):
+        return [], [
+            Problem(raw.position, "", "record", _("must be an object, not %(kind)s.") % {"kind": _json_kind(raw.data)})
+        ]
+    reader = RecordReader(raw)
+    data = raw.data
+    nul_key = key_holding_nul(data)
+    if nul_key is not None:
+        # Refused anywhere in a record, also in keys we do not read: PostgreSQL cannot store NUL, and a file with
+        # one is damaged or hostile, whichever field it is in.
+        reader.problem(nul_key, _("contains a NUL character."))
+        return [], reader.problems
+
+    slug = read_slug(reader)
+    name = reader.text("name")
+    if not name:
+        reader.problem("name", _("is required."))
+    days = read_days(reader)
+    start_time, end_time = read_times(reader)
+    type_codes, online_hint = read_types(reader, lookups)
+    address, postal_code, municipality_id = read_place(reader, lookups)
+    latitude, longitude = read_coordinates(reader, address=address)
+    conference_url = reader.text("conference_url", max_length=500)
+    conference_phone = reader.text("conference_phone", max_length=50)
+    attendance, status = read_attendance(
+        reader,
+        address=address,
+        has_conference=bool(conference_url or conference_phone),
+        type_codes=type_codes,
+        online_hint=online_hint,
+    )
+    languages = read_languages(reader)
+    recurrence, week_of_month = read_recurrence(reader)
+    fellowship_id, group_name, group_details = read_group(
+        reader, lookups, default_fellowship_id=default_fellowship_id, name=name
+    )
+    updated = read_updated(reader)
 
     text_values = {field_name: reader.text(key) for field_name, key in TEXT_FIELDS.items()}
     text_values.update(name=name, address=address, conference_url=conference_url, conference_phone=conference_phone)
@@ -958,6 +727,7 @@ def read_record(raw: RawRecord, *, lookups: Lookups, default_fellowship_id: int,
                 updated=updated,
             )
         )
+
     return rows, []
 
 
@@ -1032,340 +802,3 @@ def model_problems(row: MeetingRow) -> list[Problem]:
                 problems.append(Problem(row.position, row.slug, key, str(message)))
         return problems
     return []
-
-
-# --- Planning: compare with what is stored ---------------------------------------------------------------
-
-
-def _chunks(items: list, size: int = 2000):
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-def _same(field_name: str, old, new) -> bool:
-    if field_name in ("latitude", "longitude") and old is not None and new is not None:
-        return round(old, COORDINATE_DECIMALS) == round(new, COORDINATE_DECIMALS)
-    return old == new
-
-
-def plan_import(
-    records: list[RawRecord],
-    *,
-    source_name: str,
-    fellowship_code: str = "AA",
-    deactivate_missing: bool = False,
-) -> ImportPlan:
-    """Validate every record and work out what would change. Reads only; writes nothing."""
-    plan = ImportPlan(source_name=source_name)
-    lookups = Lookups()
-    default_fellowship_id = lookups.fellowships.get(fellowship_code.casefold())
-    if default_fellowship_id is None:
-        raise SourceError(
-            _("The fellowship “%(code)s” is not in the registry; add it in the admin or choose another.")
-            % {"code": fellowship_code}
-        )
-    if not lookups.type_codes:
-        raise SourceError(_("The registry has no meeting types yet; run the migrations first."))
-
-    first_position: dict[str, str] = {}
-    for raw in records:
-        rows, problems = read_record(
-            raw, lookups=lookups, default_fellowship_id=default_fellowship_id, source_name=source_name
-        )
-        plan.problems.extend(problems)
-        for row in rows:
-            if row.slug in first_position:
-                plan.problems.append(
-                    Problem(
-                        row.position,
-                        row.slug,
-                        "slug",
-                        _("is used twice; first by %(position)s.") % {"position": first_position[row.slug]},
-                    )
-                )
-                continue
-            first_position[row.slug] = row.position
-            row_problems = model_problems(row)
-            plan.problems.extend(row_problems)
-            if not row_problems:
-                plan.rows.append(row)
-    if plan.problems:
-        return plan
-
-    # Groups: matched by (name, fellowship), case-insensitively.
-    fellowship_ids = {row.fellowship_id for row in plan.rows}
-    for pk, name, fellowship_id in Group.objects.filter(fellowship_id__in=fellowship_ids).values_list(
-        "pk", "name", "fellowship_id"
-    ):
-        plan.group_ids.setdefault((name.casefold(), fellowship_id), pk)
-    for row in plan.rows:
-        if row.group_key not in plan.group_ids:
-            plan.new_groups.setdefault(row.group_key, row)
-
-    # Meetings: update in place by slug.
-    existing: dict[str, dict] = {}
-    slugs = [row.slug for row in plan.rows]
-    for chunk in _chunks(slugs):
-        for values in Meeting.objects.filter(slug__in=chunk).values("pk", "slug", *IMPORT_FIELDS):
-            existing[values["slug"]] = values
-    existing_types: dict[int, set[str]] = defaultdict(set)
-    existing_ids = [values["pk"] for values in existing.values()]
-    for chunk in _chunks(existing_ids):
-        for meeting_id, code in Meeting.types.through.objects.filter(meeting_id__in=chunk).values_list(
-            "meeting_id", "meetingtype_id"
-        ):
-            existing_types[meeting_id].add(code)
-
-    for row in plan.rows:
-        stored = existing.get(row.slug)
-        if stored is None:
-            plan.creates.append(row)
-            continue
-        group_id = plan.group_ids.get(row.group_key)
-        changes = {}
-        for field_name in IMPORT_FIELDS:
-            new = group_id if field_name == "group_id" else row.values[field_name]
-            if not _same(field_name, stored[field_name], new):
-                changes[field_name] = stored[field_name]
-        if "end_time" in changes and stored["end_time"] is None:
-            if row.values["end_time"] == default_end_time(row.values["start_time"]):
-                del changes["end_time"]  # no end time means one hour: the same meeting
-        old_types = frozenset(existing_types.get(stored["pk"], ()))
-        # Stored with both open and closed means closed: the same as a record that says closed only.
-        visible_types = old_types - {"O"} if "C" in old_types else old_types
-        if visible_types != row.type_codes:
-            plan.type_changes[stored["pk"]] = (old_types, row.type_codes)
-            changes["types"] = sorted(old_types)
-        if changes:
-            plan.updates.append((stored["pk"], row, changes))
-        else:
-            plan.unchanged += 1
-
-    if deactivate_missing:
-        incoming = set(slugs)
-        for pk, slug, name, status in Meeting.objects.filter(source=source_name[:200]).values_list(
-            "pk", "slug", "name", "status"
-        ):
-            if slug not in incoming and status != Status.INACTIVE:
-                plan.deactivate.append((pk, name, status))
-    return plan
-
-
-def _field_label(name: str) -> str:
-    if name == "types":
-        return str(Meeting._meta.get_field("types").verbose_name)
-    return str(Meeting._meta.get_field(name.removesuffix("_id")).verbose_name)
-
-
-def preview_rows(plan: ImportPlan, *, limit: int = PREVIEW_ROWS) -> list[PreviewRow]:
-    action_by_slug = {row.slug: ("create", []) for row in plan.creates}
-    for _pk, row, changes in plan.updates:
-        action_by_slug[row.slug] = ("update", sorted(_field_label(name) for name in changes))
-    municipality_names = dict(Municipality.objects.values_list("number", "name")) if plan.rows else {}
-    weekdays = dict(Meeting._meta.get_field("weekday").choices)
-    preview = []
-    for row in plan.rows[:limit]:
-        action, changed = action_by_slug.get(row.slug, ("unchanged", []))
-        preview.append(
-            PreviewRow(
-                position=row.position,
-                slug=row.slug,
-                name=row.values["name"],
-                day=str(weekdays.get(row.values["weekday"], "")),
-                time=row.values["start_time"].strftime("%H:%M"),
-                place=municipality_names.get(row.values["municipality_id"], ""),
-                action=action,
-                changed_fields=changed,
-            )
-        )
-    return preview
-
-
-# --- Writing ---------------------------------------------------------------------------------------------
-
-
-def apply_import(plan: ImportPlan, *, actor=None) -> None:
-    """Write a valid plan in one transaction."""
-    if plan.problems:
-        raise ValueError("An import with problems cannot be applied.")
-    now = timezone.now()
-    through = Meeting.types.through
-    history = _History(actor=actor, source_name=plan.source_name)
-    with transaction.atomic():
-        if plan.new_groups:
-            group_rows = [
-                {
-                    "name": row.group_name,
-                    "fellowship_id": row.fellowship_id,
-                    "municipality_id": row.values["municipality_id"],
-                    "website": row.group_details["website"],
-                    "contact": row.group_details["contact"],
-                    "notes": row.group_details["notes"],
-                }
-                for row in plan.new_groups.values()
-            ]
-            group_ids = insert_rows(Group, group_rows)
-            for key, group_id, group_row in zip(plan.new_groups, group_ids, group_rows, strict=True):
-                plan.group_ids[key] = group_id
-                history.created(Group, group_id, group_row["name"], {"name": group_row["name"]})
-
-        created_ids = insert_rows(
-            Meeting,
-            [
-                {
-                    "slug": row.slug,
-                    "group_id": plan.group_ids[row.group_key],
-                    **row.values,
-                    # The source's "updated" time for new meetings, unless it lies in the future.
-                    "updated_at": row.updated if row.updated and row.updated < now else now,
-                }
-                for row in plan.creates
-            ],
-        )
-        links = [
-            {"meeting_id": meeting_id, "meetingtype_id": code}
-            for meeting_id, row in zip(created_ids, plan.creates, strict=True)
-            for code in sorted(row.type_codes)
-        ]
-        for meeting_id, row in zip(created_ids, plan.creates, strict=True):
-            values = {"slug": row.slug, **row.values}
-            if row.type_codes:
-                values["types"] = ", ".join(sorted(row.type_codes))
-            history.created(Meeting, meeting_id, row.values["name"], values)
-
-        updated, moved = [], []
-        for pk, row, changes in plan.updates:
-            meeting = Meeting(pk=pk, slug=row.slug, group_id=plan.group_ids[row.group_key], **row.values)
-            if set(changes) <= BOOKKEEPING_FIELDS:
-                moved.append(meeting)  # the listing itself is the same: keep its "updated" time
-            else:
-                meeting.updated_at = now
-                updated.append(meeting)
-            history.updated(pk, row, changes, group_id=plan.group_ids[row.group_key])
-        update_rows(Meeting, updated, [*IMPORT_FIELDS, "updated_at"])
-        update_rows(Meeting, moved, list(IMPORT_FIELDS))
-
-        removed: set[tuple[int, str]] = set()
-        for pk, (old, new) in plan.type_changes.items():
-            links.extend({"meeting_id": pk, "meetingtype_id": code} for code in sorted(new - old))
-            removed.update((pk, code) for code in old - new)
-        if removed:
-            link_ids = []
-            for chunk in _chunks(sorted({pk for pk, _code in removed})):
-                for link_id, meeting_id, code in through.objects.filter(meeting_id__in=chunk).values_list(
-                    "pk", "meeting_id", "meetingtype_id"
-                ):
-                    if (meeting_id, code) in removed:
-                        link_ids.append(link_id)
-            for chunk in _chunks(link_ids):
-                through.objects.filter(pk__in=chunk).delete()
-        insert_rows(through, links, return_ids=False)
-
-        for chunk in _chunks([pk for pk, _name, _status in plan.deactivate]):
-            Meeting.objects.filter(pk__in=chunk).update(status=Status.INACTIVE, updated_at=now)
-        for pk, name, old_status in plan.deactivate:
-            history.changed(Meeting, pk, name, {"status": [old_status, Status.INACTIVE.value]})
-
-        history.save()
-        registry_changed()
-
-
-class _History:
-    """Bulk writes skip auditlog's signals; this records the same history rows, in one bulk insert."""
-
-    def __init__(self, *, actor, source_name: str) -> None:
-        self.actor_id = getattr(actor, "pk", None)
-        self.extra = {"import": source_name}
-        self.rows: list[dict] = []
-        self._content_types: dict = {}
-
-    def _entry(self, model, pk: int, label: str, action: int, changes: dict) -> None:
-        if not _audited(model):
-            return
-        from auditlog.models import LogEntry
-        from django.contrib.contenttypes.models import ContentType
-
-        if model not in self._content_types:
-            self._content_types[model] = ContentType.objects.get_for_model(model).pk
-        self.rows.append(
-            {
-                "content_type_id": self._content_types[model],
-                "object_pk": str(pk),
-                "object_id": pk,
-                "object_repr": str(label)[:200],
-                "action": LogEntry.Action.CREATE if action == 0 else LogEntry.Action.UPDATE,
-                "changes": changes,
-                "actor_id": self.actor_id,
-                "additional_data": self.extra,
-            }
-        )
-
-    def created(self, model, pk: int, label: str, values: dict) -> None:
-        changes = {name: ["None", _text(value)] for name, value in values.items() if value not in (None, "")}
-        self._entry(model, pk, label, 0, changes)
-
-    def changed(self, model, pk: int, label: str, changes: dict) -> None:
-        self._entry(model, pk, label, 1, changes)
-
-    def updated(self, pk: int, row: MeetingRow, old_values: dict, *, group_id: int) -> None:
-        changes = {}
-        for name, old in old_values.items():
-            if name == "types":
-                changes["types"] = [", ".join(old), ", ".join(sorted(row.type_codes))]
-            elif name == "group_id":
-                changes["group"] = [_text(old), _text(group_id)]
-            else:
-                changes[name] = [_text(old), _text(row.values[name])]
-        self.changed(Meeting, pk, row.values["name"], changes)
-
-    def save(self) -> None:
-        if self.rows:
-            from auditlog.models import LogEntry
-
-            insert_rows(LogEntry, self.rows, return_ids=False)
-
-
-def _audited(model) -> bool:
-    try:
-        from auditlog.registry import auditlog
-    except ImportError:  # pragma: no cover - auditlog is a runtime dependency
-        return False
-    return auditlog.contains(model)
-
-
-def _text(value) -> str:
-    return "None" if value is None else str(value)
-
-
-# --- The whole import ------------------------------------------------------------------------------------
-
-
-def import_meetings(
-    *,
-    content: bytes,
-    filename: str = "",
-    source_name: str,
-    fellowship_code: str = "AA",
-    dry_run: bool = False,
-    deactivate_missing: bool = False,
-    actor=None,
-    preview_limit: int = PREVIEW_ROWS,
-) -> ImportResult:
-    """Parse, validate and (unless dry_run or invalid) write. Raises SourceError when the source is unreadable."""
-    file_format, records = parse_content(content, filename=filename)
-    plan = plan_import(
-        records, source_name=source_name, fellowship_code=fellowship_code, deactivate_missing=deactivate_missing
-    )
-    result = ImportResult(source_name=source_name, format=file_format, records=len(records), dry_run=dry_run)
-    result.problems = plan.problems
-    if plan.problems:
-        return result
-    result.created = len(plan.creates)
-    result.updated = len(plan.updates)
-    result.unchanged = plan.unchanged
-    result.deactivated = len(plan.deactivate)
-    result.groups_created = len(plan.new_groups)
-    result.preview = preview_rows(plan, limit=preview_limit) if preview_limit else []
-    if not dry_run:
-        apply_import(plan, actor=actor)
-    return result

@@ -1,0 +1,175 @@
+"""Writing a valid plan with bulk statements, and the change history the bulk writes would otherwise skip.
+
+Called only by `registry.services.meetings_import`, which owns the transaction and the cache generation.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from registry.bulk import insert_rows, update_rows
+from registry.importers.plan import BOOKKEEPING_FIELDS, IMPORT_FIELDS, ImportPlan, _chunks
+from registry.importers.records import MeetingRow
+from registry.models import Group, Meeting, Status
+
+
+def write_plan(plan: ImportPlan, *, actor) -> None:
+    """Write a valid plan. The caller (the service) holds the transaction and moves the cache generation."""
+    if plan.problems:
+        raise ValueError("An import with problems cannot be applied.")
+    now = timezone.now()
+    history = _History(actor=actor, source_name=plan.source_name)
+    _write_groups(plan, history)
+    links = _write_new_meetings(plan, history, now=now)
+    _write_updates(plan, history, now=now)
+    _write_type_links(plan, links)
+    for chunk in _chunks([pk for pk, _name, _status in plan.deactivate]):
+        Meeting.objects.filter(pk__in=chunk).update(status=Status.INACTIVE, updated_at=now)
+    for pk, name, old_status in plan.deactivate:
+        history.changed(Meeting, pk, name, {"status": [old_status, Status.INACTIVE.value]})
+    history.save()
+
+
+def _write_groups(plan: ImportPlan, history: _History) -> None:
+    if not plan.new_groups:
+        return
+    group_rows = [
+        {
+            "name": row.group_name,
+            "fellowship_id": row.fellowship_id,
+            "municipality_id": row.values["municipality_id"],
+            "website": row.group_details["website"],
+            "contact": row.group_details["contact"],
+            "notes": row.group_details["notes"],
+        }
+        for row in plan.new_groups.values()
+    ]
+    group_ids = insert_rows(Group, group_rows)
+    for key, group_id, group_row in zip(plan.new_groups, group_ids, group_rows, strict=True):
+        plan.group_ids[key] = group_id
+        history.created(Group, group_id, group_row["name"], {"name": group_row["name"]})
+
+
+def _write_new_meetings(plan: ImportPlan, history: _History, *, now) -> list[dict]:
+    """Insert new meetings; returns their type links, to be inserted with the others."""
+    created_ids = insert_rows(
+        Meeting,
+        [
+            {
+                "slug": row.slug,
+                "group_id": plan.group_ids[row.group_key],
+                **row.values,
+                # The source's "updated" time for new meetings, unless it lies in the future.
+                "updated_at": row.updated if row.updated and row.updated < now else now,
+            }
+            for row in plan.creates
+        ],
+    )
+    links = []
+    for meeting_id, row in zip(created_ids, plan.creates, strict=True):
+        links.extend({"meeting_id": meeting_id, "meetingtype_id": code} for code in sorted(row.type_codes))
+        values = {"slug": row.slug, **row.values}
+        if row.type_codes:
+            values["types"] = ", ".join(sorted(row.type_codes))
+        history.created(Meeting, meeting_id, row.values["name"], values)
+    return links
+
+
+def _write_updates(plan: ImportPlan, history: _History, *, now) -> None:
+    updated, moved = [], []
+    for pk, row, changes in plan.updates:
+        meeting = Meeting(pk=pk, slug=row.slug, group_id=plan.group_ids[row.group_key], **row.values)
+        if set(changes) <= BOOKKEEPING_FIELDS:
+            moved.append(meeting)  # the listing itself is the same: keep its "updated" time
+        else:
+            meeting.updated_at = now
+            updated.append(meeting)
+        history.updated(pk, row, changes, group_id=plan.group_ids[row.group_key])
+    update_rows(Meeting, updated, [*IMPORT_FIELDS, "updated_at"])
+    update_rows(Meeting, moved, list(IMPORT_FIELDS))
+
+
+def _write_type_links(plan: ImportPlan, links: list[dict]) -> None:
+    through = Meeting.types.through
+    removed: set[tuple[int, str]] = set()
+    for pk, (old, new) in plan.type_changes.items():
+        links.extend({"meeting_id": pk, "meetingtype_id": code} for code in sorted(new - old))
+        removed.update((pk, code) for code in old - new)
+    if removed:
+        link_ids = []
+        for chunk in _chunks(sorted({pk for pk, _code in removed})):
+            for link_id, meeting_id, code in through.objects.filter(meeting_id__in=chunk).values_list(
+                "pk", "meeting_id", "meetingtype_id"
+            ):
+                if (meeting_id, code) in removed:
+                    link_ids.append(link_id)
+        for chunk in _chunks(link_ids):
+            through.objects.filter(pk__in=chunk).delete()
+    insert_rows(through, links, return_ids=False)
+
+
+class _History:
+    """Bulk writes skip auditlog's signals; this records the same history rows, in one bulk insert."""
+
+    def __init__(self, *, actor, source_name: str) -> None:
+        self.actor_id = getattr(actor, "pk", None)
+        self.extra = {"import": source_name}
+        self.rows: list[dict] = []
+        self._content_types: dict = {}
+
+    def _entry(self, model, pk: int, label: str, action: int, changes: dict) -> None:
+        if not _audited(model):
+            return
+        from auditlog.models import LogEntry
+        from django.contrib.contenttypes.models import ContentType
+
+        if model not in self._content_types:
+            self._content_types[model] = ContentType.objects.get_for_model(model).pk
+        self.rows.append(
+            {
+                "content_type_id": self._content_types[model],
+                "object_pk": str(pk),
+                "object_id": pk,
+                "object_repr": str(label)[:200],
+                "action": LogEntry.Action.CREATE if action == 0 else LogEntry.Action.UPDATE,
+                "changes": changes,
+                "actor_id": self.actor_id,
+                "additional_data": self.extra,
+            }
+        )
+
+    def created(self, model, pk: int, label: str, values: dict) -> None:
+        changes = {name: ["None", _text(value)] for name, value in values.items() if value not in (None, "")}
+        self._entry(model, pk, label, 0, changes)
+
+    def changed(self, model, pk: int, label: str, changes: dict) -> None:
+        self._entry(model, pk, label, 1, changes)
+
+    def updated(self, pk: int, row: MeetingRow, old_values: dict, *, group_id: int) -> None:
+        changes = {}
+        for name, old in old_values.items():
+            if name == "types":
+                changes["types"] = [", ".join(old), ", ".join(sorted(row.type_codes))]
+            elif name == "group_id":
+                changes["group"] = [_text(old), _text(group_id)]
+            else:
+                changes[name] = [_text(old), _text(row.values[name])]
+        self.changed(Meeting, pk, row.values["name"], changes)
+
+    def save(self) -> None:
+        if self.rows:
+            from auditlog.models import LogEntry
+
+            insert_rows(LogEntry, self.rows, return_ids=False)
+
+
+def _audited(model) -> bool:
+    try:
+        from auditlog.registry import auditlog
+    except ImportError:  # pragma: no cover - auditlog is a runtime dependency
+        return False
+    return auditlog.contains(model)
+
+
+def _text(value) -> str:
+    return "None" if value is None else str(value)
