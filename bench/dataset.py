@@ -520,6 +520,38 @@ def build_contacts(
     return made
 
 
+def build_suggestions(*, unit_code: str = f"{BENCH_UNIT_PREFIX}01", contacts: int = 200, seed: int = 1) -> int:
+    """Suggested meetings (3–5, one online where there is one) on the unit's latest `contacts` contacts, for the
+    handout benchmark. Idempotent: contacts that already have suggestions are left alone."""
+    from django.db import transaction
+
+    from referrals.models import PatientContact
+    from registry.models import Meeting
+
+    _guard()
+    rng = random.Random(seed)
+    through = PatientContact.suggested_meetings.through
+    latest = list(
+        PatientContact.objects.filter(unit__code=unit_code, suggested_meetings=None)
+        .order_by("-contacted_at")
+        .values_list("pk", flat=True)[:contacts]
+    )
+    in_person = list(
+        Meeting.objects.filter(status="active", attendance_mode="in_person").values_list("pk", flat=True)[:5000]
+    )
+    online = list(Meeting.objects.filter(status="active", attendance_mode="online").values_list("pk", flat=True)[:500])
+    rows = []
+    for contact_id in latest:
+        chosen = set(rng.sample(in_person, k=min(len(in_person), rng.randint(2, 4))))
+        if online:
+            chosen.add(rng.choice(online))
+        rows += [(contact_id, meeting_id) for meeting_id in chosen]
+    with transaction.atomic():
+        _copy(through, rows, given=["patientcontact_id", "meeting_id"])
+        _reset_sequences(through)
+    return len(latest)
+
+
 def _analyze():
     from django.db import connection
 

@@ -1,26 +1,35 @@
 """The product's benchmark: scale data, server time per page, and throughput under load against a bare view.
 
     .venv/bin/python bench/run.py                 # build (or reuse) the data, measure, load-test
+    .venv/bin/python bench/run.py --scale 10000   # 10,000 meetings and 100,000 contacts: a shorter run
     .venv/bin/python bench/run.py --rebuild       # rebuild the data first
     .venv/bin/python bench/run.py --quick         # small data, 5-second load runs: a smoke test of the script
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_mine .venv/bin/python bench/run.py
 
-1. Builds a PostgreSQL database (name starting with "bench") with 100,000 meetings and 1,000,000
-   contacts over 50 units and 24 months by COPY (bench/dataset.py), unless it is already there.
+1. Builds a PostgreSQL database (name starting with "bench"; "bench" at the default scale, "bench_<meetings>"
+   at another) with `--scale` meetings (default 100,000) and ten times as many contacts over 50 units and 24
+   months by COPY (bench/dataset.py), with suggested meetings on 200 contacts for the handout, unless it is there.
 2. Server time (p50, p95) and queries per request, through Django's full middleware stack in this
-   process, with production settings: the search page, the feed cold and warm, a unit report, the
-   all-units comparison, and an import (and re-import) of 10,000 meetings.
+   process, with production settings: the search page cached and rendered, the two uncached search mixes (a
+   unique postal code and weekday on every request; free text), the feed cold and warm, a unit report, the
+   all-units comparison, the logged-in lists (contact list, worklist, home page), the handout PDF's first render
+   for a contact, the report PDF, and an import (and re-import) of 10,000 meetings.
 3. Throughput: gunicorn with config/gunicorn.conf.py and production settings (DEBUG off, second
    factor required; only the HTTPS redirect is off, as behind a TLS-terminating proxy), `wrk` with 64
    connections for 30 s per page: a bare "ok" view served by the same processes (bench/urls.py),
-   anonymous and with logged-in sessions; the search page and a meeting page; and, as a unit lead
-   logged in with password and one-time code (64 sessions), the unit report, the search page and the
-   home page. Requests per second, the ratio to the bare view (and, for logged-in pages, to the bare
-   view with the same sessions), latency, errors and non-2xx answers, against the targets: search
-   ≥ 25% of bare, unit report ≥ 10%, no errors, no 5xx. Cache and sessions are in Redis as
-   compose.yaml runs production when one answers on 127.0.0.1:6379 (database 15, emptied), else in
-   the database; `--cache-url database` or `--cache-url redis://…` chooses.
+   anonymous and with logged-in sessions; popular searches (20 addresses repeated), the two uncached search mixes
+   (every request a new address, so neither the page cache nor the shared search body can answer) and a meeting
+   page; and, as a unit lead logged in with password and one-time code (64 sessions), the unit report, the search
+   page, the home page, the contact list and the worklist. Requests per second, the ratio to the bare view (and,
+   for logged-in pages, to the bare view with the same sessions), latency, errors and non-2xx answers, against the
+   targets (issue 15). Every gunicorn worker's memory (RSS) is sampled through the whole run and its peak
+   printed. Cache and sessions are in Redis as compose.yaml runs production when one answers on
+   127.0.0.1:6379 (database 15, emptied), else in the database; `--cache-url database` or `--cache-url redis://…`
+   chooses.
+4. The import and feed figures of the per-area scripts (bench/registry_bench.py, bench/import_contacts.py), each
+   in a process of its own whose peak memory is printed beside them, as a worker's would be.
 
+The machine has two cores: other work on it distorts every figure, so compare ratios measured in the same run.
 Prints its tables and writes them to bench/out/ (ignored by git). Nothing here asserts; figures are
 read by people (README, "Performance").
 """
@@ -49,30 +58,61 @@ DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 PORT = int(os.environ.get("BENCH_PORT", "8108"))
 OUT_DIR = BASE_DIR / "bench" / "out"
-TARGETS = {"search": 0.25, "report": 0.10}
+# Ratio to the bare view (issue 15); server-time and memory targets in milliseconds and megabytes.
+TARGETS = {
+    "popular searches (cached)": 0.25,
+    "search, unique postal code and weekday (uncached)": 0.10,
+    "search, free text (uncached)": 0.10,
+    "unit report, logged-in lead": 0.10,
+    "home page, logged-in lead": 0.10,
+    "contact list, logged-in lead": 0.10,
+    "worklist, logged-in lead": 0.10,
+}
+SERVER_TIME_TARGETS_MS = {
+    "search, unique postal code and weekday (uncached)": 25,
+    "search, free text (uncached)": 25,
+    "handout PDF, first render for a contact": 200,
+    "report PDF": 1000,
+}
+WORKER_MEMORY_LIMIT_MB = 300
 BARE_LOGGED_IN = "bare Django view, logged in"
+DEFAULT_SCALE = 100_000
 
 WRK_SCRIPT = r"""
--- Counts answers by status class in every thread; cycles through the session cookies given as arguments.
+-- Counts answers by status class in every thread. Arguments: "--cookie VALUE" (repeated: the sessions to cycle
+-- through) and "--paths FILE" (one path a line: each thread takes every second one, from its own start, so that
+-- with unique paths no request repeats an address).
 local threads = {}
-cookies = {}
-counter = 0
+local started = 0
 
 function setup(thread)
+  thread:set("id", started)
+  started = started + 1
   table.insert(threads, thread)
 end
 
 function init(args)
   s2, s3, s4, s5 = 0, 0, 0, 0
-  for i, value in ipairs(args) do cookies[i] = value end
+  cookies, paths, counter, wrapped = {}, {}, 0, 0
+  local i = 1
+  while i <= #args do
+    if args[i] == "--cookie" then table.insert(cookies, args[i + 1])
+    elseif args[i] == "--paths" then for line in io.lines(args[i + 1]) do table.insert(paths, line) end end
+    i = i + 2
+  end
 end
 
 function request()
-  if #cookies > 0 then
-    counter = counter + 1
-    return wrk.format(nil, nil, {["Cookie"] = cookies[(counter % #cookies) + 1]})
+  local headers = {}
+  if #cookies > 0 then headers["Cookie"] = cookies[(counter % #cookies) + 1] end
+  local path = nil
+  if #paths > 0 then
+    local index = counter * 2 + id
+    if index >= #paths then wrapped = 1 end
+    path = paths[(index % #paths) + 1]
   end
-  return wrk.format()
+  counter = counter + 1
+  return wrk.format(nil, path, headers)
 end
 
 function response(status, headers, body)
@@ -83,12 +123,13 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-  local t2, t3, t4, t5 = 0, 0, 0, 0
+  local t2, t3, t4, t5, repeated = 0, 0, 0, 0, 0
   for _, thread in ipairs(threads) do
     t2 = t2 + thread:get("s2")
     t3 = t3 + thread:get("s3")
     t4 = t4 + thread:get("s4")
     t5 = t5 + thread:get("s5")
+    repeated = repeated + thread:get("wrapped")
   end
   local e = summary.errors
   io.write(string.format("BENCH status 2xx=%d 3xx=%d 4xx=%d 5xx=%d\n", t2, t3, t4, t5))
@@ -97,6 +138,7 @@ function done(summary, latency, requests)
   io.write(string.format("BENCH latency_ms p50=%.1f p95=%.1f p99=%.1f\n",
     latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000))
   io.write(string.format("BENCH total requests=%d seconds=%.2f\n", summary.requests, summary.duration / 1e6))
+  io.write(string.format("BENCH paths_repeated=%d\n", repeated))
 end
 """
 
@@ -134,6 +176,10 @@ def setup(database_url: str, cache_url: str | None) -> None:
     call_command("migrate", verbosity=0)
     # Production storage needs the manifest of collected static files (bench settings collect to their own dir).
     call_command("collectstatic", interactive=False, verbosity=0)
+    if cache_url:
+        from django.core.cache import cache
+
+        cache.clear()  # the benchmark's own Redis database: nothing cached from an earlier run
 
 
 def machine() -> dict:
@@ -171,9 +217,11 @@ def build_data(*, meetings: int, contacts: int, units: int, months: int, rebuild
 
     have_meetings = Meeting.objects.filter(source="bench").count()
     have_units = Unit.objects.filter(code__startswith=dataset.BENCH_UNIT_PREFIX).count()
-    have_contacts = PatientContact.objects.count()
+    # Only the bench units' contacts: the upload benchmark adds contacts in units of its own.
+    have_contacts = PatientContact.objects.filter(unit__code__startswith=dataset.BENCH_UNIT_PREFIX).count()
     if not rebuild and (have_meetings, have_units, have_contacts) == (meetings, units, contacts):
         print(f"Reusing the data: {meetings:,} meetings, {contacts:,} contacts over {units} units.")
+        dataset.build_suggestions()
         return {"reused": True}
     print(f"Building: {meetings:,} meetings, {contacts:,} contacts over {units} units × {months} months …")
     timings = {}
@@ -185,6 +233,7 @@ def build_data(*, meetings: int, contacts: int, units: int, months: int, rebuild
     step = time.perf_counter()
     built_units = dataset.build_units(count=units)
     dataset.build_contacts(count=contacts, units=built_units, months=months)
+    dataset.build_suggestions()
     timings["contacts_s"] = time.perf_counter() - step
     timings["total_s"] = time.perf_counter() - start
     print(
@@ -237,37 +286,74 @@ def sample(label: str, call, *, runs: int, warmup: int = 2, prepare=None) -> dic
     return result
 
 
-def server_times(*, quick: bool) -> list[dict]:
-    from django.test import Client
+def search_mix(kind: str, *, seed: int) -> list[str]:
+    """Search addresses that are all different, shuffled: "postal" is a postal code with one or two weekdays
+    (sorted by distance, as a postal code is), "text" a place name as free text with a weekday and a time of day."""
+    import itertools
+    import random
+    from urllib.parse import urlencode
 
-    from registry import changes, feed
-    from registry.models import Fellowship, Meeting, Status
-    from reports import report_cache
+    from registry.models import Municipality, PostalCode
+
+    weekdays = [[day] for day in range(1, 8)] + [list(pair) for pair in itertools.combinations(range(1, 8), 2)]
+    if kind == "postal":
+        codes = PostalCode.objects.exclude(municipality=None).values_list("code", flat=True)
+        queries = [[("postal_code", code)] + [("weekday", day) for day in days] for code in codes for days in weekdays]
+    else:
+        places = set(Municipality.objects.values_list("name", flat=True))
+        places |= {place.title() for place in PostalCode.objects.values_list("place", flat=True)}
+        queries = [
+            [("q", place), ("weekday", day)] + ([("time_of_day", time_of_day)] if time_of_day else [])
+            for place in sorted(places)
+            for day in range(1, 8)
+            for time_of_day in ("", "morning", "afternoon", "evening")
+        ]
+    random.Random(seed).shuffle(queries)
+    return [f"/meetings/?{urlencode(query)}" for query in queries]
+
+
+def server_times(*, quick: bool) -> list[dict]:
+    from registry.models import Meeting, Status
 
     runs = 8 if quick else 30
-    month = (datetime.date.today().replace(day=1) - datetime.timedelta(days=1)).strftime("%Y-%m")
-    anonymous = Client()
-    lead = verified_client("bench-lead-01")
-    analyst = verified_client("bench-analyst")
-    aa = Fellowship.objects.get(code="AA").pk
     active = Meeting.objects.filter(status=Status.ACTIVE).count()
-
-    def registry_changed():
-        """As after a curator's edit: the shared feed, pages and search bodies are rebuilt on the next request."""
-        changes.registry_changed()
-        feed.clear_process_cache()
-
     print(f"\nServer time in ms (Django test client, production settings), {active:,} active meetings")
     print(f"  {'page':<58} {'p50':>9} {'p95':>9} {'queries':>8}")
+    results = registry_times(runs=runs, quick=quick)
+    results += logged_in_times(runs=runs)
+    results += pdf_times(runs=10 if quick else 20)
+    results += import_times(quick=quick)
+    return results
+
+
+def _registry_changed():
+    """As after a curator's edit: the shared feed, pages and search bodies are rebuilt on the next request."""
+    from registry import changes, feed
+
+    changes.registry_changed()
+    feed.clear_process_cache()
+
+
+def registry_times(*, runs: int, quick: bool) -> list[dict]:
+    from django.test import Client
+
+    from registry.models import Fellowship
+
+    anonymous = Client()
+    clinician = verified_client("bench-clinician-01")
+    aa = Fellowship.objects.get(code="AA").pk
     feed_url = "/meetings/feed.json"
     evening_url = f"/meetings/?fellowship={aa}&time_of_day=evening&municipality=4204"
     near_url = "/meetings/?postal_code=9990"
-    report_url = f"/reports/?month={month}"
-    clinician = verified_client("bench-clinician-01")
-    rendered = {"prepare": registry_changed}
-    results = [
+    rendered = {"prepare": _registry_changed}
+    # Every request a new address: neither the page cache nor the shared search body has it (as under load).
+    postal = iter(search_mix("postal", seed=int(time.time())))
+    text = iter(search_mix("text", seed=int(time.time())))
+    return [
         sample("search page, anonymous (page cache)", lambda: anonymous.get("/meetings/"), runs=runs),
         sample("search page, anonymous, rendered", lambda: anonymous.get("/meetings/"), runs=runs, **rendered),
+        sample("search, unique postal code and weekday (uncached)", lambda: anonymous.get(next(postal)), runs=runs),
+        sample("search, free text (uncached)", lambda: anonymous.get(next(text)), runs=runs),
         sample("search page, logged in (shared body cached)", lambda: clinician.get("/meetings/"), runs=runs),
         sample("search page, logged in, rendered", lambda: clinician.get("/meetings/"), runs=runs, **rendered),
         sample(
@@ -277,6 +363,20 @@ def server_times(*, quick: bool) -> list[dict]:
         sample("feed, cold (registry changed)", lambda: anonymous.get(feed_url), runs=3 if quick else 5, **rendered),
         sample("feed, warm", lambda: anonymous.get(feed_url), runs=runs),
         sample("feed, warm, gzip", lambda: anonymous.get(feed_url, HTTP_ACCEPT_ENCODING="gzip"), runs=runs),
+    ]
+
+
+def _last_month() -> str:
+    return (datetime.date.today().replace(day=1) - datetime.timedelta(days=1)).strftime("%Y-%m")
+
+
+def logged_in_times(*, runs: int) -> list[dict]:
+    from reports import report_cache
+
+    lead = verified_client("bench-lead-01")
+    analyst = verified_client("bench-analyst")
+    report_url = f"/reports/?month={_last_month()}"
+    return [
         sample("unit report, lead (body cached)", lambda: lead.get(report_url), runs=runs),
         sample(
             "unit report, lead, rendered (data changed)",
@@ -284,10 +384,34 @@ def server_times(*, quick: bool) -> list[dict]:
             runs=runs,
             prepare=report_cache.bump_generation,
         ),
-        sample("all-units comparison (analyst)", lambda: analyst.get(f"/reports/compare/?month={month}"), runs=10),
+        sample(
+            "all-units comparison (analyst)", lambda: analyst.get(f"/reports/compare/?month={_last_month()}"), runs=10
+        ),
+        sample("home page, lead", lambda: lead.get("/"), runs=runs),
+        sample("contact list, lead", lambda: lead.get("/contacts/"), runs=runs),
+        sample("worklist, lead", lambda: lead.get("/contacts/worklist/"), runs=runs),
     ]
-    results.extend(import_times(quick=quick))
-    return results
+
+
+def pdf_times(*, runs: int) -> list[dict]:
+    """The handout PDF rendered for a different contact each time (its first render), and the report PDF."""
+    from referrals.models import PatientContact
+
+    lead = verified_client("bench-lead-01")
+    contacts = iter(
+        PatientContact.objects.filter(unit__code="BENCH-U01")
+        .exclude(suggested_meetings=None)
+        .distinct()
+        .values_list("pk", flat=True)[: runs + 5]
+    )
+    return [
+        sample(
+            "handout PDF, first render for a contact",
+            lambda: lead.get(f"/contacts/{next(contacts)}/handout.pdf"),
+            runs=runs,
+        ),
+        sample("report PDF", lambda: lead.get(f"/reports/export.pdf?month={_last_month()}"), runs=runs),
+    ]
 
 
 def import_times(*, quick: bool) -> list[dict]:
@@ -415,14 +539,67 @@ def stop_gunicorn(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def run_wrk(label: str, path: str, *, seconds: int, connections: int, cookies=(), script: Path) -> dict:
+class WorkerMemory:
+    """The resident memory (RSS) of gunicorn's workers, sampled every 0.2 s in a thread through a whole run: the
+    peak of every worker, and the peak during each labelled stretch (a load run, an import)."""
+
+    def __init__(self, master_pid: int):
+        import threading
+
+        self.master_pid = master_pid
+        self.peak_by_worker: dict[int, float] = {}
+        self.peak_by_label: dict[str, float] = {}
+        self.label = ""
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @staticmethod
+    def rss_mb(pid: int) -> float:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            return 0.0
+        found = re.search(r"VmRSS:\s+(\d+) kB", status)
+        return int(found.group(1)) / 1024 if found else 0.0
+
+    def _workers(self) -> list[int]:
+        try:
+            return [
+                int(pid) for pid in Path(f"/proc/{self.master_pid}/task/{self.master_pid}/children").read_text().split()
+            ]
+        except OSError:
+            return []
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.2):
+            for pid in self._workers():
+                rss = self.rss_mb(pid)
+                self.peak_by_worker[pid] = max(self.peak_by_worker.get(pid, 0.0), rss)
+                if self.label:
+                    self.peak_by_label[self.label] = max(self.peak_by_label.get(self.label, 0.0), rss)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def peak(self) -> float:
+        return max(self.peak_by_worker.values(), default=0.0)
+
+
+def run_wrk(label: str, path: str, *, seconds: int, connections: int, arguments=(), warmup_arguments=None) -> dict:
     url = f"http://127.0.0.1:{PORT}{path}"
     # The timeout matches gunicorn's worker timeout: a request that waits longer counts as an error.
-    base = ["wrk", "-t2", f"-c{connections}", "--timeout", "30s", "-s", str(script)]
+    base = ["wrk", "-t2", f"-c{connections}", "--timeout", "30s", "-s", str(OUT_DIR / "count.lua")]
     # A short warm-up (workers import, caches fill), then the measured run.
-    subprocess.run([*base, "-d3s", url, "--", *cookies], capture_output=True, text=True, check=False, timeout=120)
+    warmup = arguments if warmup_arguments is None else warmup_arguments
+    subprocess.run([*base, "-d3s", url, "--", *warmup], capture_output=True, text=True, check=False, timeout=120)
     completed = subprocess.run(
-        [*base, f"-d{seconds}s", "--latency", url, "--", *cookies],
+        [*base, f"-d{seconds}s", "--latency", url, "--", *arguments],
         capture_output=True,
         text=True,
         check=False,
@@ -440,80 +617,218 @@ def run_wrk(label: str, path: str, *, seconds: int, connections: int, cookies=()
         "status": {key: int(value) for key, value in status.items()},
         "socket_errors": sum(int(errors.get(key, 0)) for key in ("connect", "read", "write", "timeout")),
         "latency_ms": {key: float(value) for key, value in latency.items()},
+        "paths_repeated": "paths_repeated=1" in output or "paths_repeated=2" in output,
     }
     if not rps:
         result["raw"] = output + completed.stderr
     return result
 
 
-def throughput(database_url: str, *, seconds: int, connections: int) -> list[dict]:
+def _paths_file(name: str, paths: list[str]) -> list[str]:
+    file = OUT_DIR / f"paths-{name}.txt"
+    file.write_text("\n".join(paths) + "\n")
+    return ["--paths", str(file)]
+
+
+def load_plan(connections: int) -> list[dict]:
+    """Each load run: label, path, wrk arguments (sessions, addresses) for the warm-up and the measured run."""
     from registry.models import Meeting
 
+    cookies = [part for cookie in session_cookies("bench-lead-01", connections) for part in ("--cookie", cookie)]
+    slug = Meeting.objects.filter(status="active", source="bench").order_by("pk").values_list("slug", flat=True)[0]
+    popular = [path for kind in ("postal", "text") for path in search_mix(kind, seed=7)[:10]]
+    plan = [
+        {"label": "bare Django view", "path": "/bench/ok"},
+        {"label": "popular searches (cached)", "path": "/", "arguments": _paths_file("popular", popular)},
+    ]
+    for kind, label in (
+        ("postal", "search, unique postal code and weekday (uncached)"),
+        ("text", "search, free text (uncached)"),
+    ):
+        paths = search_mix(kind, seed=int(time.time()))
+        # The warm-up's addresses are not used again: every measured request is one nobody asked for before.
+        plan.append(
+            {
+                "label": label,
+                "path": "/",
+                "warmup_arguments": _paths_file(f"{kind}-warmup", paths[:3000]),
+                "arguments": _paths_file(kind, paths[3000:]),
+            }
+        )
+    plan += [
+        {"label": "meeting page", "path": f"/meetings/{slug}/"},
+        # The floor of every authenticated page: session, user and second-factor check.
+        {"label": BARE_LOGGED_IN, "path": "/bench/ok", "arguments": cookies, "logged_in": True},
+        {
+            "label": "unit report, logged-in lead",
+            "path": f"/reports/?month={_last_month()}",
+            "arguments": cookies,
+            "logged_in": True,
+        },
+        {"label": "search page, logged in", "path": "/meetings/", "arguments": cookies, "logged_in": True},
+        {"label": "home page, logged-in lead", "path": "/", "arguments": cookies, "logged_in": True},
+        {"label": "contact list, logged-in lead", "path": "/contacts/", "arguments": cookies, "logged_in": True},
+        {"label": "worklist, logged-in lead", "path": "/contacts/worklist/", "arguments": cookies, "logged_in": True},
+    ]
+    return plan
+
+
+def _print_load(result: dict) -> None:
+    repeated = "  (addresses repeated!)" if result["paths_repeated"] else ""
+    print(
+        f"  {result['label']:<52} {result['rps']:>8.1f} req/s  p50 {result['latency_ms'].get('p50', 0):>7.1f} ms  "
+        f"{result['status']}  socket errors {result['socket_errors']}  worker peak {result['worker_peak_mb']:.0f} MB"
+        f"{repeated}"
+    )
+
+
+def throughput(database_url: str, *, seconds: int, connections: int) -> tuple[list[dict], dict]:
+    """The load runs against gunicorn, with its workers' memory watched throughout."""
     if not shutil.which("wrk"):
         print("\nwrk is not installed (apt-get install wrk): no throughput run.")
-        return []
-    cookies = session_cookies("bench-lead-01", connections)
-    month = (datetime.date.today().replace(day=1) - datetime.timedelta(days=1)).strftime("%Y-%m")
-    slug = Meeting.objects.filter(status="active", source="bench").order_by("pk").values_list("slug", flat=True)[0]
+        return [], {}
     OUT_DIR.mkdir(exist_ok=True)
-    script = OUT_DIR / "count.lua"
-    script.write_text(WRK_SCRIPT)
+    (OUT_DIR / "count.lua").write_text(WRK_SCRIPT)
+    plan = load_plan(connections)
     print(
         f"\nThroughput: gunicorn (config/gunicorn.conf.py, production settings) on :{PORT}, wrk -c{connections} "
-        f"-d{seconds}s"
+        f"-d{seconds}s; peak RSS of any worker during each run"
     )
     results = []
     with open(OUT_DIR / "gunicorn.log", "w") as log:
         process = start_gunicorn(database_url, log)
         try:
-            plan = [
-                ("bare Django view", "/bench/ok", ()),
-                ("search page", "/meetings/", ()),
-                ("meeting page", f"/meetings/{slug}/", ()),
-                # The floor of every authenticated page: session, user and second-factor check, session saved.
-                (BARE_LOGGED_IN, "/bench/ok", cookies),
-                ("unit report, logged-in lead", f"/reports/?month={month}", cookies),
-                ("search page, logged in", "/meetings/", cookies),
-                ("home page, logged-in lead", "/", cookies),
-            ]
-            for label, path, plan_cookies in plan:
-                result = run_wrk(
-                    label, path, seconds=seconds, connections=connections, cookies=plan_cookies, script=script
-                )
-                results.append(result)
-                print(
-                    f"  {label:<32} {result['rps']:>9.1f} req/s  {result['status']}  "
-                    f"socket errors {result['socket_errors']}  latency {result['latency_ms']}"
-                )
+            with WorkerMemory(process.pid) as memory:
+                for run in plan:
+                    memory.label = run["label"]
+                    result = run_wrk(
+                        run["label"],
+                        run["path"],
+                        seconds=seconds,
+                        connections=connections,
+                        arguments=run.get("arguments", ()),
+                        warmup_arguments=run.get("warmup_arguments"),
+                    )
+                    result["logged_in"] = run.get("logged_in", False)
+                    result["worker_peak_mb"] = memory.peak_by_label.get(run["label"], 0.0)
+                    results.append(result)
+                    _print_load(result)
         finally:
             stop_gunicorn(process)
     bare = results[0]["rps"] or 1.0
     bare_logged_in = next(r["rps"] for r in results if r["label"] == BARE_LOGGED_IN) or 1.0
-    for result, (_, _, plan_cookies) in zip(results, plan, strict=True):
+    for result in results:
         result["ratio"] = result["rps"] / bare
-        result["ratio_same_session"] = result["rps"] / bare_logged_in if plan_cookies else None
+        result["ratio_same_session"] = result["rps"] / bare_logged_in if result["logged_in"] else None
+    workers = {
+        "peak_mb": memory.peak,
+        "workers": len(memory.peak_by_worker),
+        "by_worker_mb": sorted(memory.peak_by_worker.values()),
+    }
+    print(
+        f"  gunicorn workers: {workers['workers']} seen, peak RSS {workers['peak_mb']:.0f} MB "
+        f"(limit {WORKER_MEMORY_LIMIT_MB} MB); each: {', '.join(f'{mb:.0f}' for mb in workers['by_worker_mb'])} MB"
+    )
+    return results, workers
+
+
+# --- Import and feed figures of the per-area scripts -----------------------------------------------------------
+
+# (label, module, function, keyword arguments at full scale, at --quick): each runs in a process of its own.
+EXTERNAL_FIGURES = [
+    (
+        "contact import on the upload page, preview + confirm",
+        "bench.import_contacts",
+        "upload_figures",
+        {"rows": 100_000},
+        {"rows": 1_000},
+    ),
+]
+EXTERNAL_RUNNER = """
+import importlib, json, os, sys
+sys.path.insert(0, os.environ["BENCH_BASE_DIR"])
+from bench import dataset
+dataset.setup_django(os.environ["DATABASE_URL"])
+name, function_name, keywords = sys.argv[1:4]
+sys.argv = sys.argv[:1]  # a script may read its own command line when imported
+function = getattr(importlib.import_module(name), function_name, None)
+if function is None:
+    print("BENCH-MISSING")
+else:
+    print("BENCH-FIGURES " + json.dumps(function(**json.loads(keywords)), default=str))
+"""
+
+
+def external_figures(database_url: str, *, quick: bool) -> list[dict]:
+    """The per-area scripts' figures, each function run in a new Python process as a worker would run the import:
+    its peak memory (RSS) is sampled as the workers' is. A function not (yet) in its script is reported missing."""
+    import threading
+
+    print("\nImports and feeds (the per-area scripts, each in a process of its own)")
+    results = []
+    for label, module, function, full, small in EXTERNAL_FIGURES:
+        environment = {**os.environ, "DATABASE_URL": database_url, "BENCH_BASE_DIR": str(BASE_DIR)}
+        environment["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+        command = [sys.executable, "-c", EXTERNAL_RUNNER, module, function, json.dumps(small if quick else full)]
+        process = subprocess.Popen(command, cwd=BASE_DIR, env=environment, stdout=subprocess.PIPE, text=True)
+        peak = [0.0]
+
+        def watch(process=process, peak=peak):
+            while process.poll() is None:
+                peak[0] = max(peak[0], WorkerMemory.rss_mb(process.pid))
+                time.sleep(0.2)
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        output, _ = process.communicate()
+        watcher.join()
+        found = re.search(r"^BENCH-FIGURES (.+)$", output, re.MULTILINE)
+        if found:
+            figures = json.loads(found.group(1))
+            print(f"  {label}: {figures}; peak RSS {peak[0]:.0f} MB")
+        else:
+            figures = None
+            print(f"  {label}: not available ({module}.{function} is missing or failed)")
+        results.append({"label": label, "figures": figures, "peak_mb": peak[0]})
     return results
 
 
 # --- Report ------------------------------------------------------------------------------------------------------
 
 
-def verdicts(load: list[dict]) -> list[str]:
+def _ratio_lines(result: dict, target: float) -> list[str]:
+    lines = [
+        f"{'HELD' if result['ratio'] >= target else 'MISSED'}: {result['label']} at {result['ratio']:.1%} of the "
+        f"bare view (target {target:.0%})"
+    ]
+    if result.get("ratio_same_session") is not None:
+        lines.append(
+            f"{'HELD' if result['ratio_same_session'] >= target else 'MISSED'}: {result['label']} at "
+            f"{result['ratio_same_session']:.1%} of the bare view requested with the same logged-in sessions "
+            f"(target {target:.0%})"
+        )
+    return lines
+
+
+def verdicts(times: list[dict], load: list[dict], workers: dict, imports: list[dict]) -> list[str]:
     lines = []
     by_label = {result["label"]: result for result in load}
-    checks = [("search page", TARGETS["search"]), ("unit report, logged-in lead", TARGETS["report"])]
-    for label, target in checks:
-        result = by_label.get(label)
-        if not result:
-            continue
-        verdict = "HELD" if result["ratio"] >= target else "MISSED"
-        lines.append(f"{verdict}: {label} at {result['ratio']:.1%} of the bare view (target {target:.0%})")
-        if result.get("ratio_same_session") is not None:
-            verdict = "HELD" if result["ratio_same_session"] >= target else "MISSED"
+    for label, target in TARGETS.items():
+        if label in by_label:
+            lines += _ratio_lines(by_label[label], target)
+    for result in times:
+        target = SERVER_TIME_TARGETS_MS.get(result["label"])
+        if target is not None:
+            verdict = "HELD" if result["p50_ms"] <= target else "MISSED"
             lines.append(
-                f"{verdict}: {label} at {result['ratio_same_session']:.1%} of the bare view requested with the same "
-                f"logged-in sessions (target {target:.0%})"
+                f"{verdict}: {result['label']}: server time p50 {result['p50_ms']:.1f} ms (target {target} ms)"
             )
+    peaks = [workers.get("peak_mb", 0.0)] + [item["peak_mb"] for item in imports if item["figures"]]
+    if workers or imports:
+        verdict = "HELD" if max(peaks) < WORKER_MEMORY_LIMIT_MB else "MISSED"
+        lines.append(
+            f"{verdict}: worker memory peak {max(peaks):.0f} MB, imports included (limit {WORKER_MEMORY_LIMIT_MB} MB)"
+        )
     for result in load:
         bad = result["socket_errors"] + result["status"].get("5xx", 0)
         non_2xx = sum(count for key, count in result["status"].items() if key != "2xx")
@@ -524,11 +839,32 @@ def verdicts(load: list[dict]) -> list[str]:
     return lines
 
 
-def markdown(info: dict, build: dict, times: list[dict], load: list[dict], lines: list[str]) -> str:
+def _load_table(load: list[dict], workers: dict) -> list[str]:
+    out = [
+        "",
+        "| Under load (wrk, 64 connections) | req/s | of bare | of bare, same session | p50 ms | p95 ms "
+        "| 2xx | non-2xx | 5xx | socket errors | worker peak MB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in load:
+        non_2xx = sum(count for key, count in r["status"].items() if key != "2xx")
+        same = f"{r['ratio_same_session']:.1%}" if r.get("ratio_same_session") is not None else "–"
+        latency = r["latency_ms"]
+        out.append(
+            f"| {r['label']} | {r['rps']:.0f} | {r['ratio']:.1%} | {same} | {latency.get('p50', 0):.0f} | "
+            f"{latency.get('p95', 0):.0f} | {r['status'].get('2xx', 0)} | {non_2xx} | {r['status'].get('5xx', 0)} "
+            f"| {r['socket_errors']} | {r['worker_peak_mb']:.0f} |"
+        )
+    out += ["", f"gunicorn workers: peak RSS {workers['peak_mb']:.0f} MB over {workers['workers']} workers."]
+    return out
+
+
+def markdown(info: dict, build: dict, times: list[dict], load: list[dict], extra: dict) -> str:
     out = [
         f"Measured {info['date']} on {info['cpus']} CPUs ({info['cpu']}), {info['memory_gb']} GB memory, "
         f"PostgreSQL {info['postgresql']}, Python {info['python']}, Django {info['django']}, "
-        f"cache: {info['cache']} (load average {info['load_average_at_start']:.1f} at start).",
+        f"cache: {info['cache']} (load average {info['load_average_at_start']:.1f} at start), "
+        f"{info['scale']:,} meetings.",
         "",
     ]
     if not build.get("reused"):
@@ -540,33 +876,28 @@ def markdown(info: dict, build: dict, times: list[dict], load: list[dict], lines
     out += ["| Server time | p50 ms | p95 ms | queries |", "|---|---:|---:|---:|"]
     out += [f"| {r['label']} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['queries']} |" for r in times]
     if load:
-        out += [
-            "",
-            "| Under load (wrk, 64 connections) | req/s | of bare | of bare, same session | p50 ms | p95 ms "
-            "| 2xx | non-2xx | 5xx | socket errors |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-        ]
-        for r in load:
-            non_2xx = sum(count for key, count in r["status"].items() if key != "2xx")
-            same = f"{r['ratio_same_session']:.1%}" if r.get("ratio_same_session") is not None else "–"
-            latency = r["latency_ms"]
-            out.append(
-                f"| {r['label']} | {r['rps']:.0f} | {r['ratio']:.1%} | {same} | {latency.get('p50', 0):.0f} | "
-                f"{latency.get('p95', 0):.0f} | {r['status'].get('2xx', 0)} | {non_2xx} | {r['status'].get('5xx', 0)} "
-                f"| {r['socket_errors']} |"
-            )
-    out += ["", *[f"- {line}" for line in lines]]
+        out += _load_table(load, extra["workers"])
+    for item in extra["imports"]:
+        out.append(f"- {item['label']}: {item['figures'] or 'not available'}; peak RSS {item['peak_mb']:.0f} MB")
+    out += ["", *[f"- {line}" for line in extra["lines"]]]
     return "\n".join(out)
 
 
-def main() -> None:
+def arguments_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rebuild", action="store_true", help="rebuild the data even if it is there")
     parser.add_argument("--quick", action="store_true", help="small data and 5-second load runs (a smoke test)")
+    parser.add_argument(
+        "--scale",
+        type=int,
+        default=DEFAULT_SCALE,
+        help=f"meetings (default {DEFAULT_SCALE:,}; contacts are ten times as many), e.g. 10000 for a shorter run",
+    )
     parser.add_argument("--seconds", type=int, default=30, help="length of each load run (default 30)")
     parser.add_argument("--connections", type=int, default=64, help="wrk connections (default 64)")
     parser.add_argument("--no-load", action="store_true", help="skip the throughput runs")
     parser.add_argument("--no-server-times", action="store_true", help="skip the in-process server times")
+    parser.add_argument("--no-imports", action="store_true", help="skip the import and feed figures")
     parser.add_argument(
         "--cache-url",
         default=os.environ.get("BENCH_CACHE_URL", "auto"),
@@ -574,44 +905,43 @@ def main() -> None:
         f"default): {DEFAULT_REDIS_URL} when a Redis answers there, as compose.yaml runs production, else the "
         "database; the benchmark empties this cache",
     )
-    arguments = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    arguments = arguments_parser().parse_args()
     if arguments.cache_url == "auto":
         arguments.cache_url = DEFAULT_REDIS_URL if redis_answers(DEFAULT_REDIS_URL) else ""
     elif arguments.cache_url == "database":
         arguments.cache_url = ""
-
-    database_url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL
-    if arguments.quick and "BENCH_DATABASE_URL" not in os.environ:
-        database_url = DEFAULT_DATABASE_URL + "_quick"
+    meetings = 5_000 if arguments.quick else arguments.scale
+    database_url = os.environ.get("BENCH_DATABASE_URL") or (
+        DEFAULT_DATABASE_URL if meetings == DEFAULT_SCALE else f"{DEFAULT_DATABASE_URL}_{meetings}"
+    )
     setup(database_url, arguments.cache_url)
-    info = machine()
+    info = {**machine(), "scale": meetings}
     info["cache"] = arguments.cache_url.split("@")[-1] if arguments.cache_url else "database cache and sessions"
     print(
         f"{info['cpus']} CPUs ({info['cpu']}), {info['memory_gb']} GB, PostgreSQL {info['postgresql']}, "
         f"load average {info['load_average_at_start']:.1f}"
     )
-    scale = (
-        {"meetings": 5_000, "contacts": 50_000, "units": 50, "months": 24}
-        if arguments.quick
-        else {"meetings": 100_000, "contacts": 1_000_000, "units": 50, "months": 24}
-    )
-    build = build_data(**scale, rebuild=arguments.rebuild)
+    build = build_data(meetings=meetings, contacts=meetings * 10, units=50, months=24, rebuild=arguments.rebuild)
     times = [] if arguments.no_server_times else server_times(quick=arguments.quick)
-    load = []
+    load, workers = [], {}
     if not arguments.no_load:
         seconds = 5 if arguments.quick else arguments.seconds
-        load = throughput(database_url, seconds=seconds, connections=arguments.connections)
-    lines = verdicts(load)
+        load, workers = throughput(database_url, seconds=seconds, connections=arguments.connections)
+    imports = [] if arguments.no_imports else external_figures(database_url, quick=arguments.quick)
+    lines = verdicts(times, load, workers, imports)
     print()
     for line in lines:
         print(line)
     OUT_DIR.mkdir(exist_ok=True)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M")
-    report = markdown(info, build, times, load, lines)
+    report = markdown(info, build, times, load, {"workers": workers, "imports": imports, "lines": lines})
     (OUT_DIR / f"run-{stamp}.md").write_text(report + "\n")
-    (OUT_DIR / f"run-{stamp}.json").write_text(
-        json.dumps({"machine": info, "build": build, "server": times, "load": load}, indent=2, default=str)
-    )
+    everything = {"machine": info, "build": build, "server": times, "load": load, "workers": workers}
+    (OUT_DIR / f"run-{stamp}.json").write_text(json.dumps({**everything, "imports": imports}, indent=2, default=str))
     print(f"\nWritten to {OUT_DIR / f'run-{stamp}.md'}")
 
 
