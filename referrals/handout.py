@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import base64
 import datetime
+import functools
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -97,11 +99,19 @@ def _clock(value: datetime.time | None, language: str) -> str:
     return f"{value:%H.%M}" if language == "nb" else f"{value:%H:%M}"
 
 
-def _qr_data_uri(url: str) -> str:
-    """A QR code of an online meeting's link as an SVG data URI, so a phone can open the link from the paper."""
+@functools.lru_cache(maxsize=256)
+def _qr_data_uri(url: str, *, raster: bool = False) -> str:
+    """A QR code of an online meeting's link as a data URI, so a phone can open the link from the paper: SVG for the
+    page, PNG for the PDF (WeasyPrint draws the SVG's many path segments slowly; 8 pixels a module print sharply at
+    15 mm). A meeting's link rarely changes, so the image is kept per process."""
     import qrcode
     import qrcode.image.svg
 
+    if raster:
+        image = qrcode.make(url, box_size=8, border=1)
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
     image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=1)
     return "data:image/svg+xml;base64," + base64.b64encode(image.to_string()).decode("ascii")
 
@@ -116,7 +126,7 @@ def meetings_to_print(contact) -> list[Meeting]:
 
 
 def handout_meetings(
-    meetings: list[Meeting], language: str, *, now: datetime.datetime | None = None
+    meetings: list[Meeting], language: str, *, now: datetime.datetime | None = None, raster_qr: bool = False
 ) -> list[HandoutMeeting]:
     """The meetings as the patient needs them, in the handout's language."""
     postal_places = {
@@ -158,7 +168,9 @@ def handout_meetings(
                     features=[
                         meeting_type.name for meeting_type in meeting.types.all() if meeting_type.code in FEATURE_CODES
                     ],
-                    qr_image=_qr_data_uri(meeting.conference_url) if online and meeting.conference_url else "",
+                    qr_image=_qr_data_uri(meeting.conference_url, raster=raster_qr)
+                    if online and meeting.conference_url
+                    else "",
                 )
             )
     return result
@@ -217,9 +229,9 @@ def density_for(meetings: list[HandoutMeeting], contacts: list[PublicContact]) -
     return 0 if lines <= NORMAL_LINES else 1 if lines <= COMPACT_LINES else 2
 
 
-def handout_context(contact, language: str) -> dict:
+def handout_context(contact, language: str, *, for_pdf: bool = False) -> dict:
     suggested = meetings_to_print(contact)
-    meetings = handout_meetings(suggested, language)
+    meetings = handout_meetings(suggested, language, raster_qr=for_pdf)
     fellowship_contacts, group_contacts = public_contacts(contact, suggested)
     density = density_for(meetings, fellowship_contacts + group_contacts)
     return {
@@ -265,15 +277,27 @@ def handout(request, pk: int):
     return render(request, "referrals/handout/page.html", context)
 
 
+@functools.cache
+def _pdf_resources():
+    """The parsed stylesheets and the font configuration, made once per process: they never change while it runs,
+    and parsing and matching them was a fifth of every PDF."""
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = FontConfiguration()
+    stylesheet = CSS(string=Path(finders.find(STYLESHEET)).read_text(encoding="utf-8"), font_config=fonts)
+    return [stylesheet], fonts
+
+
 def render_document(html: str):
     """The laid-out WeasyPrint document of the handout HTML. WeasyPrint may fetch nothing but data: URIs."""
-    from weasyprint import CSS, HTML
+    from weasyprint import HTML
     from weasyprint.urls import URLFetcher
 
-    stylesheet = CSS(string=Path(finders.find(STYLESHEET)).read_text(encoding="utf-8"))
+    stylesheets, fonts = _pdf_resources()
     # No network, no files: links in meeting data must never be fetched; the QR codes are data: URIs.
     fetcher = URLFetcher(allowed_protocols=("data",))
-    return HTML(string=html, url_fetcher=fetcher).render(stylesheets=[stylesheet])
+    return HTML(string=html, url_fetcher=fetcher).render(stylesheets=stylesheets, font_config=fonts)
 
 
 def render_one_page_pdf(context: dict) -> bytes:
@@ -304,7 +328,7 @@ def handout_pdf(request, pk: int):
             {"contact": contact, "lang": language, "suggested_total": total},
         )
     with translation.override(language):
-        context = handout_context(contact, language)
+        context = handout_context(contact, language, for_pdf=True)
         pdf = render_one_page_pdf(context)
     audit.log_access(
         user=request.user,

@@ -262,6 +262,28 @@ def test_online_meeting_shows_link_phone_and_a_qr_code(client, clinician_a, unit
     assert re.search(r'<img src="data:image/svg\+xml;base64,[A-Za-z0-9+/=]+" alt="QR-kode til lenken">', sheet)
 
 
+def test_pdf_of_an_online_meeting_carries_the_qr_code_as_an_image(client, clinician_a, unit_a):
+    login(client, clinician_a)
+    contact = PatientContactFactory(unit=unit_a, clinician=clinician_a, intensity=1)
+    contact.suggested_meetings.set(
+        [
+            MeetingFactory(
+                attendance_mode="online",
+                address="",
+                venue="",
+                municipality=None,
+                conference_url="https://meet.example.org/room",
+            )
+        ]
+    )
+
+    response = client.get(reverse("referrals:handout_pdf", args=[contact.pk]))
+
+    images = PdfReader(io.BytesIO(response.content)).pages[0].images
+    assert len(images) == 1
+    assert images[0].image.size[0] >= 150  # sharp enough to scan at 15 mm
+
+
 def test_meetings_no_longer_held_are_left_out_and_the_clinician_is_told(client, clinician_a, unit_a):
     login(client, clinician_a)
     contact = PatientContactFactory(unit=unit_a, clinician=clinician_a, intensity=1)
