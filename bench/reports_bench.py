@@ -29,6 +29,7 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
 
 
 from bench import dataset  # noqa: E402
+from bench.report_pdf import report_pdf_times  # noqa: E402
 from bench.timing import timed  # noqa: E402
 
 # This script times computing the reports; the shared report cache (bench/run.py measures it) would hide that.
@@ -111,6 +112,8 @@ def main() -> None:
         rows,
     )
     measure("home page with last month's headline (lead)", lead, "/", None, rows)
+    pdf = report_pdf_times(lead, month=month_text, runs=REPEAT)
+    print(f"  {'unit report PDF (lead), target p50 ≤ 1 s':<50} {pdf['min']:7.1f} {pdf['p50']:7.1f} {pdf['p95']:7.1f}")
 
     print(f"\nLoad average after: {' '.join(f'{value:.1f}' for value in os.getloadavg())}")
     print("\nPlan of the unit report's aggregate query (12 months):")
