@@ -67,5 +67,6 @@ class TargetForm(ServiceErrorsMixin, forms.ModelForm):
             if len(first_two) == 1:
                 self.initial.setdefault("unit", first_two[0].pk)
         self.fields["unit"].label_from_instance = lambda unit: f"{unit.name} ({unit.code})"
+        self.fields["unit"].empty_label = _("Choose a unit")  # not Django's "---------"
         self.fields["indicator"].initial = IndicatorCode.REFERRAL_RATE
         self.fields["target_percent"].help_text = _("A percentage between 0 and 100, for example 40.")

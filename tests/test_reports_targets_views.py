@@ -151,3 +151,12 @@ def test_lead_sees_targets_set_above_their_unit_without_editing_them(client, lea
     assert [target.note for target in response.context["inherited"]] == ["the clinic's"]
     assert response.context["targets"] == []
     assert response.context["form"].initial["unit"] == unit_a.pk  # the lead's only unit is preselected
+
+
+def test_the_target_forms_unit_box_asks_for_a_unit_instead_of_dashes(client, administrator, unit_a, unit_b):
+    login(client, administrator)
+
+    content = client.get(reverse("reports:targets")).content.decode()
+
+    assert "---------" not in content
+    assert '<option value="" selected>Choose a unit</option>' in content
