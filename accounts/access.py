@@ -1,7 +1,8 @@
 """Who may see what. Views call these helpers; hiding a link is never the check.
 
 A membership gives access to its unit and every unit below it, so the lead of a
-clinic covers the clinic's units.
+clinic covers the clinic's units. The site-wide roles (curator, quality analyst, administrator) are in
+core/roles.py; they are named here too, so that a view asks one module.
 """
 
 from functools import wraps
@@ -10,19 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
 from accounts.models import Membership, Unit
-
-
-def is_curator(user) -> bool:
-    return user.is_authenticated and user.is_active and (user.is_curator or user.is_superuser)
-
-
-def is_quality_analyst(user) -> bool:
-    return user.is_authenticated and user.is_active and (user.is_quality_analyst or user.is_superuser)
-
-
-def is_administrator(user) -> bool:
-    return user.is_authenticated and user.is_active and user.is_superuser
-
+from core.roles import is_administrator, is_curator, is_quality_analyst  # noqa: F401 - one module for views to ask
 
 PATIENT_ROLES = (Membership.Role.CLINICIAN, Membership.Role.LEAD)
 LEAD_ROLES = (Membership.Role.LEAD,)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.models import ExternalIdentity, Membership, Unit, User
-from accounts.services import external_identity_remove
+from accounts.services import external_identity_remove, users_deactivate
 
 admin.site.site_header = _("Self-help registry: administration")
 admin.site.site_title = _("Self-help registry")
@@ -244,21 +244,12 @@ class UserAdmin(AdministratorOnlyMixin, DjangoUserAdmin):
 
     @admin.action(description=_("Deactivate the selected users"))
     def deactivate(self, request, queryset):
-        from privacy.models import SecurityEvent
-        from privacy.services import security_event_record
-
-        users = list(queryset.exclude(pk=request.user.pk).filter(is_active=True))
-        for user in users:
-            user.is_active = False
-            user.save(update_fields=["is_active"])
-            security_event_record(
-                kind=SecurityEvent.Kind.ACCOUNT_DEACTIVATED,
-                user=user,
-                actor=request.user,
-                request=request,
-                detail="Deactivated by an administrator",
-            )
-        count = len(users)
+        count = users_deactivate(
+            users=queryset.filter(is_active=True),
+            actor=request.user,
+            request=request,
+            detail="Deactivated by an administrator",
+        )
         self.message_user(
             request,
             ngettext("%(count)d user deactivated.", "%(count)d users deactivated.", count) % {"count": count},

@@ -1,4 +1,5 @@
-"""Writes about accounts: linking an identity-provider login to exactly one pre-created user, and removing it.
+"""Writes about accounts: deactivating a user; linking an identity-provider login to exactly one pre-created user,
+and removing it.
 
 A provider login never creates a user and never grants units or roles: an administrator creates the user and their
 memberships first; the provider only proves who is at the keyboard.
@@ -11,7 +12,30 @@ from django.utils import timezone
 
 from accounts.identity_providers import IdentityProvider
 from accounts.models import ExternalIdentity, User
-from accounts.signals import external_identity_linked, external_identity_removed
+from accounts.signals import external_identity_linked, external_identity_removed, user_deactivated
+
+
+@transaction.atomic
+def user_deactivate(*, user: User, actor, request=None, detail: str) -> bool:
+    """Close an account: it can no longer log in; its records keep its name. Told to the security log (privacy)
+    through `user_deactivated`, in the same transaction. False, and nothing written, if it was already inactive."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if not locked.is_active:
+        return False
+    locked.is_active = user.is_active = False
+    locked.save(update_fields=["is_active"])
+    user_deactivated.send(sender=User, user=locked, actor=actor, request=request, detail=detail)
+    return True
+
+
+@transaction.atomic
+def users_deactivate(*, users, actor, request=None, detail: str) -> int:
+    """Deactivate each of `users` except `actor` (nobody locks themself out); how many were active."""
+    return sum(
+        user_deactivate(user=user, actor=actor, request=request, detail=detail)
+        for user in users
+        if user.pk != getattr(actor, "pk", None)
+    )
 
 
 class LoginRefused(Exception):

@@ -16,6 +16,9 @@ external_login_refused = Signal()
 # Arguments: request, identity (accounts.ExternalIdentity), actor (the user who did it, or None for the person).
 external_identity_linked = Signal()
 external_identity_removed = Signal()
+# Sent inside the transaction that deactivated the account (accounts.services.user_deactivate), so the security
+# log's entry is written with it or not at all. Arguments: user, actor (a user or a command name), request, detail.
+user_deactivated = Signal()
 
 
 @receiver(user_logged_in, dispatch_uid="accounts_session_refreshed_at_login")

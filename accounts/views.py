@@ -1,4 +1,4 @@
-"""Home page, login (password or identity provider), logout, lockout page and the health check."""
+"""Login (password or identity provider), logout, lockout page and the health check."""
 
 import logging
 import math
@@ -7,7 +7,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
@@ -17,33 +16,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts import access, demo, forms, oidc, services
+from accounts import demo, forms, oidc, services
 from accounts.signals import external_login_refused
 
 logger = logging.getLogger(__name__)
 NEXT_SESSION_KEY = "accounts_login_next"
-
-
-@login_required
-def home(request):
-    """What this user can do, by role and unit. Each app adds its own section through
-    `templates/<app>/_home.html`, which receives this context."""
-    user = request.user
-    memberships = list(user.memberships.select_related("unit").order_by("unit__path"))
-    patient_units = list(access.patient_units(user).order_by("path"))
-    context = {
-        "memberships": memberships,
-        "patient_units": patient_units,
-        "led_units": list(access.led_units(user).order_by("path")) if memberships else [],
-        "is_curator": access.is_curator(user),
-        "is_quality_analyst": access.is_quality_analyst(user),
-        "is_administrator": access.is_administrator(user),
-        "session_idle_minutes": settings.SESSION_COOKIE_AGE // 60,
-    }
-    context["has_role"] = bool(
-        memberships or context["is_curator"] or context["is_quality_analyst"] or context["is_administrator"]
-    )
-    return render(request, "accounts/home.html", context)
 
 
 class LoginView(auth_views.LoginView):

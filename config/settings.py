@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "privacy",
     "django_q",
     "ops",
+    "config",
 ]
 
 MIDDLEWARE = [
@@ -113,7 +114,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "accounts.context_processors.product",
+                "config.context_processors.product",
             ],
         },
     },

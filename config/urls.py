@@ -2,13 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts import views as accounts_views
+from config import views
 from core.admin import bound_date_filters
 from ops import health, metrics
 
 bound_date_filters(admin.site)
 
 urlpatterns = [
-    path("", accounts_views.home, name="home"),
+    path("", views.home, name="home"),
     path("healthz", accounts_views.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", metrics.metrics, name="metrics"),

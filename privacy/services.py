@@ -19,6 +19,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.services import user_deactivate
 from core.national_id import redact_national_ids
 from privacy.models import SecurityEvent
 
@@ -246,13 +247,6 @@ def accounts_deactivate_inactive(
     if dry_run:
         return users
     for user in users:
-        user.is_active = False
-        user.save(update_fields=["is_active"])
         last_seen = timezone.localtime(user.last_seen).strftime("%Y-%m-%d")
-        security_event_record(
-            kind=SecurityEvent.Kind.ACCOUNT_DEACTIVATED,
-            user=user,
-            actor=actor,
-            detail=f"Not used for {days} days (last seen {last_seen})",
-        )
+        user_deactivate(user=user, actor=actor, detail=f"Not used for {days} days (last seen {last_seen})")
     return users

@@ -9,7 +9,12 @@ from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
-from accounts.signals import external_identity_linked, external_identity_removed, external_login_refused
+from accounts.signals import (
+    external_identity_linked,
+    external_identity_removed,
+    external_login_refused,
+    user_deactivated,
+)
 from privacy.models import SecurityEvent
 from privacy.services import ENROLLED_SESSION_KEY, has_second_factor, security_event_record, two_factor_required
 
@@ -52,4 +57,11 @@ def record_removed_identity(sender, request, identity, actor=None, **kwargs):
         actor=actor,
         request=request,
         detail=f"{identity.provider} ({identity.issuer})",
+    )
+
+
+@receiver(user_deactivated, dispatch_uid="privacy_account_deactivated")
+def record_deactivation(sender, user, actor, request=None, detail="", **kwargs):
+    security_event_record(
+        kind=SecurityEvent.Kind.ACCOUNT_DEACTIVATED, user=user, actor=actor, request=request, detail=detail
     )

@@ -24,10 +24,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts import access
-from accounts.optional import optional_module
 from core.freshness import is_stale, stale_q
-from registry import schedule, selectors, services
+from core.roles import is_administrator, is_curator
+from registry import admin_import, schedule, selectors, services
 from registry.models import (
     County,
     Fellowship,
@@ -51,19 +50,19 @@ class CuratorMixin:
     """Curators and administrators edit; only administrators delete (curators mark entries inactive)."""
 
     def has_module_permission(self, request):
-        return access.is_curator(request.user)
+        return is_curator(request.user)
 
     def has_view_permission(self, request, obj=None):
-        return access.is_curator(request.user)
+        return is_curator(request.user)
 
     def has_add_permission(self, request, *args):
-        return access.is_curator(request.user)
+        return is_curator(request.user)
 
     def has_change_permission(self, request, obj=None):
-        return access.is_curator(request.user)
+        return is_curator(request.user)
 
     def has_delete_permission(self, request, obj=None):
-        return access.is_administrator(request.user)
+        return is_administrator(request.user)
 
 
 class ReferenceDataMixin(CuratorMixin):
@@ -309,11 +308,6 @@ def warn_about(request, meeting: Meeting, *, submitted_types=None) -> None:
             )
 
 
-def _export_action():
-    module = optional_module("registry.admin_import")
-    return [module.export_meetings_csv] if module is not None else []
-
-
 @admin.register(Meeting)
 class MeetingAdmin(TolerantAutocompleteAdminMixin, HistoryMixin, CuratorMixin, admin.ModelAdmin):
     form = MeetingForm
@@ -390,15 +384,19 @@ class MeetingAdmin(TolerantAutocompleteAdminMixin, HistoryMixin, CuratorMixin, a
             {"fields": [("last_verified_at", "last_verified_by"), "source", ("created_at", "updated_at")]},
         ),
     ]
-    actions = ["mark_verified", "mark_active", "mark_temporarily_closed", "mark_inactive", *_export_action()]
+    actions = [
+        "mark_verified",
+        "mark_active",
+        "mark_temporarily_closed",
+        "mark_inactive",
+        admin_import.export_meetings_csv,
+    ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(has_duplicate=selectors.has_duplicate_expression())
 
     def get_urls(self):
-        module = optional_module("registry.admin_import")
-        extra = module.admin_urls(self.admin_site) if module is not None else []
-        return extra + super().get_urls()
+        return admin_import.admin_urls(self.admin_site) + super().get_urls()
 
     @admin.display(description=_("group"), ordering="group__name")
     def group_link(self, meeting):
@@ -505,16 +503,16 @@ class MeetingInline(TolerantAutocompleteAdminMixin, admin.StackedInline):
         return super().get_queryset(request).select_related("municipality")
 
     def has_view_permission(self, request, obj=None):
-        return access.is_curator(request.user)
+        return is_curator(request.user)
 
     def has_add_permission(self, request, obj=None):
-        return access.is_curator(request.user)
+        return is_curator(request.user)
 
     def has_change_permission(self, request, obj=None):
-        return access.is_curator(request.user)
+        return is_curator(request.user)
 
     def has_delete_permission(self, request, obj=None):
-        return access.is_administrator(request.user)
+        return is_administrator(request.user)
 
 
 @admin.register(Group)

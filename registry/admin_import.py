@@ -25,7 +25,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from accounts.access import is_curator
+from core.roles import is_curator
 from registry.csv_export import meeting_csv_rows, write_rows
 from registry.importers import MAX_SOURCE_BYTES, SourceError, import_meetings
 from registry.models import Fellowship, Meeting

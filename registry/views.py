@@ -19,12 +19,10 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from accounts import access
 from core.freshness import is_stale
 from registry import ical, page_cache, schedule, selectors
 from registry.filters import MeetingFilter
@@ -33,7 +31,6 @@ from registry.page_cache import cached_for_anonymous
 
 PAGE_SIZE = 20
 CALENDAR_LIMIT = 500
-WEEKDAYS_MONDAY_TO_FRIDAY = ["1", "2", "3", "4", "5"]
 
 
 def registry_access(view):
@@ -129,38 +126,6 @@ def run_search(request: HttpRequest, now: datetime.datetime) -> Search:
     return Search(filterset=filterset, queryset=queryset, sort=sort, place=place, radius_km=radius, ids=ids)
 
 
-def _quick_searches(request: HttpRequest) -> list[dict]:
-    """One-click searches around the municipalities of the user's own units."""
-    if not request.user.is_authenticated:
-        return []
-    units = access.patient_units(request.user).filter(municipality__isnull=False).select_related("municipality")
-    municipalities = {unit.municipality_id: unit.municipality for unit in units}
-    searches = []
-    for municipality in sorted(municipalities.values(), key=lambda m: m.name)[:3]:
-        for fellowship in ("AA", "NA"):
-            query = [
-                ("municipality", municipality.pk),
-                ("fellowship", fellowship),
-                ("openness", "open"),
-                ("time_of_day", "evening"),
-            ] + [("weekday", day) for day in WEEKDAYS_MONDAY_TO_FRIDAY]
-            searches.append(
-                {
-                    "url": f"{reverse('registry:search')}?{urlencode(query)}",
-                    "label": _("Open %(fellowship)s meetings on weekday evenings in %(place)s")
-                    % {"fellowship": fellowship, "place": municipality.name},
-                }
-            )
-        query = [("municipality", municipality.pk), ("newcomers", "on"), ("next_7_days", "on")]
-        searches.append(
-            {
-                "url": f"{reverse('registry:search')}?{urlencode(query)}",
-                "label": _("Newcomer meetings in the next 7 days in %(place)s") % {"place": municipality.name},
-            }
-        )
-    return searches
-
-
 def paginate(result: Search, number):
     """A page of meeting ids: narrow rows sort fast, and only the page's 20 wide rows are loaded afterwards
     (sorting 100,000 joined rows is what makes a naive version slow)."""
@@ -201,14 +166,15 @@ def _search_context(request: HttpRequest) -> dict:
 @cached_for_anonymous
 def search(request: HttpRequest) -> HttpResponse:
     # The form and the results hold nothing of the visitor's own: rendered once per address, language and minute
-    # and shared (registry/page_cache.py); only the page around them (menu, quick searches) is per visitor.
+    # and shared (registry/page_cache.py); only the page around them (menu, quick searches) is per visitor. The
+    # quick searches around the user's units come from the referrals side (config/context_processors.py).
     template = "registry/_results.html" if request.htmx else "registry/_search_body.html"
     body = page_cache.shared_fragment(
         request, template, lambda: render_to_string(template, _search_context(request), request=request)
     )
     if request.htmx:
         return HttpResponse(body)
-    context = {"search_body": mark_safe(body), "quick_searches": _quick_searches(request)}  # noqa: S308 - our render
+    context = {"search_body": mark_safe(body)}  # noqa: S308 - our own render
     return render(request, "registry/search.html", context)
 
 

@@ -1,8 +1,6 @@
 """The base template: language, skip link, menu, language switch, messages, and no inline code (CSP)."""
 
 import re
-import sys
-import types
 
 import pytest
 from django.contrib.messages import constants
@@ -10,7 +8,7 @@ from django.contrib.messages.storage.base import Message
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from accounts import context_processors
+from config import context_processors, site
 from tests.factories import login
 
 INLINE_CODE = [
@@ -114,13 +112,12 @@ def test_demo_banner_only_in_demo_mode(client, db, settings):
 
 @pytest.fixture
 def fake_navigation(monkeypatch):
-    """Two app navigation modules: one present, one missing."""
-    module = types.ModuleType("fakeapp_navigation")
-    module.nav_items = lambda request: (
-        [{"url": "/fake/", "label": "Fake section"}] if request.user.is_authenticated else []
-    )
-    monkeypatch.setitem(sys.modules, "fakeapp_navigation", module)
-    monkeypatch.setattr(context_processors, "NAVIGATION_MODULES", ["fakeapp_navigation", "nosuchapp.navigation"])
+    """One app's menu entries in place of the real apps' (config/site.py)."""
+
+    def nav_items(request):
+        return [{"url": "/fake/", "label": "Fake section"}] if request.user.is_authenticated else []
+
+    monkeypatch.setattr(site, "MENU", [nav_items])
 
 
 def test_menu_shows_entries_of_every_app_navigation_module(client, clinician_a, fake_navigation):
@@ -139,15 +136,3 @@ def test_menu_entry_of_another_section_is_not_current(rf, clinician_a, fake_navi
     request = rf.get("/fakeother/")
     request.user = clinician_a
     assert context_processors.nav_items(request)[0]["current"] is False
-
-
-def test_import_error_inside_a_navigation_module_is_raised(monkeypatch, tmp_path, rf, clinician_a):
-    (tmp_path / "brokenapp").mkdir()
-    (tmp_path / "brokenapp" / "__init__.py").write_text("")
-    (tmp_path / "brokenapp" / "navigation.py").write_text("import no_such_dependency_anywhere\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(context_processors, "NAVIGATION_MODULES", ["brokenapp.navigation"])
-    request = rf.get("/")
-    request.user = clinician_a
-    with pytest.raises(ModuleNotFoundError, match="no_such_dependency_anywhere"):
-        context_processors.nav_items(request)

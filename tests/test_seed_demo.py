@@ -5,14 +5,15 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from accounts.management.commands import seed_demo
+from accounts import demo
 from accounts.models import Membership, Unit, User
+from config import site
 
 
 @pytest.fixture
 def no_app_seeds(monkeypatch):
     """Only the accounts part: other apps' demo data has its own tests."""
-    monkeypatch.setattr(seed_demo, "APP_DEMO_MODULES", [])
+    monkeypatch.setattr(site, "DEMO_SEEDS", [demo.seed])
 
 
 def _seed(*args):
@@ -76,17 +77,15 @@ def test_seed_demo_calls_each_apps_seed_in_order_after_the_organisation(db, sett
     settings.DEMO_MODE = True
     calls = []
 
-    def fake_module(name):
-        class Module:
-            @staticmethod
-            def seed(stdout):
-                calls.append((name, User.objects.filter(username="kliniker").exists()))
+    def app_seed(name):
+        def seed(stdout):
+            calls.append((name, User.objects.filter(username="kliniker").exists()))
 
-        return None if name == "reports.demo" else Module
+        return seed
 
-    monkeypatch.setattr(seed_demo, "optional_module", fake_module)
+    monkeypatch.setattr(site, "DEMO_SEEDS", [demo.seed, app_seed("registry"), app_seed("referrals")])
     _seed()
-    assert calls == [("registry.demo", True), ("referrals.demo", True)]
+    assert calls == [("registry", True), ("referrals", True)]
 
 
 def test_seed_demo_runs_every_apps_demo_seed(db, settings):

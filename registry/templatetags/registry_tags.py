@@ -1,4 +1,4 @@
-"""Template helpers for meeting pages and the curator's home-page section."""
+"""Template helpers for meeting pages."""
 
 from __future__ import annotations
 
@@ -12,8 +12,6 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from accounts import access
-from registry import selectors
 from registry.models import Recurrence, Weekday
 
 register = template.Library()
@@ -108,13 +106,3 @@ def map_points(results) -> list[dict]:
             }
         )
     return points
-
-
-@register.simple_tag(takes_context=True)
-def registry_curator_summary(context):
-    """Stale counts for the home page; None for users who do not curate (no queries for them)."""
-    request = context.get("request")
-    user = getattr(request, "user", None) or context.get("user")
-    if user is None or not access.is_curator(user):
-        return None
-    return selectors.stale_counts()

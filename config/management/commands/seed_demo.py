@@ -1,17 +1,14 @@
 """Demo data for a test drive: organisation, users, then each app's own demo data.
 
-Safe to run twice: every step updates in place. Apps join in with a `seed(stdout)`
-function in `<app>/demo.py`.
+Safe to run twice: every step updates in place. The apps' `demo.seed(stdout)` functions are listed, in order, in
+config/site.py (accounts first: the others need its units and users).
 """
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from accounts import demo
-from accounts.optional import optional_module
-
-APP_DEMO_MODULES = ["registry.demo", "referrals.demo", "reports.demo"]
+from config import site
 
 
 class Command(BaseCommand):
@@ -29,9 +26,6 @@ class Command(BaseCommand):
                 "Set DEMO_MODE=true, or pass --force if this really is a test installation."
             )
         with transaction.atomic():
-            demo.seed(self.stdout)
-            for name in APP_DEMO_MODULES:
-                module = optional_module(name)
-                if module is not None:
-                    module.seed(self.stdout)
+            for seed in site.DEMO_SEEDS:
+                seed(self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data is ready."))

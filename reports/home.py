@@ -1,6 +1,6 @@
-"""The reports section of the home page: last month's rate for a lead's units, links for everyone else."""
+"""The reports section of the home page (config/views.py): last month's rate for a lead's units, links for
+everyone else."""
 
-from django import template
 from django.conf import settings
 from django.utils.translation import get_language
 
@@ -12,16 +12,14 @@ from reports.indicators import PRIMARY
 from reports.presentation import target_status
 from reports.targets import resolve_targets
 
-register = template.Library()
 HOME_UNITS = 3
 
 
-@register.simple_tag(takes_context=True)
-def reports_home(context) -> dict:
-    request = context.get("request")
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or not access.can_view_reports(user):
-        return {"visible": False}
+def home_section(request) -> dict | None:
+    """Last month's rate of up to three units the user leads, and links; None for users who see no reports."""
+    user = request.user
+    if not user.is_authenticated or not access.can_view_reports(user):
+        return None
     month = previous_month()
     led = list(account_access.led_units(user).order_by("path")[:HOME_UNITS])
 
@@ -47,7 +45,6 @@ def reports_home(context) -> dict:
     # The same figures as the unit reports, kept and refreshed by the same rules (reports/report_cache.py).
     parts = {"home": ",".join(str(unit.pk) for unit in led), "month": month.isoformat(), "language": get_language()}
     return {
-        "visible": True,
         "month": month,
         "headlines": report_cache.get_or_render(parts, compute_headlines) if led else [],
         "can_compare": access.can_compare_units(user),
