@@ -21,14 +21,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_regx"
-DATABASE_URL = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_URL
-os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
-os.environ.pop("CACHE_URL", None)  # the default: Django's database cache
-
 
 from bench import dataset  # noqa: E402
 
-dataset.setup_django(DATABASE_URL)
+if __name__ == "__main__":
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    os.environ.pop("CACHE_URL", None)  # the default: Django's database cache
+    dataset.setup_django(os.environ.get("BENCH_DATABASE_URL") or DEFAULT_URL)
 
 from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
@@ -189,6 +188,56 @@ def search_section(client: Client) -> None:
         row(f"GET {url} (anonymous page cache, median of 10)", ms(median_get(client, url, repeat=10)))
     response, elapsed, queries, _meeting_queries = cold_feed(client)
     row("feed cold build at this size", ms(elapsed), f"{len(json.loads(response.content)):,} active, {queries} queries")
+
+
+def import_and_feed_figures(*, meetings: int = 100_000, first: int = 10_000) -> dict:
+    """Issue 15's registry figures, for bench/run.py (which runs this in a process of its own and samples its RSS):
+    a Meeting Guide feed of `first` meetings imported, the feed built cold, then `meetings` imported (the first ones
+    unchanged), the same file again (all unchanged), the feed built cold again. Uses the database as it is (its own
+    meetings stay; the imported ones, source "bench-import", are deleted at the end). Seconds, and this process's
+    peak RSS in MB."""
+    import resource
+
+    figures: dict = {}
+    client = Client(HTTP_HOST="localhost")
+    _delete_bench_import()
+    for count, label in ((first, "first"), (meetings, "all")):
+        content = json.dumps(dataset.meeting_guide_feed(count=count, prefix="bench-import")).encode()
+        start = time.perf_counter()
+        result = import_meetings(content=content, source_name="bench-import", preview_limit=0)
+        figures[f"import_{count}_s"] = round(time.perf_counter() - start, 2)
+        assert result.ok, result.problems[:3]
+        del content
+        if label == "all":
+            content = json.dumps(dataset.meeting_guide_feed(count=count, prefix="bench-import")).encode()
+            start = time.perf_counter()
+            result = import_meetings(content=content, source_name="bench-import", preview_limit=0)
+            figures[f"reimport_unchanged_{count}_s"] = round(time.perf_counter() - start, 2)
+            assert result.unchanged == count, result.summary()
+            del content
+        cold = []
+        for _ in range(3):
+            _response, elapsed, _queries, _meeting_queries = cold_feed(client)
+            cold.append(elapsed)
+        active = Meeting.objects.filter(status=Status.ACTIVE).count()
+        figures[f"feed_cold_{active}_active_s"] = round(statistics.median(cold), 3)
+    figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    _delete_bench_import()
+    return figures
+
+
+def _delete_bench_import() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM registry_meeting_types WHERE meeting_id IN "
+            "(SELECT id FROM registry_meeting WHERE source = 'bench-import')"
+        )
+        cursor.execute("DELETE FROM registry_meeting WHERE source = 'bench-import'")
+        cursor.execute(
+            "DELETE FROM registry_group WHERE name LIKE 'Importgruppe %%' "
+            "AND NOT EXISTS (SELECT 1 FROM registry_meeting m WHERE m.group_id = registry_group.id)"
+        )
+    changes.registry_changed()
 
 
 def main() -> None:

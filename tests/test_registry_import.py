@@ -742,3 +742,15 @@ def test_the_import_service_refuses_a_plan_with_problems_and_writes_nothing():
     with pytest.raises(ValidationError):
         services.meetings_import(plan=plan, actor=None)
     assert Meeting.objects.count() == 0
+
+
+def test_a_csv_cell_with_a_carriage_return_in_a_name_is_refused_naming_the_row():
+    content = "\n".join(
+        [
+            TSML_HEADER,
+            tsml_row(Name="Mandag\rBEGIN:VEVENT", Address="Gyldenløves gate 1, 4611 Kristiansand, Norway", Slug="m"),
+        ]
+    ).encode()
+    result = import_meetings(content=content, filename="meetings.csv", source_name="csv")
+    assert [(problem.position, problem.field) for problem in result.problems] == [("row 2", "name")]
+    assert Meeting.objects.count() == 0

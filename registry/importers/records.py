@@ -614,7 +614,8 @@ def read_group(
     group_name = reader.text("group") or name
     if len(group_name) > Group._meta.get_field("name").max_length:
         reader.problem("group", _("is longer than 200 characters."))
-    for key, value in (("group", group_name), ("group_notes", reader.text("group_notes"))):
+    # The name, the group's default, is checked with the meeting (model validation): only a group given here.
+    for key, value in (("group", reader.text("group")), ("group_notes", reader.text("group_notes"))):
         validators = Group._meta.get_field("name" if key == "group" else "notes").validators
         for message in validation_messages(value, validators):
             reader.problem(key, message)
@@ -712,23 +713,22 @@ def read_record(raw: RawRecord, *, lookups: Lookups, default_fellowship_id: int,
         return [], reader.problems
     remove_schedule_texts(values, weekday=iso_weekday(days[0]))
 
-    rows = []
-    for day in days:
-        row_slug = slug if len(days) == 1 else suffixed_slug(slug, day)
-        rows.append(
-            MeetingRow(
-                position=raw.position,
-                slug=row_slug,
-                values={**values, "weekday": iso_weekday(day)},
-                type_codes=frozenset(type_codes),
-                group_name=group_name,
-                fellowship_id=fellowship_id,
-                group_details=group_details,
-                updated=updated,
-            )
+    common = {
+        "position": raw.position,
+        "type_codes": frozenset(type_codes),
+        "group_name": group_name,
+        "fellowship_id": fellowship_id,
+        "group_details": group_details,
+        "updated": updated,
+    }
+    return [
+        MeetingRow(
+            slug=slug if len(days) == 1 else suffixed_slug(slug, day),
+            values={**values, "weekday": iso_weekday(day)},
+            **common,
         )
-
-    return rows, []
+        for day in days
+    ], []
 
 
 def key_holding_nul(value, key: str = "record") -> str | None:
