@@ -29,14 +29,13 @@ from referrals.models import (
     Substance,
 )
 from referrals.pseudonyms import pseudonym_for, validate_reference
-from referrals.selectors import ONLINE
 from referrals.services import (
     CONTACT_RELATIONS,
     MAX_SUGGESTED_MEETINGS,
     contact_time_for_date,
     too_many_meetings_message,
 )
-from registry.models import Fellowship, Meeting, Municipality, Status
+from registry.models import Fellowship, Meeting, Status
 
 DEFAULT_FOLLOW_UP_WEEKS = 4
 NOTES_WARNING = _("Never write names, national identity numbers, addresses or other details that identify the patient.")
@@ -78,6 +77,7 @@ class StyledFormMixin:
 
 
 class ContactForm(NationalIdFormMixin, ServiceErrorsMixin, StyledFormMixin, forms.Form):
+    required_marks = True  # the page explains the asterisk
     service_field_names = {"contacted_at": "contacted_on"}
     national_id_cleared_fields = ("patient_reference",)
     national_id_messages = {"patient_reference": REFERENCE_MESSAGE}
@@ -291,39 +291,8 @@ class ContactForm(NationalIdFormMixin, ServiceErrorsMixin, StyledFormMixin, form
         return values
 
 
-class MeetingSearchForm(StyledFormMixin, forms.Form):
-    """The meeting finder inside the contact form (prefix "ms"); also served alone to HTMX."""
-
-    municipality = forms.ChoiceField(label=_("Municipality"), required=False)
-    fellowship = forms.ModelChoiceField(
-        label=_("Fellowship"),
-        queryset=Fellowship.objects.order_by("code"),
-        required=False,
-        empty_label=_("All fellowships"),
-    )
-    q = forms.CharField(label=_("Name or place"), required=False, max_length=100)
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("prefix", "ms")
-        super().__init__(*args, **kwargs)
-        self.fields["municipality"].choices = [
-            ("", _("All municipalities")),
-            (ONLINE, _("Online and hybrid meetings")),
-        ] + [(m.number, m.name) for m in Municipality.objects.order_by("name").only("number", "name")]
-        self.fields["q"].widget.attrs.update({"type": "search", "autocomplete": "off"})
-        self.style_widgets()
-
-    def search_arguments(self) -> dict:
-        if not self.is_valid():
-            return {}
-        return {
-            "municipality": self.cleaned_data["municipality"],
-            "fellowship": self.cleaned_data["fellowship"],
-            "text": self.cleaned_data["q"],
-        }
-
-
 class FollowUpForm(NationalIdFormMixin, ServiceErrorsMixin, StyledFormMixin, forms.Form):
+    required_marks = True
     followed_up_on = forms.DateField(label=_("Date of follow-up"), widget=forms.DateInput(attrs={"type": "date"}))
     attended = forms.ChoiceField(
         label=_("Has the patient attended at least one meeting?"),

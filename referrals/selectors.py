@@ -6,12 +6,11 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from accounts.models import User
 from core.periods import month_boundaries
 from referrals.models import FollowUp, PatientContact
-from registry.models import AttendanceMode, Meeting
 
 EARLIER_CONTACTS_SHOWN = 20
 MEETING_RESULTS_SHOWN = 40
@@ -125,29 +124,3 @@ def earlier_contacts(*, unit, pseudonym: str, exclude_pk: int | None = None) -> 
 def clinicians_of(units) -> QuerySet:
     """People with a membership in these units, for the clinician filter."""
     return User.objects.filter(memberships__unit__in=units).distinct().order_by("first_name", "last_name", "username")
-
-
-ONLINE = "online"
-
-
-def search_meetings(*, municipality: str = "", fellowship=None, text: str = "", exclude_pks=()) -> list[Meeting]:
-    """Active meetings to suggest: by municipality number (or "online"), fellowship and free text."""
-    meetings = Meeting.objects.active().select_related("group__fellowship", "municipality")
-    if municipality == ONLINE:
-        meetings = meetings.exclude(attendance_mode=AttendanceMode.IN_PERSON)
-    elif municipality:
-        meetings = meetings.filter(municipality_id=municipality)
-    if fellowship is not None:
-        meetings = meetings.filter(group__fellowship=fellowship)
-    text = text.strip()
-    if text:
-        meetings = meetings.filter(
-            Q(name__icontains=text)
-            | Q(venue__icontains=text)
-            | Q(address__icontains=text)
-            | Q(group__name__icontains=text)
-            | Q(municipality__name__icontains=text)
-        )
-    if exclude_pks:
-        meetings = meetings.exclude(pk__in=list(exclude_pks))
-    return list(meetings.order_by("weekday", "start_time", "name")[:MEETING_RESULTS_SHOWN])

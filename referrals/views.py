@@ -11,6 +11,7 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,17 +30,18 @@ from referrals.forms import (
     ContactForm,
     DeleteContactForm,
     FollowUpForm,
-    MeetingSearchForm,
     PatientLookupForm,
 )
 from referrals.models import AccessLogEntry, PatientContact, Reason
 from referrals.presentation import contact_comparison, follow_up_comparison
-from referrals.selectors import clinicians_of, contact_page, earlier_contacts, filter_contacts, search_meetings
+from referrals.selectors import MEETING_RESULTS_SHOWN, clinicians_of, contact_page, earlier_contacts, filter_contacts
 from referrals.services import ContactConflict, FollowUpConflict
+from registry.views import results_for, run_search
 
 LIST_PAGE_SIZE = 50
 WORKLIST_PAGE_SIZE = 50
 SESSION_UNIT = "referrals_unit"
+PICKER_PREFIX = "ms"
 
 
 def _recording_units(request):
@@ -91,13 +93,26 @@ def _posted_unit(request, units):
     return units.filter(pk=int(value)).first() if value.isdigit() else None
 
 
-def _meeting_context(form: ContactForm, search_form: MeetingSearchForm, unit) -> dict:
+def _meeting_context(form: ContactForm, data, unit) -> dict:
+    """The meeting picker: the public search's filters (prefix "ms") and up to 40 results, ticked meetings first.
+
+    Before the first search (`data` None) it shows the unit's municipality.
+    """
     selected = form.selected_meetings()
-    arguments = search_form.search_arguments() if search_form.is_bound else {}
-    if not search_form.is_bound:
-        arguments = {"municipality": unit.municipality_id or "" if unit else ""}
-    results = search_meetings(**arguments, exclude_pks=[m.pk for m in selected])
-    return {"selected_meetings": selected, "meeting_results": results, "search_form": search_form}
+    if data is None:
+        data = QueryDict(mutable=True)
+        if unit is not None and unit.municipality_id:
+            data[f"{PICKER_PREFIX}-municipality"] = unit.municipality_id
+    now = timezone.now()
+    search = run_search(data, now, prefix=PICKER_PREFIX)
+    chosen = {meeting.pk for meeting in selected}
+    ids = [pk for pk in search.ordered_ids()[: MEETING_RESULTS_SHOWN + len(chosen)] if pk not in chosen]
+    return {
+        "selected_meetings": selected,
+        "meeting_results": results_for(search, ids[:MEETING_RESULTS_SHOWN], now),
+        "search_form": search.filterset.form,
+        "meeting_place": search.place,
+    }
 
 
 def _lookup_context(request, lookup_form: PatientLookupForm) -> dict:
@@ -138,7 +153,6 @@ def contact_create(request):
     if request.method == "POST":
         action = request.POST.get("action", "save")
         form = ContactForm(request.POST, units=units, colleagues=colleagues)
-        search_form = MeetingSearchForm(request.POST)
         if action == "save" and form.is_valid():
             unit = form.cleaned_data["unit"]
             try:
@@ -168,8 +182,7 @@ def contact_create(request):
         initial = ContactForm.initial_for_new(unit=unit, today=_today())
         initial["submission_token"] = uuid.uuid4()
         form = ContactForm(initial=initial, units=units, colleagues=colleagues)
-        search_form = MeetingSearchForm(initial={"municipality": unit.municipality_id or ""})
-    context.update(_meeting_context(form, search_form, unit))
+    context.update(_meeting_context(form, request.POST or None, unit))
     context.update({"form": form, "creating": True, "single_unit": len(units) == 1, "unit": unit})
     return render(request, "referrals/contact_form.html", context)
 
@@ -183,7 +196,6 @@ def contact_edit(request, contact: PatientContact):
     if request.method == "POST":
         action = request.POST.get("action", "save")
         form = ContactForm(request.POST, units=units, contact=contact)
-        search_form = MeetingSearchForm(request.POST)
         if action == "lookup":
             # Without JavaScript "Check patient" posts the whole form; the unit is the contact's.
             lookup_data = {"unit": contact.unit_id, "patient_reference": request.POST.get("patient_reference", "")}
@@ -212,8 +224,7 @@ def contact_edit(request, contact: PatientContact):
                 return redirect("referrals:contact_detail", contact.pk)
     else:
         form = ContactForm(initial=ContactForm.initial_for_edit(contact), units=units, contact=contact)
-        search_form = MeetingSearchForm(initial={"municipality": contact.unit.municipality_id or ""})
-    context.update(_meeting_context(form, search_form, contact.unit))
+    context.update(_meeting_context(form, request.POST or None, contact.unit))
     context["form"] = form
     return render(request, "referrals/contact_form.html", context)
 
@@ -247,8 +258,7 @@ def find_patient(request):
 def meeting_search_partial(request):
     """HTMX: the meeting choices (ticked ones first) for the search fields in the contact form."""
     form = ContactForm(request.GET, units=_recording_units(request))
-    search_form = MeetingSearchForm(request.GET)
-    return render(request, "referrals/_meeting_choices.html", _meeting_context(form, search_form, None))
+    return render(request, "referrals/_meeting_choices.html", _meeting_context(form, request.GET, None))
 
 
 @patient_data_required

@@ -99,12 +99,15 @@ def _ordering(sort: str) -> tuple:
     return (F("days_until").asc(nulls_last=True), "start_time", "name", "pk")
 
 
-def run_search(request: HttpRequest, now: datetime.datetime) -> Search:
-    """Filter, measure and order active meetings as the query string asks; nothing is loaded yet, except near a
-    postal code, where the ids within the chosen radius are read in one query (selectors.nearest)."""
+def run_search(data, now: datetime.datetime, *, prefix: str | None = None) -> Search:
+    """Filter, measure and order active meetings as `data` (a query string) asks; nothing is loaded yet, except near
+    a postal code, where the ids within the chosen radius are read in one query (selectors.nearest).
+
+    The contact form's meeting picker runs the same search on its own fields (prefix "ms").
+    """
     # No joins here: the page's rows are loaded with theirs once the page's ids are known (`load_page`).
     base = schedule.annotate_days_until(Meeting.objects.active(), now).filter(schedule.has_next_date_q(now))
-    filterset = MeetingFilter(request.GET or None, queryset=base)
+    filterset = MeetingFilter(data or None, queryset=base, prefix=prefix)
     filterset.now_time = schedule.local_now(now).time().replace(tzinfo=None)
     queryset = filterset.qs
     place = filterset.place if filterset.is_bound and not filterset.form.errors.get("postal_code") else None
@@ -114,9 +117,10 @@ def run_search(request: HttpRequest, now: datetime.datetime) -> Search:
     if chosen not in {"next", "place", "distance"} or (chosen == "distance" and place is None):
         chosen = ""
     sort = chosen or ("distance" if place is not None else "next")
-    if filterset.is_bound and filterset.form.data.get("sort", "") != chosen:
+    sort_key = filterset.form.add_prefix("sort")
+    if filterset.is_bound and filterset.form.data.get(sort_key, "") != chosen:
         data = filterset.form.data.copy()  # the form is already cleaned; this only sets the menu
-        data["sort"] = chosen
+        data[sort_key] = chosen
         filterset.form.data = data
     radius, ids = None, None
     if place is not None:
@@ -138,16 +142,20 @@ def load_meetings(ids: list[int]) -> list[Meeting]:
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
+def results_for(search: Search, ids: list[int], now: datetime.datetime) -> list[Result]:
+    """The given meetings of a search as results: next date, distance, badge and freshness."""
+    return [_result(meeting, now, search.place) for meeting in load_meetings(ids)]
+
+
 def _search_context(request: HttpRequest) -> dict:
     now = timezone.now()
-    result = run_search(request, now)
+    result = run_search(request.GET, now)
     page = paginate(result, request.GET.get("page"))
-    meetings = load_meetings(list(page.object_list))
     return {
         "filter": result.filterset,
         "form": result.filterset.form,
         "page": page,
-        "results": [_result(meeting, now, result.place) for meeting in meetings],
+        "results": results_for(result, list(page.object_list), now),
         "map_tile_url": settings.REGISTRY_MAP_TILE_URL,
         "map_attribution": settings.REGISTRY_MAP_ATTRIBUTION,
         "sort": result.sort,
@@ -189,7 +197,7 @@ def _calendar_response(content: bytes, filename: str) -> HttpResponse:
 @cached_for_anonymous
 def search_ics(request: HttpRequest) -> HttpResponse:
     """The search result as one calendar file (at most CALENDAR_LIMIT meetings, in the page's order)."""
-    result = run_search(request, timezone.now())
+    result = run_search(request.GET, timezone.now())
     meetings = load_meetings(list(result.ordered_ids()[:CALENDAR_LIMIT]))
     content = ical.calendar_bytes(
         meetings,

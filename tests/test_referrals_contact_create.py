@@ -98,7 +98,11 @@ def test_htmx_look_up_returns_the_fragment_and_logs_a_miss_with_the_pseudonym(cl
         reverse("referrals:patient_lookup"), {"unit": unit_a.pk, "patient_reference": "NEW-1"}, HTTP_HX_REQUEST="true"
     )
     html = response.content.decode()
-    assert html.lstrip().startswith('<div id="patient-lookup"') and "no earlier contacts" in html
+    assert '<div id="patient-lookup" class="patient-lookup">' in html and "no earlier contacts" in html
+    # Screen readers hear a one-line summary in the page's stable status region, not the whole fragment.
+    fingerprint = pseudonym_for("NEW-1")[:8].upper()
+    status = f"Patient code {fingerprint}: 0 earlier contacts."
+    assert f'<p id="patient-lookup-status" hx-swap-oob="innerHTML">{status}</p>' in html
     entry = AccessLogEntry.objects.get()
     assert entry.action == "lookup" and entry.patient_pseudonym == pseudonym_for("NEW-1") and entry.unit == unit_a
 
@@ -124,9 +128,7 @@ def test_search_without_javascript_keeps_ticked_meetings_and_filters_by_fellowsh
     ticked = MeetingFactory(name="Ticked AA", group__fellowship=aa)
     other_aa = MeetingFactory(name="Other AA", group__fellowship=aa)
     na_meeting = MeetingFactory(name="Some NA", group__fellowship=na)
-    data = contact_form_data(
-        unit_a, action="search", suggested_meetings=[str(ticked.pk)], **{"ms-fellowship": str(aa.pk)}
-    )
+    data = contact_form_data(unit_a, action="search", suggested_meetings=[str(ticked.pk)], **{"ms-fellowship": "AA"})
     html = login(client, clinician_a).post(URL, data).content.decode()
     assert f'value="{ticked.pk}" id="meeting-{ticked.pk}" checked' in html
     assert f'value="{other_aa.pk}" id="meeting-{other_aa.pk}">' in html
@@ -141,7 +143,7 @@ def test_htmx_meeting_search_finds_online_meetings(client, clinician_a):
     local = MeetingFactory(name="Local AA")
     html = (
         login(client, clinician_a)
-        .get(reverse("referrals:meeting_search"), {"ms-municipality": "online"}, HTTP_HX_REQUEST="true")
+        .get(reverse("referrals:meeting_search"), {"ms-attendance": "online"}, HTTP_HX_REQUEST="true")
         .content.decode()
     )
     assert online.name in html and local.name not in html

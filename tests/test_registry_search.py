@@ -6,6 +6,7 @@ import zoneinfo
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.urls import reverse
 
 from registry.models import AttendanceMode, Recurrence, Status
@@ -295,7 +296,13 @@ def test_results_show_badge_next_date_place_and_freshness(client, db):
     TypedMeetingFactory(
         name="Fersk", types=["O"], weekday=4, last_verified_at=timezone.now() - datetime.timedelta(days=90)
     )
-    TypedMeetingFactory(name="Gammel", types=["C"], weekday=5, venue="Blå Kors-huset")
+    TypedMeetingFactory(
+        name="Gammel",
+        types=["C"],
+        weekday=5,
+        venue="Blå Kors-huset",
+        last_verified_at=timezone.now() - datetime.timedelta(days=200),
+    )
     content = client.get(URL, headers={"Accept-Language": "en"}).content.decode().replace("\xa0", " ")
     assert 'class="ds-tag" data-color="success"' in content
     assert 'class="ds-tag" data-color="neutral"' in content
@@ -438,11 +445,29 @@ def test_place_choices_list_every_county_and_municipality_and_keep_the_selection
     assert '<option value="18" selected>Nordland</option>' in content
 
 
-def test_htmx_partial_announces_the_new_count(client, db):
+def test_htmx_partial_changes_the_text_of_the_stable_status_region(client, db):
     TypedMeetingFactory()
     content = client.get(URL, headers={"HX-Request": "true"}).content.decode()
-    assert 'id="search-status"' in content and 'hx-swap-oob="true"' in content and "1 meeting found" in content
-    assert 'hx-swap-oob="true"' not in client.get(URL).content.decode()
+    assert '<p id="search-status" hx-swap-oob="innerHTML">1 meeting found</p>' in content
+    page = client.get(URL).content.decode()
+    assert "hx-swap-oob" not in page
+    assert '<div class="ds-sr-only" role="status"><p id="search-status"></p></div>' in page
+
+
+def test_htmx_pagination_says_which_page_and_sends_focus_to_the_results_heading(client, db):
+    TypedMeetingFactory.create_batch(25)
+    content = client.get(URL, {"page": "2"}, headers={"HX-Request": "true"}).content.decode()
+    assert '<p id="search-status" hx-swap-oob="innerHTML">25 meetings found. Page 2 of 2</p>' in content
+    assert '<h2 class="ds-heading" data-size="sm" id="results-heading" tabindex="-1">' in content
+    previous = re.search(r'<a [^>]*rel="prev"[^>]*>', content).group(0)
+    assert 'data-focus-after-swap="#results-heading"' in previous
+
+
+def test_a_link_past_the_filters_to_the_results_is_there_on_every_screen(client, db):
+    content = client.get(URL).content.decode()
+    assert '<a class="ds-link registry-jump" href="#results-heading">' in content
+    css = (settings.BASE_DIR / "static" / "css" / "registry.css").read_text()
+    assert ".registry-jump { display: none" not in css
 
 
 @pytest.mark.parametrize(

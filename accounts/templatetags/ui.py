@@ -5,7 +5,7 @@ input, errors), or `{{ field|ds_widget }}` for the input alone.
 """
 
 from django import template
-from django.forms import BoundField
+from django.forms import BoundField, CheckboxSelectMultiple, RadioSelect
 
 register = template.Library()
 
@@ -25,3 +25,17 @@ def ds_widget(field: BoundField):
     if described_by:
         attrs["aria-describedby"] = " ".join(described_by)
     return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def error_anchor(field: BoundField) -> str:
+    """The id an error summary links to: the input itself, or the first option of a radio or checkbox group."""
+    if isinstance(field.field.widget, RadioSelect | CheckboxSelectMultiple):
+        return f"{field.auto_id}_0"
+    return field.id_for_label or field.auto_id
+
+
+@register.filter
+def marks_required(field: BoundField) -> bool:
+    """Whether the field gets an asterisk: required, in a form that explains the asterisk (`required_marks`)."""
+    return field.field.required and getattr(field.form, "required_marks", False)

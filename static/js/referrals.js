@@ -1,13 +1,33 @@
-// Keyboard help for the contact form: Enter in the patient number checks the patient and
-// Enter in the meeting search searches, instead of submitting the whole form.
+// Keyboard help for the contact form: Enter in the patient number checks the patient and Enter in the meeting
+// search's fields searches, instead of submitting the whole form (`data-enter-clicks` names the button, on the
+// field or around it). Leaving the patient number after a change checks the patient too, once per number.
+function checkedValue(input) {
+  return input.value.trim();
+}
+
+function clickOnce(input, button) {
+  if (input.hasAttribute("data-check-on-change")) {
+    // One look-up per number typed: Enter and leaving the field must not both ask (each look-up is logged).
+    if (!checkedValue(input) || input.getAttribute("data-checked") === checkedValue(input)) return;
+    input.setAttribute("data-checked", checkedValue(input));
+  }
+  button.click();
+}
+
 document.addEventListener("keydown", function (event) {
   if (event.key !== "Enter" || event.isComposing) return;
   var input = event.target;
-  if (!(input instanceof HTMLInputElement)) return;
-  var targetId = input.getAttribute("data-enter-clicks");
-  if (!targetId) return;
-  var button = document.getElementById(targetId);
+  if (!(input instanceof HTMLInputElement) || input.type === "checkbox" || input.type === "radio") return;
+  var owner = input.closest("[data-enter-clicks]");
+  var button = owner && document.getElementById(owner.getAttribute("data-enter-clicks"));
   if (!button) return;
   event.preventDefault();
-  button.click();
+  clickOnce(input, button);
+});
+
+document.addEventListener("change", function (event) {
+  var input = event.target;
+  if (!(input instanceof HTMLInputElement) || !input.hasAttribute("data-check-on-change")) return;
+  var button = document.getElementById(input.getAttribute("data-check-on-change"));
+  if (button) clickOnce(input, button);
 });
