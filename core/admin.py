@@ -20,3 +20,14 @@ def bound_date_filters(site) -> None:
     for model_admin in site._registry.values():
         if model_admin.get_changelist(None) is ChangeList:
             model_admin.get_changelist = lambda request, **kwargs: BoundedChangeList
+
+
+def adopt_saved(unsaved, saved) -> None:
+    """Let the admin go on with the instance its form built, now that a service has saved its own copy of it
+    (save_model through a service: the admin then logs and redirects with the unsaved instance)."""
+    unsaved.pk = saved.pk
+    unsaved._state.adding = False
+    unsaved._state.db = saved._state.db
+    for name in ("slug", "created_at", "updated_at", "created_by_id"):
+        if hasattr(saved, name):
+            setattr(unsaved, name, getattr(saved, name))

@@ -24,6 +24,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import adopt_saved
 from core.freshness import is_stale, stale_q
 from core.roles import is_administrator, is_curator
 from registry import admin_import, schedule, selectors, services
@@ -276,16 +277,6 @@ MEETING_DATA_FIELDS = services.MEETING_FIELDS | {"types"}
 GROUP_DATA_FIELDS = services.GROUP_FIELDS
 
 
-def _adopt(unsaved, saved) -> None:
-    """Let the admin continue with the instance it built, now that the service has saved a copy of it."""
-    unsaved.pk = saved.pk
-    unsaved._state.adding = False
-    unsaved._state.db = saved._state.db
-    for name in ("slug", "created_at", "updated_at"):
-        if hasattr(saved, name):
-            setattr(unsaved, name, getattr(saved, name))
-
-
 def warn_about(request, meeting: Meeting, *, submitted_types=None) -> None:
     """Admin messages for things a curator should look at, but that do not block the save."""
     codes = {t.code for t in submitted_types or []}
@@ -438,7 +429,7 @@ class MeetingAdmin(TolerantAutocompleteAdminMixin, HistoryMixin, CuratorMixin, a
         if change:
             services.meeting_update(meeting=obj, data=data, actor=request.user)
         else:
-            _adopt(obj, services.meeting_create(data=data, actor=request.user))
+            adopt_saved(obj, services.meeting_create(data=data, actor=request.user))
         warn_about(request, obj, submitted_types=form.cleaned_data.get("types"))
 
     def save_related(self, request, form, formsets, change):
@@ -582,7 +573,7 @@ class GroupAdmin(TolerantAutocompleteAdminMixin, HistoryMixin, CuratorMixin, adm
         if change:
             services.group_update(group=obj, data=data, actor=request.user)
         else:
-            _adopt(obj, services.group_create(data=data, actor=request.user))
+            adopt_saved(obj, services.group_create(data=data, actor=request.user))
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Meeting:

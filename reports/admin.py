@@ -1,8 +1,11 @@
 """Administration of the reports app: targets, and read-only records of mailings and frozen months."""
 
 from django.contrib import admin
+from django.db import transaction
 
 from accounts.admin import AdministratorOnlyMixin, ReadOnlyForAdministratorsMixin
+from core.admin import adopt_saved
+from reports import services
 from reports.models import FrozenMonth, ReportDispatch, Target
 
 
@@ -16,10 +19,21 @@ class TargetAdmin(AdministratorOnlyMixin, admin.ModelAdmin):
     fields = ["unit", "indicator", "target_percent", "valid_from", "valid_to", "note"]
     ordering = ["unit__path", "indicator", "-valid_from"]
 
+    # Writes go through the target services, with their permission check (administrators may set any unit's).
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+        data = {name: form.cleaned_data[name] for name in self.fields}
+        if change:
+            services.target_update(actor=request.user, target=obj, data=data)
+        else:
+            adopt_saved(obj, services.target_create(actor=request.user, **data))
+
+    def delete_model(self, request, obj):
+        services.target_delete(actor=request.user, target=obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for target in queryset.select_related("unit"):
+                services.target_delete(actor=request.user, target=target)
 
 
 class ReadOnlyAdmin(ReadOnlyForAdministratorsMixin, admin.ModelAdmin):

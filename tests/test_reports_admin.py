@@ -35,6 +35,37 @@ def test_admin_refuses_an_invalid_target(client, administrator, clinic):
     assert not Target.objects.exists()
 
 
+def test_admin_changes_and_deletes_targets_through_the_services(client, administrator, clinic, monkeypatch):
+    from reports import services
+
+    calls = []
+    for name in ("target_update", "target_delete"):
+        original = getattr(services, name)
+        monkeypatch.setattr(
+            services, name, lambda _original=original, _name=name, **kwargs: calls.append(_name) or _original(**kwargs)
+        )
+    target = TargetFactory(unit=clinic, indicator="attended", target_percent=40)
+    login(client, administrator)
+
+    response = client.post(
+        reverse("admin:reports_target_change", args=[target.pk]),
+        {
+            "unit": clinic.pk,
+            "indicator": "attended",
+            "target_percent": "55",
+            "valid_from": target.valid_from.isoformat(),
+            "note": "raised",
+        },
+    )
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert (target.target_percent, target.note) == (55, "raised")
+
+    client.post(reverse("admin:reports_target_delete", args=[target.pk]), {"post": "yes"})
+    assert not Target.objects.exists()
+    assert calls == ["target_update", "target_delete"]
+
+
 @pytest.mark.parametrize("persona", ["curator", "analyst"])
 def test_other_staff_cannot_open_the_reports_admin(request, client, persona):
     user = request.getfixturevalue(persona)
