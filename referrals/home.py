@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 
-from accounts.access import patient_unit_ids
+from accounts.access import leads_any_unit, patient_unit_ids
 from core.periods import OSLO
 from referrals import audit
 from referrals.models import PatientContact
@@ -30,6 +30,7 @@ def home_section(request) -> dict | None:
         user=user, action=audit.Action.LIST, contacts=rows[:HOME_WORKLIST_ROWS], request=request, detail="home worklist"
     )
     return {
+        "can_import": leads_any_unit(user),
         "rows": rows[:HOME_WORKLIST_ROWS],
         "more": len(rows) > HOME_WORKLIST_ROWS,
         "unit_due_count": PatientContact.objects.filter(unit_id__in=unit_ids).count_follow_up_due(today),

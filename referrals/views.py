@@ -414,7 +414,13 @@ def contact_list(request):
     return render(
         request,
         "referrals/contact_list.html",
-        {"form": form, "page": page, "today": _today(), "several_units": form.fields["unit"].queryset.count() > 1},
+        {
+            "form": form,
+            "page": page,
+            "today": _today(),
+            "several_units": form.fields["unit"].queryset.count() > 1,
+            "can_import": leads_any_unit(request.user),
+        },
     )
 
 

@@ -86,6 +86,7 @@ def _page_context(request, form, unit) -> dict:
         "can_compare": viewer.can_compare_units,
         "can_see_own": account_access.can_see_patient_data(request.user),
         "can_manage_targets": viewer.can_manage_targets,
+        "can_import_contacts": account_access.leads_any_unit(request.user),
     }
 
 

@@ -195,3 +195,13 @@ def test_no_main_page_scrolls_sideways_at_320_css_pixels(request, page, login_as
     assert response.status == 200, f"{label}: {response.status}"
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 320, f"{label} is {width} px wide at 320"
+
+
+def test_lead_reaches_the_contact_import_from_home_contacts_and_report(page, login_as, lead_a):
+    """Issue 17.2: the import page is one click away wherever a lead looks."""
+    login_as(lead_a)
+    for start in ("/", "/contacts/", "/reports/"):
+        page.goto(start)
+        page.locator("main a[href='/contacts/import/']").first.click()
+        expect(page).to_have_url(re.compile(r"/contacts/import/$"))
+        expect(page.locator("input[type=file]")).to_be_visible()
