@@ -210,6 +210,13 @@ class PatientContact(models.Model):
                 name="contact_follow_up_planned",
                 condition=models.Q(deleted_at__isnull=True, follow_up_planned_on__isnull=False),
             ),
+            # A clinician's own follow-ups due, oldest first (the home page): read in order, a few rows, instead of
+            # sorting every due contact of the unit (40 ms at 1,000,000 contacts).
+            models.Index(
+                fields=["clinician", "follow_up_planned_on", "id"],
+                name="contact_follow_up_by_clinician",
+                condition=models.Q(deleted_at__isnull=True, follow_up_planned_on__isnull=False),
+            ),
             # The unit's contact list: newest first, deleted rows left out of the index.
             models.Index(
                 fields=["unit", "-contacted_at", "-id"],

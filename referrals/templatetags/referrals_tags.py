@@ -1,6 +1,9 @@
 """Template helpers of the referrals app."""
 
 from django import template
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from referrals.models import Intensity
@@ -23,3 +26,16 @@ def intensity_title(value) -> str:
         return str(INTENSITY_TITLES[int(value)])
     except (KeyError, TypeError, ValueError):
         return ""
+
+
+_intensity_tags: dict = {}
+
+
+@register.filter
+def intensity_tag(value) -> str:
+    """referrals/_intensity_tag.html for this level, rendered once per level and language: lists show it on every
+    row, and an include per row was a tenth of the contact list's time."""
+    key = (value, get_language())
+    if key not in _intensity_tags:
+        _intensity_tags[key] = render_to_string("referrals/_intensity_tag.html", {"value": value}).strip()
+    return mark_safe(_intensity_tags[key])  # noqa: S308 - our own template's output
