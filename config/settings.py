@@ -297,6 +297,8 @@ Q_CLUSTER = {
     "catch_up": False,
     "save_limit": 500,
     "label": _("Task queue"),
+    # Run queued tasks (the contact import) inside the request instead of on a worker: `make run` has no worker.
+    "sync": env.bool("JOBS_INLINE", default=DEBUG),
 }
 # The day of the month on which the monthly report for the previous month is e-mailed (1–28), at 06:00 Oslo time.
 REPORT_DAY_OF_MONTH = env.int("REPORT_DAY_OF_MONTH", default=5)

@@ -2,8 +2,9 @@
 
 The uploaded bytes wait in the lead's session (compressed) between preview and confirm, with their SHA-256;
 the confirm form carries the hash, so a second upload in another tab cannot be confirmed by an old preview.
-Rows may only name units the lead leads. The preview reads and writes nothing patient-level beyond counts;
-the confirmed import logs one IMPORT entry per created or updated contact.
+Rows may only name units the lead leads. The preview reads and writes nothing patient-level beyond counts. The
+confirm queues the file on the job worker (referrals.import_tasks); the page shows its progress, then the result. The
+import logs one IMPORT entry per created or updated contact.
 """
 
 from __future__ import annotations
@@ -15,17 +16,20 @@ import zlib
 from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
+from django_htmx.http import HttpResponseClientRefresh
 
 from accounts.access import leads_any_unit, led_units, role_required
 from core.national_id import redact_national_ids
-from referrals import importers
+from referrals import import_tasks, importers
+from referrals.audit import client_address
 
 PENDING_KEY = "contact_import_pending"
-RESULT_KEY = "contact_import_result"
+# The token of the import queued on the worker (referrals.import_tasks).
+TASK_KEY = "contact_import_task"
 
 
 def is_unit_lead(user) -> bool:
@@ -94,28 +98,15 @@ def contact_import(request):
         if data is None:
             messages.error(request, _("This preview is no longer waiting (it expired or another file was uploaded)."))
             return redirect("referrals:import")
-        name = request.session[PENDING_KEY]["name"]
-        try:
-            result = importers.apply_import(
-                data,
-                user=request.user,
-                allowed_units=led_units(request.user),
-                request=request,
-                expected_sha256=request.POST["sha256"],
-            )
-        except importers.ImportFileError as error:
-            request.session.pop(PENDING_KEY, None)
-            return render(request, "referrals/import.html", {**context, "form": UploadForm(), "file_error": error})
-        except importers.ImportInvalid as invalid:
-            # The registry changed between preview and confirm (rare): show what is wrong now.
-            request.session.pop(PENDING_KEY, None)
-            return render(
-                request,
-                "referrals/import.html",
-                {**context, "form": UploadForm(), "plan": invalid.plan, "file_name": name},
-            )
-        request.session.pop(PENDING_KEY, None)
-        request.session[RESULT_KEY] = {"name": name, **vars(result)}
+        name = request.session.pop(PENDING_KEY)["name"]
+        request.session[TASK_KEY] = import_tasks.start(
+            data=data,
+            user=request.user,
+            sha256=request.POST["sha256"],
+            name=name,
+            client_address=client_address(request),
+            language=get_language(),
+        )
         return redirect("referrals:import")
 
     if action == "upload":
@@ -134,10 +125,34 @@ def contact_import(request):
             request.session.pop(PENDING_KEY, None)
         return render(request, "referrals/import.html", context)
 
-    result = request.session.pop(RESULT_KEY, None)
+    if TASK_KEY in request.session:
+        return _task_page(request, context)
     pending = request.session.get(PENDING_KEY)
-    return render(
-        request,
-        "referrals/import.html",
-        {**context, "form": UploadForm(), "result": result, "pending": pending},
-    )
+    return render(request, "referrals/import.html", {**context, "form": UploadForm(), "pending": pending})
+
+
+def _task_page(request, context):
+    """The queued import: its progress (polled by the page), then its outcome once."""
+    status = import_tasks.status(request.session[TASK_KEY])
+    if status is not None and status["state"] in ("queued", "check", "write"):
+        if request.htmx:
+            return render(request, "referrals/_import_progress.html", {"progress": status})
+        return render(request, "referrals/import.html", {**context, "form": UploadForm(), "progress": status})
+    if request.htmx:
+        return HttpResponseClientRefresh()  # the whole page shows the outcome
+    del request.session[TASK_KEY]
+    context["form"] = UploadForm()
+    state = status["state"] if status else "failed"
+    if state == "done":
+        context["result"] = status["result"]
+    elif state == "invalid":
+        # The registry changed between preview and confirm (rare): show what is wrong now.
+        errors = [importers.RowError(line, reasons) for line, reasons in status["errors"]]
+        context.update(
+            plan=importers.ImportPlan(sha256="", rows=status["rows"], errors=errors), file_name=status["name"]
+        )
+    elif state == "file_error":
+        context["file_error"] = status["message"]
+    else:
+        messages.error(request, _("The import did not finish. Nothing was written: upload the file again."))
+    return render(request, "referrals/import.html", context)

@@ -208,3 +208,72 @@ def test_file_name_is_escaped(client, lead_a, unit_a):
     html = upload(client, "2026-03-01,RUS-POL,EP-1,outpatient,2,,,", name="<b>x</b>.csv").content.decode()
 
     assert "<b>x</b>" not in html
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    """The worker's queue: tasks wait here until the test runs them (as the `worker` service would)."""
+    from referrals import import_tasks
+
+    tasks = []
+    monkeypatch.setattr(import_tasks, "async_task", lambda function, *args, **kwargs: tasks.append(args))
+    return tasks
+
+
+def test_a_confirmed_import_runs_on_the_worker_showing_progress_then_the_result(client, lead_a, unit_a, queued):
+    from django.core.cache import cache
+
+    from referrals import import_tasks
+
+    login(client, lead_a)
+    preview = upload(client, "2026-03-01,RUS-POL,EP-1,outpatient,2,,,", "2026-03-02,RUS-POL,EP-2,outpatient,2,,,")
+    confirm = client.post(URL, {"action": "confirm", "sha256": preview.context["sha256"]}, REMOTE_ADDR="10.0.0.8")
+
+    waiting = client.get(URL).content.decode()
+    cache.set(f"referrals:import:{queued[0][0]}", {"state": "check", "done": 1, "total": 2, "name": "extract.csv"})
+    polled = client.get(URL, HTTP_HX_REQUEST="true")
+    written_before = PatientContact.objects.count()
+    assert import_tasks.run(*queued[0]) == "done"
+    finished_poll = client.get(URL, HTTP_HX_REQUEST="true")
+    result = client.get(URL).content.decode()
+    again = client.get(URL).content.decode()
+
+    assert confirm.status_code == 302
+    assert "Waiting for the worker to start." in waiting
+    assert written_before == 0
+    assert 'hx-trigger="every 2s"' in polled.content.decode()
+    assert "Checked 1 of 2 rows." in polled.content.decode()
+    assert finished_poll["HX-Refresh"] == "true"
+    assert "extract.csv was imported" in result and "2 contacts created" in result
+    assert "was imported" not in again  # the outcome is shown once
+    entries = AccessLogEntry.objects.filter(action="import")
+    assert {(entry.user, entry.client_address) for entry in entries} == {(lead_a, "10.0.0.8")}
+
+
+def test_a_file_that_became_invalid_before_the_worker_ran_is_reported_with_its_rows(client, lead_a, unit_a, queued):
+    from referrals import import_tasks
+
+    login(client, lead_a)
+    digest = upload(client, "2026-03-01,RUS-POL,EP-1,outpatient,2,,,").context["sha256"]
+    client.post(URL, {"action": "confirm", "sha256": digest})
+    unit_a.kind = "clinic"
+    unit_a.save()
+
+    assert import_tasks.run(*queued[0]) == "invalid"
+    html = client.get(URL).content.decode()
+
+    assert "1 of 1 rows is invalid" in html
+    assert PatientContact.objects.count() == 0
+
+
+def test_an_import_whose_status_expired_says_nothing_was_written(client, lead_a, unit_a, queued):
+    from django.core.cache import cache
+
+    login(client, lead_a)
+    digest = upload(client, "2026-03-01,RUS-POL,EP-1,outpatient,2,,,").context["sha256"]
+    client.post(URL, {"action": "confirm", "sha256": digest})
+    cache.clear()
+
+    html = client.get(URL).content.decode()
+
+    assert "The import did not finish. Nothing was written" in html
