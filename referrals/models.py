@@ -287,6 +287,11 @@ class FollowUp(models.Model):
     # Optimistic locking, as for contacts: an edit made from an older version is refused, not saved over.
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Who changed it last and when (services.follow_up_update): named when an edit meets a newer version.
+    updated_at = models.DateTimeField(_("updated"), null=True, blank=True, editable=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
 
     class Meta:
         ordering = ["-followed_up_on", "-id"]

@@ -461,6 +461,7 @@ def follow_up_update(
     if all(getattr(current, field) == value for field, value in before.items()):
         return current
     current.version += 1
+    current.updated_by, current.updated_at = (actor if actor.pk else None), timezone.now()
     current.save()
     audit.log_access(
         user=actor,
@@ -501,7 +502,7 @@ def contacts_import(
     """
     with transaction.atomic():
         created = PatientContact.objects.bulk_create(to_create, batch_size=IMPORT_BATCH)
-        _update_in_groups(to_update)
+        _update_in_groups(to_update, actor=actor)
         written = [*created, *to_update]
         through = PatientContact.fellowships.through
         replaced = [written[index].pk for index in fellowship_ids if index >= len(created)]
@@ -525,7 +526,7 @@ def contacts_import(
     return created
 
 
-def _update_in_groups(contacts: list[PatientContact]) -> None:
+def _update_in_groups(contacts: list[PatientContact], *, actor: User | None) -> None:
     """One UPDATE per distinct set of new values: an extract has few, and bulk_update's CASE is slow on SQLite."""
     groups: dict[tuple, list[int]] = {}
     for contact in contacts:
@@ -542,4 +543,5 @@ def _update_in_groups(contacts: list[PatientContact]) -> None:
                 clinician_id=clinician_id,
                 version=F("version") + 1,
                 updated_at=now,
+                updated_by=actor if actor is not None and actor.pk else None,
             )

@@ -32,7 +32,7 @@ from referrals.forms import (
     FollowUpForm,
     PatientLookupForm,
 )
-from referrals.models import AccessLogEntry, PatientContact, Reason
+from referrals.models import PatientContact, Reason
 from referrals.presentation import contact_comparison, follow_up_comparison
 from referrals.selectors import MEETING_RESULTS_SHOWN, clinicians_of, contact_page, earlier_contacts, filter_contacts
 from referrals.services import ContactConflict, FollowUpConflict
@@ -52,10 +52,9 @@ def _edit_conflict(request, context: dict, current, comparison, *, contact: Pati
     """Someone saved `current` (a contact or follow-up) since the form was opened: show what differs and who saved,
     log that the stored version was shown, and return the user's values with the current version, so that saving
     again overwrites it knowingly. `detail` is the access log's name of the object ("" for the contact itself)."""
-    updates = AccessLogEntry.objects.filter(contact=contact, action=AccessLogEntry.Action.UPDATE)
-    # A contact's own updates are logged as "changed: …", a follow-up's as "follow-up #N".
-    updates = updates.filter(detail=detail) if detail else updates.filter(detail__startswith="changed:")
-    context.update(conflict=current, comparison=comparison, conflict_by=updates.only("username", "at").first())
+    saved_by = current.updated_by
+    conflict_by = {"username": saved_by.username, "at": current.updated_at} if saved_by is not None else None
+    context.update(conflict=current, comparison=comparison, conflict_by=conflict_by)
     audit.log_access(
         user=request.user,
         action=audit.Action.VIEW,
@@ -286,9 +285,8 @@ def contact_detail(request, contact: PatientContact):
             "meetings": meetings,
             "follow_ups": follow_ups,
             "other_contacts": others,
-            "follow_up_due": contact.follow_up_planned_on is not None
-            and contact.follow_up_planned_on <= _today()
-            and not follow_ups,
+            # The worklist's rule (PatientContactQuerySet.follow_up_due), asked of this one contact.
+            "follow_up_due": PatientContact.objects.filter(pk=contact.pk).follow_up_due(_today()).exists(),
         },
     )
 
