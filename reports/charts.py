@@ -37,12 +37,11 @@ class Tick:
     sublabel: str = ""
 
 
-@dataclass
-class TrendPoint:
+class _Marker:
+    """Corners of the triangle markers (above/below, improvement/concern), so that meaning does not rest on colour."""
+
     x: float
     y: float
-    label: str
-    signal: str  # "improvement", "concern" or "" (common cause)
 
     @property
     def y_up(self) -> float:
@@ -67,6 +66,14 @@ class TrendPoint:
     @property
     def y_down_small(self) -> float:
         return round(self.y + 4, 1)
+
+
+@dataclass
+class TrendPoint(_Marker):
+    x: float
+    y: float
+    label: str
+    signal: str  # "improvement", "concern" or "" (common cause)
 
 
 @dataclass
@@ -302,7 +309,7 @@ def spc_summary(report: PublishedUnitReport) -> SpcSummary:
 
 
 @dataclass
-class FunnelDot:
+class FunnelDot(_Marker):
     x: float
     y: float
     position: str
@@ -310,34 +317,9 @@ class FunnelDot:
     code: str
     show_code: bool
 
-    # Triangles (above/below the limits) so that position does not rest on colour alone.
-    @property
-    def x_left(self) -> float:
-        return round(self.x - 6, 1)
-
-    @property
-    def x_right(self) -> float:
-        return round(self.x + 6, 1)
-
     @property
     def x_label(self) -> float:
         return round(self.x + 9, 1)
-
-    @property
-    def y_up(self) -> float:
-        return round(self.y - 7, 1)
-
-    @property
-    def y_down(self) -> float:
-        return round(self.y + 7, 1)
-
-    @property
-    def y_up_small(self) -> float:
-        return round(self.y - 4, 1)
-
-    @property
-    def y_down_small(self) -> float:
-        return round(self.y + 4, 1)
 
 
 @dataclass
