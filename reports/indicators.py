@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Unit
 from core.periods import month_range
 from referrals.models import Attended, FollowUp, PatientContact
+from registry.models import Fellowship
 from reports.models import FIGURE_FIELDS, FrozenMonth, IndicatorCode, MonthlyBreakdown, MonthlyFigures, Scope
 from reports.statistics import Proportion, proportion
 
@@ -456,7 +457,9 @@ def _breakdown_label(dimension, row) -> str:
         return ""
     if dimension == MonthlyBreakdown.Dimension.CLINICIAN:
         return _clinician_label(row["group_first_name"], row["group_last_name"], row["group_username"])
-    return f"{row['group_name']} ({row['group_code']})"
+    # The registry's label: the name people know in the reader's language ("Other peer support", not
+    # "Annen likepersonstøtte (PEER)" in English), with the usual short form ("Anonyme Alkoholikere (AA)").
+    return Fellowship(code=row["group_code"], name=row["group_name"]).label
 
 
 def _sorted_breakdown(dimension, rows: list[BreakdownRow]) -> list[BreakdownRow]:

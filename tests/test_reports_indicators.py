@@ -185,3 +185,15 @@ def test_months_asked_for_with_a_gap_leave_the_gap_out(unit_a):
     assert set(figures) == {september, NOVEMBER}
     assert (figures[september].eligible, figures[NOVEMBER].eligible) == (1, 1)
     assert indicators.in_months(indicators.current_contacts(), [september, NOVEMBER]).count() == 2
+
+
+def test_a_generic_fellowship_is_named_in_the_readers_language_in_the_breakdown(unit_a):
+    from django.utils import translation
+
+    peer = FellowshipFactory(code="PEER", name="Annen likepersonstøtte")
+    contact(unit_a, 1, intensity=2).fellowships.set([peer])
+
+    with translation.override("en"):
+        rows = indicators.breakdown(unit_a, OCTOBER, "fellowship")
+
+    assert [row.label for row in rows] == ["Other peer support"]
