@@ -24,3 +24,7 @@ LANGUAGE_CODE = "en"
 REGISTRY_PAGE_CACHE_SECONDS = 0
 # Queued tasks (the contact import) run inside the request, as with `make run`.
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}  # noqa: F405
+# WhiteNoise warns at every request when the collected-files folder does not exist (tests never collect).
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
+# Static files answer from the source folders, as `collectstatic` would serve them in production.
+WHITENOISE_USE_FINDERS = True

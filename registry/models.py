@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import URLField
 from core.freshness import is_stale
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
@@ -128,7 +129,7 @@ class Fellowship(models.Model):
     code = models.CharField(_("code"), max_length=20, unique=True, validators=[RegexValidator(r"^[A-Za-z0-9-]+$")])
     name = models.CharField(_("name"), max_length=200)
     twelve_step = models.BooleanField(_("12-step fellowship"), default=True)
-    website = models.URLField(_("public website"), blank=True)
+    website = URLField(_("public website"), blank=True)
     contact = models.CharField(
         _("public contact"), max_length=200, blank=True, help_text=_("Public phone number or e-mail for newcomers.")
     )
@@ -192,7 +193,7 @@ class Group(models.Model):
         Municipality, verbose_name=_("municipality"), null=True, blank=True, on_delete=models.PROTECT
     )
     contact = models.CharField(_("public contact"), max_length=200, blank=True, validators=ONE_LINE)
-    website = models.URLField(_("website"), blank=True)
+    website = URLField(_("website"), blank=True)
     notes = models.TextField(_("notes"), blank=True, validators=LINES)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
     last_verified_at = models.DateTimeField(_("last verified"), null=True, blank=True)
@@ -301,7 +302,7 @@ class Meeting(models.Model):
     )
     location_notes = models.TextField(_("location notes"), blank=True, validators=LINES)
 
-    conference_url = models.URLField(_("conference link"), max_length=500, blank=True)
+    conference_url = URLField(_("conference link"), max_length=500, blank=True)
     conference_url_notes = models.CharField(_("conference link notes"), max_length=500, blank=True, validators=ONE_LINE)
     conference_phone = models.CharField(_("conference phone"), max_length=50, blank=True, validators=ONE_LINE)
     conference_phone_notes = models.CharField(

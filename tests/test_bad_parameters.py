@@ -87,9 +87,12 @@ def test_the_admin_has_date_parameters_to_test():
 def test_a_bad_date_in_an_admin_list_is_refused_with_the_admin_s_message(client, administrator, url, parameters):
     """The admin answers a bad filter by redirecting to the list with ?e=1 ("Database error"/bad lookup)."""
     login(client, administrator)
-    for value in [*HOSTILE, "31", "12"]:
+    for value in HOSTILE:
         query = {name: template.format(value) for name, template in parameters.items()}
         response = client.get(url, query)
-        assert response.status_code in (200, 302), (query, response.status_code)
-        if response.status_code == 302:
+        range_filter = any(name.endswith(("__gte", "__lt")) for name in parameters)
+        if range_filter and value == "9999-12-31":  # a real date: the list answers, empty
+            assert response.status_code == 200, query
+        else:
+            assert response.status_code == 302, query
             assert response["Location"].endswith("?e=1"), query

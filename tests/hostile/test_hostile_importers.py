@@ -9,6 +9,7 @@ wrong, and the tables are exactly as before. Any other exception is a failure.
 import csv
 import io
 import json
+import re
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -103,7 +104,14 @@ def _import_meetings(path, check_detail_client=None):
     succeeded, out, err = _run("import_meetings", path)
     after = _meeting_state()
     if succeeded:
-        assert after[0] >= before[0]
+        # All or nothing, exactly: the meetings it says it created are new, and nothing else appeared or went.
+        counts = re.search(r"created: (\d+), updated: (\d+), unchanged: (\d+)", out)
+        records = re.search(r"(\d+) record\(s\) read", out)
+        assert counts and records, out
+        created, updated, unchanged = map(int, counts.groups())
+        assert created + updated + unchanged == int(records.group(1)), out
+        assert after[0] == before[0] + created, out
+        assert {row[0] for row in before[2]} <= {row[0] for row in after[2]}
     else:
         assert after == before, f"a refused import wrote something: {err[:500]}"
         assert err.strip(), "a refused import must say what was wrong"
