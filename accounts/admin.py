@@ -4,6 +4,7 @@ curators reach the admin site for the meeting registry but never see these pages
 from axes.utils import reset as axes_reset
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.db.models import Count, Prefetch
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -16,6 +17,9 @@ admin.site.site_title = _("Self-help registry")
 admin.site.index_title = _("Administration")
 # The side menu halves the width of every list; the breadcrumbs and the index page are enough.
 admin.site.enable_nav_sidebar = False
+# Roles are the user's flags and unit memberships; Django's permission groups are not used, and in Norwegian they
+# were a second "Grupper" next to the meeting registry's groups.
+admin.site.unregister(Group)
 
 
 class AdministratorOnlyMixin:

@@ -62,7 +62,7 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django_filters",
     "django_htmx",
-    "axes",
+    "config.apps.AxesConfig",
     "auditlog",
     "csp",
     "django_otp",

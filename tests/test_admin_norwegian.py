@@ -1,0 +1,94 @@
+"""The administration in Norwegian throughout (issue 17, 8), with the catalogue as it will be merged.
+
+The Norwegian catalogue is compiled from locale/nb plus the helpers' pending files (locale/pending/*.po) into a
+temporary folder, so the test checks the translations the product ships once the pending files are merged.
+"""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+
+from tests.factories import MeetingFactory, login
+
+polib = pytest.importorskip("polib")
+pytestmark = pytest.mark.django_db
+
+LOCALE = Path(django_settings.BASE_DIR) / "locale"
+
+
+@pytest.fixture
+def norwegian_admin(client, administrator, settings, tmp_path):
+    catalogue = polib.pofile(str(LOCALE / "nb" / "LC_MESSAGES" / "django.po"))
+    known = {(entry.msgctxt, entry.msgid) for entry in catalogue}
+    for pending in sorted((LOCALE / "pending").glob("*.po")):
+        for entry in polib.pofile(str(pending)):
+            if (entry.msgctxt, entry.msgid) not in known and entry.translated():
+                catalogue.append(entry)
+                known.add((entry.msgctxt, entry.msgid))
+    folder = tmp_path / "nb" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    catalogue.save_as_mofile(str(folder / "django.mo"))
+    settings.LOCALE_PATHS = [tmp_path]
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "nb"
+    login(client, administrator)
+    return client
+
+
+def visible_text(response) -> str:
+    html = re.sub(r"(?s)<script.*?</script>|<style.*?</style>", " ", response.content.decode())
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+ENGLISH_LEFT_BEFORE = [
+    "Please correct the error",
+    "Show counts",
+    "Audit log",
+    "Axes",
+    "Access attempts",
+    "Access failures",
+    "Access logs",
+    "After you’ve created a user",
+    "Password-based authentication",
+    "Whether the user will be able to authenticate",
+    "Toggle theme",
+    "Model name",
+    "Legg til ny møte",
+    "Legg til ny medlemskap",
+    "Legg til ny Enhetsmedlemskap",
+]
+
+
+def test_the_admin_pages_have_no_english_left(norwegian_admin, administrator):
+    meeting = MeetingFactory()
+    pages = [
+        "/admin/",
+        "/admin/accounts/user/",
+        "/admin/accounts/user/add/",
+        f"/admin/accounts/user/{administrator.pk}/change/",
+        "/admin/accounts/membership/add/",
+        "/admin/registry/meeting/add/",
+        f"/admin/registry/meeting/{meeting.pk}/history/",
+        "/admin/axes/accessattempt/",
+        "/admin/auditlog/logentry/",
+    ]
+    text = " ".join(visible_text(norwegian_admin.get(page)) for page in pages)
+    text += visible_text(norwegian_admin.post("/admin/accounts/user/add/", {"username": ""}))
+    left = [phrase for phrase in ENGLISH_LEFT_BEFORE if phrase in text]
+    assert not left, f"English (or ungendered) left in the Norwegian admin: {left}"
+    for norwegian in ["Rett feilene nedenfor.", "Vis antall", "Endringslogg", "Innloggingssperre", "Legg til møte"]:
+        assert norwegian in text
+
+
+def test_one_thing_only_is_called_groups(norwegian_admin):
+    index = visible_text(norwegian_admin.get("/admin/"))
+    assert index.count("Grupper") == 1
+    assert norwegian_admin.get("/admin/auth/group/").status_code == 404
+
+
+def test_the_change_history_says_what_happened_in_norwegian(norwegian_admin):
+    meeting = MeetingFactory()
+    history = visible_text(norwegian_admin.get(f"/admin/registry/meeting/{meeting.pk}/history/"))
+    assert " create " not in f" {history} "
+    assert "opprettet" in history
