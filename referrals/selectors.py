@@ -38,12 +38,6 @@ class Page:
         return self.start_index + len(self.items) - 1 if self.items else 0
 
 
-def page_of(queryset: QuerySet, *, number: int, per_page: int) -> Page:
-    offset = (number - 1) * per_page
-    rows = list(queryset[offset : offset + per_page + 1])
-    return Page(items=rows[:per_page], number=number, per_page=per_page, has_next=len(rows) > per_page)
-
-
 def contact_page(
     contacts: QuerySet, *, unit_ids: list[int], order: tuple[str, str], number: int, per_page: int
 ) -> Page:

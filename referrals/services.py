@@ -473,13 +473,6 @@ def follow_up_update(
     return current
 
 
-def fellowships_by_code(codes: Iterable[str]) -> tuple[list[Fellowship], list[str]]:
-    """Fellowships for codes such as "AA", case-insensitive; returns (found, unknown codes)."""
-    wanted = {code.strip().upper(): code.strip() for code in codes if code.strip()}
-    found = {f.code.upper(): f for f in Fellowship.objects.all()}
-    return [found[code] for code in wanted if code in found], [wanted[c] for c in wanted if c not in found]
-
-
 # Bulk writes of the import, in batches: fewer round trips, and under SQLite's variable limit.
 IMPORT_BATCH = 900
 

@@ -16,7 +16,7 @@ urlpatterns = [
     path("<int:pk>/delete/", views.contact_delete, name="contact_delete"),
     path("<int:pk>/follow-up/", views.follow_up_create_view, name="follow_up_create"),
     path("<int:pk>/follow-up/<int:follow_up_pk>/", views.follow_up_edit, name="follow_up_edit"),
-    # Patient handout and EHR extract import (referrals-extras).
+    # Patient handout and the import of contacts from the patient record system.
     path("<int:pk>/handout/", handout.handout, name="handout"),
     path("<int:pk>/handout.pdf", handout.handout_pdf, name="handout_pdf"),
     path("import/", import_views.contact_import, name="import"),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import datetime
-import io
 from collections.abc import Iterable, Iterator
 
 from core.spreadsheets import spreadsheet_safe  # the importer strips the added apostrophe again
@@ -174,12 +173,6 @@ def meeting_csv_rows(queryset) -> Iterator[list[str]]:
             "Valid To": row["valid_to"].isoformat() if row["valid_to"] else "",
         }
         yield [spreadsheet_safe(str(cells.get(column, "") or "")) for column in COLUMNS]
-
-
-def meetings_csv(queryset) -> str:
-    buffer = io.StringIO()
-    write_rows(buffer, meeting_csv_rows(queryset))
-    return buffer.getvalue()
 
 
 def write_rows(handle, rows: Iterable[list[str]]) -> None:

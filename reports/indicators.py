@@ -196,10 +196,6 @@ INDICATORS: dict[str, Indicator] = {
 PRIMARY = INDICATORS[IndicatorCode.REFERRAL_RATE]
 
 
-def get_indicator(code: str) -> Indicator:
-    return INDICATORS[code]
-
-
 @dataclass
 class Figures:
     """The counts of one unit (or scope) in one month. Zero when there were no contacts."""

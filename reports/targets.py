@@ -1,6 +1,5 @@
 """Which target applies: a unit's own target for the month, else its nearest ancestor's."""
 
-import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -60,8 +59,3 @@ def resolve_targets(units, months, indicators, extra_paths=()) -> dict[tuple, Ap
                 if match is not None:
                     result[(key, indicator, month)] = AppliedTarget(match.target_percent, match.unit, match)
     return result
-
-
-def target_for(targets: dict, unit_or_path, indicator: str, month: datetime.date) -> AppliedTarget | None:
-    key = unit_or_path.pk if isinstance(unit_or_path, Unit) else unit_or_path
-    return targets.get((key, str(indicator), month))

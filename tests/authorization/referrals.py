@@ -1,15 +1,15 @@
-"""Authorization table of the referral recording screens (referrals/urls.py, the core views).
+"""Authorization table of the referral recording screens, the patient handout and the contact import
+(referrals/urls.py).
 
 Patient-level pages: clinicians and leads of the object's unit get 200, people of another unit
-404, everyone without patient units (analyst, curator, administrator) 403. The handout and import
-URLs that the extras add to referrals/urls.py keep their rows in their own table module.
+404, everyone without patient units (analyst, curator, administrator) 403. The import page is for unit leads only.
 """
 
 import datetime
 import zoneinfo
 
-from tests.authorization import entry, statuses
-from tests.factories import FollowUpFactory, PatientContactFactory
+from tests.authorization import entry, only, statuses
+from tests.factories import FollowUpFactory, MeetingFactory, PatientContactFactory
 
 OSLO = zoneinfo.ZoneInfo("Europe/Oslo")
 
@@ -39,6 +39,17 @@ def _lookup_in_unit_a(world):
     return {"unit": str(world.unit_a.pk), "patient_reference": "EP-1"}
 
 
+def _referred_contact_of_unit_a(world):
+    contact = PatientContactFactory(
+        unit=world.unit_a,
+        clinician=world.clinician_a,
+        contacted_at=datetime.datetime(2026, 1, 15, 10, 0, tzinfo=OSLO),
+        intensity=2,
+    )
+    contact.suggested_meetings.set([MeetingFactory()])
+    return {"pk": contact.pk}
+
+
 EXPECTED = {
     "referrals:contact_list": entry(PATIENT_PAGE),
     "referrals:contact_create": entry(PATIENT_PAGE),
@@ -52,4 +63,7 @@ EXPECTED = {
     "referrals:contact_delete": entry(UNIT_A_OBJECT, kwargs_factory=_contact_of_unit_a),
     "referrals:follow_up_create": entry(UNIT_A_OBJECT, kwargs_factory=_contact_of_unit_a),
     "referrals:follow_up_edit": entry(UNIT_A_OBJECT, kwargs_factory=_follow_up_of_unit_a),
+    "referrals:handout": entry(UNIT_A_OBJECT, kwargs_factory=_referred_contact_of_unit_a),
+    "referrals:handout_pdf": entry(UNIT_A_OBJECT, kwargs_factory=_referred_contact_of_unit_a),
+    "referrals:import": entry(only("lead_a")),
 }
