@@ -734,8 +734,17 @@ def throughput(database_url: str, *, seconds: int, connections: int) -> tuple[li
 
 # --- Import and feed figures of the per-area scripts -----------------------------------------------------------
 
-# (label, module, function, keyword arguments at full scale, at --quick): each runs in a process of its own.
+# (label, module, function, keyword arguments at full scale, at --quick): each runs in a process of its own, in a
+# database of its own (the benchmark's name + "_imports"), so that the imports neither count the scale data's meetings
+# in their feed figures nor add to its contacts.
 EXTERNAL_FIGURES = [
+    (
+        "Meeting Guide feed: import, unchanged re-import, cold feed",
+        "bench.registry_bench",
+        "import_and_feed_figures",
+        {"meetings": 100_000, "first": 10_000},
+        {"meetings": 2_000, "first": 1_000},
+    ),
     (
         "contact import on the upload page, preview + confirm",
         "bench.import_contacts",
@@ -749,6 +758,8 @@ import importlib, json, os, sys
 sys.path.insert(0, os.environ["BENCH_BASE_DIR"])
 from bench import dataset
 dataset.setup_django(os.environ["DATABASE_URL"])
+from django.core.management import call_command
+call_command("migrate", verbosity=0)
 name, function_name, keywords = sys.argv[1:4]
 sys.argv = sys.argv[:1]  # a script may read its own command line when imported
 function = getattr(importlib.import_module(name), function_name, None)
@@ -764,10 +775,13 @@ def external_figures(database_url: str, *, quick: bool) -> list[dict]:
     its peak memory (RSS) is sampled as the workers' is. A function not (yet) in its script is reported missing."""
     import threading
 
-    print("\nImports and feeds (the per-area scripts, each in a process of its own)")
+    imports_url = f"{database_url}_imports"
+    print(
+        f"\nImports and feeds (the per-area scripts, each in a process of its own, in {imports_url.rsplit('/', 1)[1]})"
+    )
     results = []
     for label, module, function, full, small in EXTERNAL_FIGURES:
-        environment = {**os.environ, "DATABASE_URL": database_url, "BENCH_BASE_DIR": str(BASE_DIR)}
+        environment = {**os.environ, "DATABASE_URL": imports_url, "BENCH_BASE_DIR": str(BASE_DIR)}
         environment["DJANGO_SETTINGS_MODULE"] = "bench.settings"
         command = [sys.executable, "-c", EXTERNAL_RUNNER, module, function, json.dumps(small if quick else full)]
         process = subprocess.Popen(command, cwd=BASE_DIR, env=environment, stdout=subprocess.PIPE, text=True)
