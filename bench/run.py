@@ -288,7 +288,8 @@ def sample(label: str, call, *, runs: int, warmup: int = 2, prepare=None) -> dic
 
 def search_mix(kind: str, *, seed: int) -> list[str]:
     """Search addresses that are all different, shuffled: "postal" is a postal code with one or two weekdays
-    (sorted by distance, as a postal code is), "text" a place name as free text with a weekday and a time of day."""
+    (sorted by distance, as a postal code is), "text" a municipality's name as free text with or without a weekday
+    and a time of day."""
     import itertools
     import random
     from urllib.parse import urlencode
@@ -300,12 +301,14 @@ def search_mix(kind: str, *, seed: int) -> list[str]:
         codes = PostalCode.objects.exclude(municipality=None).values_list("code", flat=True)
         queries = [[("postal_code", code)] + [("weekday", day) for day in days] for code in codes for days in weekdays]
     else:
-        places = set(Municipality.objects.values_list("name", flat=True))
-        places |= {place.title() for place in PostalCode.objects.values_list("place", flat=True)}
+        # Municipality names: each finds the meetings of a place (a postal place's name mostly finds none).
+        places = sorted(set(Municipality.objects.values_list("name", flat=True)))
         queries = [
-            [("q", place), ("weekday", day)] + ([("time_of_day", time_of_day)] if time_of_day else [])
-            for place in sorted(places)
-            for day in range(1, 8)
+            [("q", place)]
+            + ([("weekday", day)] if day else [])
+            + ([("time_of_day", time_of_day)] if time_of_day else [])
+            for place in places
+            for day in range(8)
             for time_of_day in ("", "morning", "afternoon", "evening")
         ]
     random.Random(seed).shuffle(queries)

@@ -81,6 +81,7 @@ def text_q(word: str) -> Q:
     groups = list(
         Group.objects.annotate(upper_name=group_name_text())
         .filter(upper_name__contains=needle)
+        .order_by()
         .values_list("pk", flat=True)[: MAX_LISTED_GROUPS + 1]
     )
     if len(groups) > MAX_LISTED_GROUPS:
