@@ -13,7 +13,7 @@
    process, with production settings: the search page cached and rendered, the two uncached search mixes (a
    unique postal code and weekday on every request; free text), the feed cold and warm, a unit report, the
    all-units comparison, the logged-in lists (contact list, worklist, home page), the handout PDF's first render
-   for a contact, the report PDF, and an import (and re-import) of 10,000 meetings.
+   for a contact and the report PDF.
 3. Throughput: gunicorn with config/gunicorn.conf.py and production settings (DEBUG off, second
    factor required; only the HTTPS redirect is off, as behind a TLS-terminating proxy), `wrk` with 64
    connections for 30 s per page: a bare "ok" view served by the same processes (bench/urls.py),
@@ -47,7 +47,6 @@ import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -325,7 +324,6 @@ def server_times(*, quick: bool) -> list[dict]:
     results = registry_times(runs=runs, quick=quick)
     results += logged_in_times(runs=runs)
     results += pdf_times(runs=10 if quick else 20)
-    results += import_times(quick=quick)
     return results
 
 
@@ -415,50 +413,6 @@ def pdf_times(*, runs: int) -> list[dict]:
         ),
         sample("report PDF", lambda: lead.get(f"/reports/export.pdf?month={_last_month()}"), runs=runs),
     ]
-
-
-def import_times(*, quick: bool) -> list[dict]:
-    from django.core.management import call_command
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from bench import dataset
-    from registry import changes
-
-    count = 1000 if quick else 10_000
-    records = dataset.meeting_guide_feed(count=count, prefix="bench-import")
-    results = []
-    with tempfile.TemporaryDirectory() as folder, open(os.devnull, "w") as quiet:
-        path = Path(folder) / "feed.json"
-        path.write_text(json.dumps(records), encoding="utf-8")
-        _delete_imported()
-        for label in (f"import of {count:,} meetings (new)", f"re-import of the same {count:,} (unchanged)"):
-            with CaptureQueriesContext(connection) as captured:
-                start = time.perf_counter()
-                call_command("import_meetings", str(path), "--source-name", "bench-import", stdout=quiet)
-                elapsed = (time.perf_counter() - start) * 1000
-            result = {"label": label, "runs": 1, "p50_ms": elapsed, "p95_ms": elapsed, "queries": len(captured)}
-            print(f"  {label:<58} {elapsed:>9.0f} {elapsed:>9.0f} {len(captured):>8}  (1 run)")
-            results.append(result)
-    _delete_imported()
-    changes.registry_changed()
-    return results
-
-
-def _delete_imported() -> None:
-    """Remove the imported meetings in three statements (a delete() per object would take minutes)."""
-    from django.db import connection, transaction
-
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "DELETE FROM registry_meeting_types WHERE meeting_id IN "
-            "(SELECT id FROM registry_meeting WHERE source = 'bench-import')"
-        )
-        cursor.execute("DELETE FROM registry_meeting WHERE source = 'bench-import'")
-        cursor.execute(
-            "DELETE FROM registry_group WHERE name LIKE 'Importgruppe %%' "
-            "AND NOT EXISTS (SELECT 1 FROM registry_meeting m WHERE m.group_id = registry_group.id)"
-        )
 
 
 # --- Throughput under wrk -------------------------------------------------------------------------------------

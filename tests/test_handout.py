@@ -239,9 +239,9 @@ def test_handout_with_four_busy_meetings_fits_on_one_page(client, clinician_a, u
     assert all(meeting.name in reader.pages[0].extract_text() for meeting in meetings)
 
 
-def test_online_meeting_shows_link_phone_and_a_qr_code(client, clinician_a, unit_a):
-    login(client, clinician_a)
-    contact = PatientContactFactory(unit=unit_a, clinician=clinician_a, intensity=1)
+def contact_with_an_online_meeting(client, clinician, unit):
+    login(client, clinician)
+    contact = PatientContactFactory(unit=unit, clinician=clinician, intensity=1)
     contact.suggested_meetings.set(
         [
             MeetingFactory(
@@ -254,6 +254,11 @@ def test_online_meeting_shows_link_phone_and_a_qr_code(client, clinician_a, unit
             )
         ]
     )
+    return contact
+
+
+def test_online_meeting_shows_link_phone_and_a_qr_code(client, clinician_a, unit_a):
+    contact = contact_with_an_online_meeting(client, clinician_a, unit_a)
 
     sheet = sheet_of(client.get(reverse("referrals:handout", args=[contact.pk])))
 
@@ -263,19 +268,7 @@ def test_online_meeting_shows_link_phone_and_a_qr_code(client, clinician_a, unit
 
 
 def test_pdf_of_an_online_meeting_carries_the_qr_code_as_an_image(client, clinician_a, unit_a):
-    login(client, clinician_a)
-    contact = PatientContactFactory(unit=unit_a, clinician=clinician_a, intensity=1)
-    contact.suggested_meetings.set(
-        [
-            MeetingFactory(
-                attendance_mode="online",
-                address="",
-                venue="",
-                municipality=None,
-                conference_url="https://meet.example.org/room",
-            )
-        ]
-    )
+    contact = contact_with_an_online_meeting(client, clinician_a, unit_a)
 
     response = client.get(reverse("referrals:handout_pdf", args=[contact.pk]))
 
