@@ -120,120 +120,131 @@ def seed(stdout) -> None:
     today = timezone.localtime(now, OSLO).date()
     months = _months_back(today, MONTHS)
     created_contacts = created_follow_ups = 0
-
     for unit in units:
-        config = DEMO_UNITS[unit.code]
-        rng = random.Random(f"referrals-demo-{unit.code}")  # noqa: S311 - demo data, not security
-        clinicians = _clinicians(unit)
-        meetings = _meetings_by_fellowship(unit)
-        patients = [f"{config['prefix']}-{n:05d}" for n in range(config["contacts_per_month"] * 8)]
-        pseudonyms: dict[str, str] = {}
-
-        planned: list[tuple[PatientContact, list[Fellowship], list[Meeting]]] = []
-        for index, month in enumerate(months):
-            rate = START_RATE + (TARGET_RATE - START_RATE) * index / (MONTHS - 1)
-            rate = max(0.05, min(0.6, rate + rng.uniform(-0.02, 0.02)))
-            volume = config["contacts_per_month"] + rng.randint(-5, 5)
-            # Exactly the month's share is referred, so the trend is visible even in a small unit.
-            referred = set(rng.sample(range(volume), k=round(rate * volume)))
-            for number in range(volume):
-                contacted_at = _contact_time(rng, month, now)
-                # Draw everything even for skipped rows, so the sequence is the same on every run.
-                reference = rng.choice(patients)
-                intensity = _intensity(rng, number in referred)
-                substance = rng.choices(
-                    [Substance.ALCOHOL, Substance.DRUGS, Substance.BOTH, Substance.UNKNOWN], weights=[45, 30, 20, 5]
-                )[0]
-                draws = [rng.random() for _ in range(8)]
-                if contacted_at is None:
-                    continue
-                pseudonym = pseudonyms.setdefault(reference, pseudonym_for(reference))
-                chosen_fellowships: list[Fellowship] = []
-                chosen_meetings: list[Meeting] = []
-                response = ""
-                reasons: list[str] = []
-                if intensity is not None and intensity >= 1:
-                    codes = {Substance.ALCOHOL: ["AA"], Substance.DRUGS: ["NA"]}.get(substance, ["AA", "NA"])
-                    chosen_fellowships = [fellowships[c] for c in codes if c in fellowships]
-                    if intensity >= 2:
-                        pool = [m for c in codes for m in meetings.get(c, [])]
-                        if pool:
-                            chosen_meetings = rng.sample(pool, k=min(len(pool), 1 + (draws[0] < 0.5)))
-                    response = (
-                        Response.POSITIVE
-                        if draws[1] < 0.5
-                        else Response.UNDECIDED
-                        if draws[1] < 0.8
-                        else Response.DECLINED
-                    )
-                    if response == Response.DECLINED:
-                        reasons = [OBJECTIONS[int(draws[2] * len(OBJECTIONS))]]
-                elif intensity == 0 and draws[3] < 0.1:
-                    response, reasons = "", [Reason.NOT_SUITABLE]
-                planned_on = (
-                    timezone.localtime(contacted_at, OSLO).date() + datetime.timedelta(weeks=4)
-                    if intensity is not None and intensity >= 1
-                    else None
-                )
-                contact = PatientContact(
-                    unit=unit,
-                    contacted_at=contacted_at,
-                    contact_month=month_start(contacted_at),
-                    clinician=clinicians[number % len(clinicians)] if clinicians else None,
-                    created_by=clinicians[number % len(clinicians)] if clinicians else None,
-                    patient_pseudonym=pseudonym,
-                    setting=unit.setting or "outpatient",
-                    main_substance=substance,
-                    prior_twelve_step=PriorExperience.YES if draws[4] < 0.2 else PriorExperience.UNKNOWN,
-                    intensity=intensity,
-                    response=response,
-                    reasons=reasons,
-                    not_suitable=Reason.NOT_SUITABLE in reasons,
-                    precaution_comorbidity=draws[5] < 0.15,
-                    precaution_opioid_maintenance=draws[6] < 0.08 and substance != Substance.ALCOHOL,
-                    volunteer_contact_arranged=intensity is not None and intensity >= 3,
-                    follow_up_planned_on=planned_on,
-                    submission_token=uuid.uuid5(TOKEN_NAMESPACE, f"{unit.code}/{month:%Y-%m}/{number}"),
-                )
-                contact.follow_up_draw = draws[7]
-                planned.append((contact, chosen_fellowships, chosen_meetings))
-
-        existing = set(
-            PatientContact.objects.filter(submission_token__in=[c.submission_token for c, _, _ in planned]).values_list(
-                "submission_token", flat=True
-            )
-        )
-        new = [(c, f, m) for c, f, m in planned if c.submission_token not in existing]
-        PatientContact.objects.bulk_create([c for c, _, _ in new], batch_size=500)
-        stored = dict(
-            PatientContact.objects.filter(submission_token__in=[c.submission_token for c, _, _ in new]).values_list(
-                "submission_token", "pk"
-            )
-        )
-        fellowship_links, meeting_links, follow_ups = [], [], []
-        for contact, chosen_fellowships, chosen_meetings in new:
-            contact.pk = stored[contact.submission_token]
-            fellowship_links += [
-                PatientContact.fellowships.through(patientcontact_id=contact.pk, fellowship_id=f.pk)
-                for f in chosen_fellowships
-            ]
-            meeting_links += [
-                PatientContact.suggested_meetings.through(patientcontact_id=contact.pk, meeting_id=m.pk)
-                for m in chosen_meetings
-            ]
-            follow_up = _follow_up(contact, today)
-            if follow_up is not None:
-                follow_ups.append(follow_up)
-        PatientContact.fellowships.through.objects.bulk_create(fellowship_links, batch_size=1000)
-        PatientContact.suggested_meetings.through.objects.bulk_create(meeting_links, batch_size=1000)
-        FollowUp.objects.bulk_create(follow_ups, batch_size=500)
-        created_contacts += len(new)
-        created_follow_ups += len(follow_ups)
-
+        contacts, follow_ups = _store_new(_plan_unit(unit, months=months, now=now, fellowships=fellowships), today)
+        created_contacts += contacts
+        created_follow_ups += follow_ups
     stdout.write(
         f"Referrals demo: {created_contacts} new contacts and {created_follow_ups} follow-ups "
         f"over {MONTHS} months in {len(units)} units."
     )
+
+
+Planned = list[tuple[PatientContact, list[Fellowship], list[Meeting]]]
+
+
+def _plan_unit(unit, *, months: list, now, fellowships: dict) -> Planned:
+    """Every demo contact of one unit, unsaved, with its fellowships and meetings; the same on every run."""
+    config = DEMO_UNITS[unit.code]
+    rng = random.Random(f"referrals-demo-{unit.code}")  # noqa: S311 - demo data, not security
+    clinicians = _clinicians(unit)
+    meetings = _meetings_by_fellowship(unit)
+    patients = [f"{config['prefix']}-{n:05d}" for n in range(config["contacts_per_month"] * 8)]
+    pseudonyms: dict[str, str] = {}
+    planned: Planned = []
+    for index, month in enumerate(months):
+        rate = START_RATE + (TARGET_RATE - START_RATE) * index / (MONTHS - 1)
+        rate = max(0.05, min(0.6, rate + rng.uniform(-0.02, 0.02)))
+        volume = config["contacts_per_month"] + rng.randint(-5, 5)
+        # Exactly the month's share is referred, so the trend is visible even in a small unit.
+        referred = set(rng.sample(range(volume), k=round(rate * volume)))
+        for number in range(volume):
+            contacted_at = _contact_time(rng, month, now)
+            # Draw everything even for skipped rows, so the sequence is the same on every run.
+            reference = rng.choice(patients)
+            intensity = _intensity(rng, number in referred)
+            substance = rng.choices(
+                [Substance.ALCOHOL, Substance.DRUGS, Substance.BOTH, Substance.UNKNOWN], weights=[45, 30, 20, 5]
+            )[0]
+            draws = [rng.random() for _ in range(8)]
+            if contacted_at is None:
+                continue
+            chosen_fellowships, chosen_meetings, response, reasons = _referral(
+                rng, intensity=intensity, substance=substance, draws=draws, fellowships=fellowships, meetings=meetings
+            )
+            clinician = clinicians[number % len(clinicians)] if clinicians else None
+            contact = PatientContact(
+                unit=unit,
+                contacted_at=contacted_at,
+                contact_month=month_start(contacted_at),
+                clinician=clinician,
+                created_by=clinician,
+                patient_pseudonym=pseudonyms.setdefault(reference, pseudonym_for(reference)),
+                setting=unit.setting or "outpatient",
+                main_substance=substance,
+                prior_twelve_step=PriorExperience.YES if draws[4] < 0.2 else PriorExperience.UNKNOWN,
+                intensity=intensity,
+                response=response,
+                reasons=reasons,
+                not_suitable=Reason.NOT_SUITABLE in reasons,
+                precaution_comorbidity=draws[5] < 0.15,
+                precaution_opioid_maintenance=draws[6] < 0.08 and substance != Substance.ALCOHOL,
+                volunteer_contact_arranged=intensity is not None and intensity >= 3,
+                follow_up_planned_on=(
+                    timezone.localtime(contacted_at, OSLO).date() + datetime.timedelta(weeks=4)
+                    if intensity is not None and intensity >= 1
+                    else None
+                ),
+                submission_token=uuid.uuid5(TOKEN_NAMESPACE, f"{unit.code}/{month:%Y-%m}/{number}"),
+            )
+            contact.follow_up_draw = draws[7]
+            planned.append((contact, chosen_fellowships, chosen_meetings))
+    return planned
+
+
+def _referral(rng, *, intensity, substance, draws: list[float], fellowships: dict, meetings: dict) -> tuple:
+    """(fellowships, meetings, response, reasons) of one contact, from its intensity and main substance."""
+    chosen_fellowships: list[Fellowship] = []
+    chosen_meetings: list[Meeting] = []
+    response = ""
+    reasons: list[str] = []
+    if intensity is not None and intensity >= 1:
+        codes = {Substance.ALCOHOL: ["AA"], Substance.DRUGS: ["NA"]}.get(substance, ["AA", "NA"])
+        chosen_fellowships = [fellowships[c] for c in codes if c in fellowships]
+        if intensity >= 2:
+            pool = [m for c in codes for m in meetings.get(c, [])]
+            if pool:
+                chosen_meetings = rng.sample(pool, k=min(len(pool), 1 + (draws[0] < 0.5)))
+        response = Response.POSITIVE if draws[1] < 0.5 else Response.UNDECIDED if draws[1] < 0.8 else Response.DECLINED
+        if response == Response.DECLINED:
+            reasons = [OBJECTIONS[int(draws[2] * len(OBJECTIONS))]]
+    elif intensity == 0 and draws[3] < 0.1:
+        response, reasons = "", [Reason.NOT_SUITABLE]
+    return chosen_fellowships, chosen_meetings, response, reasons
+
+
+def _store_new(planned: Planned, today: datetime.date) -> tuple[int, int]:
+    """Save the planned contacts not stored yet (by submission token), their links and follow-ups; the counts."""
+    existing = set(
+        PatientContact.objects.filter(submission_token__in=[c.submission_token for c, _, _ in planned]).values_list(
+            "submission_token", flat=True
+        )
+    )
+    new = [(c, f, m) for c, f, m in planned if c.submission_token not in existing]
+    PatientContact.objects.bulk_create([c for c, _, _ in new], batch_size=500)
+    stored = dict(
+        PatientContact.objects.filter(submission_token__in=[c.submission_token for c, _, _ in new]).values_list(
+            "submission_token", "pk"
+        )
+    )
+    fellowship_links, meeting_links, follow_ups = [], [], []
+    for contact, chosen_fellowships, chosen_meetings in new:
+        contact.pk = stored[contact.submission_token]
+        fellowship_links += [
+            PatientContact.fellowships.through(patientcontact_id=contact.pk, fellowship_id=f.pk)
+            for f in chosen_fellowships
+        ]
+        meeting_links += [
+            PatientContact.suggested_meetings.through(patientcontact_id=contact.pk, meeting_id=m.pk)
+            for m in chosen_meetings
+        ]
+        follow_up = _follow_up(contact, today)
+        if follow_up is not None:
+            follow_ups.append(follow_up)
+    PatientContact.fellowships.through.objects.bulk_create(fellowship_links, batch_size=1000)
+    PatientContact.suggested_meetings.through.objects.bulk_create(meeting_links, batch_size=1000)
+    FollowUp.objects.bulk_create(follow_ups, batch_size=500)
+    return len(new), len(follow_ups)
 
 
 def _follow_up(contact: PatientContact, today: datetime.date) -> FollowUp | None:

@@ -138,6 +138,52 @@ def clinician_may_record_in(clinician: User, unit: Unit) -> bool:
     return patient_units(clinician).filter(pk=unit.pk).exists()
 
 
+def _check_contact_date(instance: PatientContact, add) -> datetime.datetime | None:
+    """The contact's moment, or None if it is missing; sets its month."""
+    contacted_at = instance.contacted_at
+    if not isinstance(contacted_at, datetime.datetime) or timezone.is_naive(contacted_at):
+        add("contacted_at", _("Enter the date of the contact."))
+        return None
+    if contacted_at > timezone.now() + FUTURE_TOLERANCE:
+        add("contacted_at", _("The contact date cannot be in the future."))
+    if contacted_at < EARLIEST_CONTACT:
+        add("contacted_at", _("The contact date is implausibly early."))
+    instance.contact_month = month_start(contacted_at)
+    return contacted_at
+
+
+def _check_answers_agree(instance: PatientContact, *, fellowships, meetings, add) -> None:
+    """The intensity scale says what happened; the other answers must not contradict it."""
+    discussed = instance.intensity is not None and instance.intensity >= Intensity.INFORMATION
+    has_fellowships = fellowships if fellowships is not None else (instance.pk and instance.fellowships.exists())
+    has_meetings = meetings if meetings is not None else (instance.pk and instance.suggested_meetings.exists())
+    if not discussed:
+        if has_fellowships or has_meetings:
+            add(
+                "intensity",
+                _("Fellowships or meetings were suggested, so self-help was discussed: choose intensity 1 or higher."),
+            )
+        if instance.response:
+            add(
+                "intensity",
+                _("The patient responded, so self-help was discussed: choose intensity 1 or higher."),
+                code=RESPONSE_NEEDS_INTENSITY,
+            )
+    if instance.volunteer_contact_arranged and (instance.intensity or 0) < Intensity.VOLUNTEER_CONTACT:
+        add("volunteer_contact_arranged", _("Arranging contact with a volunteer is intensity 3 or higher."))
+
+
+def _check_follow_up_plan(instance: PatientContact, contacted_at: datetime.datetime | None, add) -> None:
+    planned = instance.follow_up_planned_on
+    if planned is None or contacted_at is None:
+        return
+    contact_day = timezone.localtime(contacted_at, OSLO).date()
+    if planned < contact_day:
+        add("follow_up_planned_on", _("The follow-up cannot be planned before the contact."))
+    elif planned > contact_day + datetime.timedelta(days=731):
+        add("follow_up_planned_on", _("Plan the follow-up within two years of the contact."))
+
+
 def validate_contact_data(
     *, unit: Unit, data: Mapping[str, Any], contact: PatientContact | None = None
 ) -> ValidContact:
@@ -186,47 +232,12 @@ def validate_contact_data(
         if message:
             add("suggested_meetings", message)
 
-    contacted_at = instance.contacted_at
-    if not isinstance(contacted_at, datetime.datetime) or timezone.is_naive(contacted_at):
-        add("contacted_at", _("Enter the date of the contact."))
-        contacted_at = None
-    else:
-        if contacted_at > timezone.now() + FUTURE_TOLERANCE:
-            add("contacted_at", _("The contact date cannot be in the future."))
-        if contacted_at < EARLIEST_CONTACT:
-            add("contacted_at", _("The contact date is implausibly early."))
-        instance.contact_month = month_start(contacted_at)
+    contacted_at = _check_contact_date(instance, add)
     instance.not_suitable = Reason.NOT_SUITABLE in instance.reasons
-
     if instance.clinician_id and "clinician" in data and not clinician_may_record_in(instance.clinician, unit):
         add("clinician", _("This clinician does not work in the unit."))
-
-    # The intensity scale says what happened; the other answers must not contradict it.
-    discussed = instance.intensity is not None and instance.intensity >= Intensity.INFORMATION
-    has_fellowships = fellowships if fellowships is not None else (instance.pk and instance.fellowships.exists())
-    has_meetings = meetings if meetings is not None else (instance.pk and instance.suggested_meetings.exists())
-    if not discussed:
-        if has_fellowships or has_meetings:
-            add(
-                "intensity",
-                _("Fellowships or meetings were suggested, so self-help was discussed: choose intensity 1 or higher."),
-            )
-        if instance.response:
-            add(
-                "intensity",
-                _("The patient responded, so self-help was discussed: choose intensity 1 or higher."),
-                code=RESPONSE_NEEDS_INTENSITY,
-            )
-    if instance.volunteer_contact_arranged and (instance.intensity or 0) < Intensity.VOLUNTEER_CONTACT:
-        add("volunteer_contact_arranged", _("Arranging contact with a volunteer is intensity 3 or higher."))
-
-    planned = instance.follow_up_planned_on
-    if planned is not None and contacted_at is not None:
-        contact_day = timezone.localtime(contacted_at, OSLO).date()
-        if planned < contact_day:
-            add("follow_up_planned_on", _("The follow-up cannot be planned before the contact."))
-        elif planned > contact_day + datetime.timedelta(days=731):
-            add("follow_up_planned_on", _("Plan the follow-up within two years of the contact."))
+    _check_answers_agree(instance, fellowships=fellowships, meetings=meetings, add=add)
+    _check_follow_up_plan(instance, contacted_at, add)
 
     try:
         instance.full_clean(exclude=["submission_token", "unit", "clinician", *errors])
