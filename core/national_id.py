@@ -51,7 +51,7 @@ def _run_holds_number(run: str) -> bool:
 
 def contains_national_id(text: str | None) -> bool:
     """Whether the text holds 11 digits with valid check digits anywhere, split or surrounded by anything."""
-    if not text or len(text) < LENGTH:
+    if not text or len(text) < LENGTH or _DIGIT_RUN.search(text) is None:  # the usual case, without a loop
         return False
     return any(_run_holds_number(match.group()) for match in _DIGIT_RUN.finditer(text))
 
