@@ -548,13 +548,30 @@ class WorkerMemory:
         return max(self.peak_by_worker.values(), default=0.0)
 
 
+def wait_until_idle(limit_seconds: float = 120) -> None:
+    """Wait until the workers have answered what the last run left queued (wrk stops; requests it sent go on), so
+    that one page's backlog is not measured as the next page's slowness: the bare view answers within 0.5 s."""
+    deadline = time.monotonic() + limit_seconds
+    while time.monotonic() < deadline:
+        start = time.monotonic()
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/bench/ok", timeout=limit_seconds) as answer:  # noqa: S310
+                answer.read()
+        except OSError:
+            pass
+        if time.monotonic() - start < 0.5:
+            return
+
+
 def run_wrk(label: str, path: str, *, seconds: int, connections: int, arguments=(), warmup_arguments=None) -> dict:
+    wait_until_idle()
     url = f"http://127.0.0.1:{PORT}{path}"
     # The timeout matches gunicorn's worker timeout: a request that waits longer counts as an error.
     base = ["wrk", "-t2", f"-c{connections}", "--timeout", "30s", "-s", str(OUT_DIR / "count.lua")]
     # A short warm-up (workers import, caches fill), then the measured run.
     warmup = arguments if warmup_arguments is None else warmup_arguments
     subprocess.run([*base, "-d3s", url, "--", *warmup], capture_output=True, text=True, check=False, timeout=120)
+    wait_until_idle()
     completed = subprocess.run(
         [*base, f"-d{seconds}s", "--latency", url, "--", *arguments],
         capture_output=True,
