@@ -14,6 +14,7 @@ from privacy.retention import retention_cutoffs
 from referrals.audit import Action, log_access
 from referrals.models import AccessLogEntry, FollowUp, PatientContact
 from reports import indicators
+from reports.disclosure import publish_comparison, publish_unit_report
 from reports.exports import rows_for
 from reports.indicators import INDICATORS
 from reports.models import MonthlyBreakdown
@@ -156,11 +157,13 @@ def _all_figures():
             for dimension in MonthlyBreakdown.Dimension.values:
                 figures[("breakdown", unit.code, month, dimension)] = indicators.breakdown(unit, month, dimension)
         report = build_unit_report(unit=unit, month=months[-1], indicator_code=PRIMARY, span=24)
-        figures[("report", unit.code)] = rows_for(report)
+        figures[("report", unit.code)] = rows_for(publish_unit_report(report, protected=False))
     for month in months:
         for unit_id, values in indicators.own_figures_by_unit(month).items():
             figures[("own", unit_id, month)] = values.as_dict()
-        figures[("comparison", month)] = rows_for(build_comparison(month=month, indicator_code=PRIMARY))
+        figures[("comparison", month)] = rows_for(
+            publish_comparison(build_comparison(month=month, indicator_code=PRIMARY), protected=False)
+        )
     return months, figures
 
 
