@@ -1,8 +1,4 @@
-"""The administration in Norwegian throughout (issue 17, 8), with the catalogue as it will be merged.
-
-The Norwegian catalogue is compiled from locale/nb plus the helpers' pending files (locale/pending/*.po) into a
-temporary folder, so the test checks the translations the product ships once the pending files are merged.
-"""
+"""The administration in Norwegian throughout (issue 17, 8), with the catalogue the product ships."""
 
 import re
 from pathlib import Path
@@ -19,18 +15,7 @@ LOCALE = Path(django_settings.BASE_DIR) / "locale"
 
 
 @pytest.fixture
-def norwegian_admin(client, administrator, settings, tmp_path):
-    catalogue = polib.pofile(str(LOCALE / "nb" / "LC_MESSAGES" / "django.po"))
-    known = {(entry.msgctxt, entry.msgid) for entry in catalogue}
-    for pending in sorted((LOCALE / "pending").glob("*.po")):
-        for entry in polib.pofile(str(pending)):
-            if (entry.msgctxt, entry.msgid) not in known and entry.translated():
-                catalogue.append(entry)
-                known.add((entry.msgctxt, entry.msgid))
-    folder = tmp_path / "nb" / "LC_MESSAGES"
-    folder.mkdir(parents=True)
-    catalogue.save_as_mofile(str(folder / "django.mo"))
-    settings.LOCALE_PATHS = [tmp_path]
+def norwegian_admin(client, administrator, settings):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "nb"
     login(client, administrator)
     return client
