@@ -10,7 +10,7 @@ from tests.factories import MembershipFactory, UnitFactory, UserFactory, login
 
 # Hypothesis: random examples locally (each run may find something new), the same examples on CI (.ci/run sets
 # HYPOTHESIS_PROFILE=ci), so that a green CI run stays green. Loaded before the test modules build their settings.
-hypothesis_settings.register_profile("dev", database=None)
+hypothesis_settings.register_profile("dev", derandomize=False, database=None)
 hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
