@@ -5,12 +5,10 @@ functions, so they cannot disagree. These hold the exact counts; reports.disclos
 what a reader may see, in one step, before anything is drawn or written.
 """
 
-import contextlib
 import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connections, transaction
 from django.utils import timezone
 
 from accounts.models import Unit
@@ -22,29 +20,6 @@ from reports.statistics import Proportion
 from reports.targets import AppliedTarget, common_path, resolve_targets
 
 SPANS = (12, 24)
-
-
-@contextlib.contextmanager
-def snapshot(using: str = "default"):
-    """Read every figure of one report from one consistent snapshot of the database.
-
-    A report is several aggregate queries (headline, trend, breakdowns, the columns below); under READ COMMITTED
-    each would see the contacts saved by then, so a breakdown could count more referred patients than the
-    headline (and the interval code refuses x > n). On PostgreSQL this is one REPEATABLE READ, READ ONLY
-    transaction: every query sees the database as it was at the first one. Inside a transaction that is already
-    open (a test, a management command's own atomic block) there is nothing to change.
-    """
-    connection = connections[using]
-    if connection.in_atomic_block:
-        yield
-        return
-    if connection.vendor != "postgresql":
-        with transaction.atomic(using=using):
-            yield
-        return
-    with transaction.atomic(using=using), connection.cursor() as cursor:
-        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        yield
 
 
 PREVIOUS_MONTHS = 3

@@ -16,13 +16,14 @@ from accounts import access as account_access
 from accounts.access import role_required
 from accounts.models import Unit
 from core.periods import current_month, format_month, previous_month
+from core.snapshots import snapshot
 from referrals.audit import Action, log_access, log_many
 from reports import access, disclosure, exports, report_cache, services
 from reports.feedback import build_feedback
 from reports.forms import ComparisonForm, ReportForm, TargetForm
 from reports.models import IndicatorCode, Target
 from reports.rendering import comparison_context, unit_context
-from reports.selectors import SPANS, build_comparison, build_unit_report, snapshot
+from reports.selectors import SPANS, build_comparison, build_unit_report
 from reports.targets import ancestor_paths
 
 reports_required = access.reports_required

@@ -254,6 +254,8 @@ def test_feed_group_url_and_extensions(client, db):
 
 
 def test_cold_feed_build_uses_two_queries_however_many_meetings(client, db, django_assert_num_queries):
+    """Inside the test's transaction there are no row versions to read (test_registry_feed_incremental.py has the
+    third query, and what it saves)."""
     group = GroupFactory()
     for index in range(40):
         meeting = MeetingFactory(slug=f"m-{index}", group=group, weekday=index % 7 + 1)

@@ -24,12 +24,13 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Unit
 from core.periods import BadMonth, current_month, format_month, parse_month, previous_month
+from core.snapshots import snapshot
 from referrals.audit import Action, log_access
 from reports import exports
 from reports.disclosure import publish_comparison, publish_unit_report
 from reports.indicators import INDICATORS, PRIMARY
 from reports.models import ReportDispatch
-from reports.selectors import build_comparison, build_unit_report, snapshot
+from reports.selectors import build_comparison, build_unit_report
 
 
 class Command(BaseCommand):
