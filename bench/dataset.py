@@ -140,6 +140,110 @@ def _now():
 
 # --- Meetings ------------------------------------------------------------------------------------------
 
+GROUP_COLUMNS = ["id", "name", "fellowship_id", "municipality_id", "status", "created_at", "updated_at"]
+MEETING_COLUMNS = [
+    "id",
+    "slug",
+    "group_id",
+    "name",
+    "weekday",
+    "start_time",
+    "end_time",
+    "recurrence",
+    "anchor_date",
+    "week_of_month",
+    "attendance_mode",
+    "status",
+    "venue",
+    "address",
+    "postal_code",
+    "municipality_id",
+    "latitude",
+    "longitude",
+    "conference_url",
+    "languages",
+    "notes",
+    "source",
+    "last_verified_at",
+    "created_at",
+    "updated_at",
+]
+WEEKDAY_NAMES = "mandag tirsdag onsdag torsdag fredag lørdag søndag".split()
+
+
+def _fellowship_draw(fellowships: dict[str, int]) -> tuple[list[str], list[int] | None]:
+    """The fellowship codes to draw groups from and their weights: mostly AA and NA, as in Norway."""
+    fellowship_weights = [("AA", 60), ("NA", 30), ("CA", 3), ("GA", 3), ("Al-Anon", 4)]
+    fellowship_codes = [code for code, _ in fellowship_weights if code in fellowships] or list(fellowships)
+    weights = [weight for code, weight in fellowship_weights if code in fellowships] or None
+    return fellowship_codes, weights
+
+
+def _group_rows(rng, *, first_id: int, count: int, municipalities, fellowships: dict[str, int], now) -> list[tuple]:
+    """`count` active groups (GROUP_COLUMNS), each in a random municipality."""
+    fellowship_codes, weights = _fellowship_draw(fellowships)
+    groups = []
+    for group_id in range(first_id, first_id + count):
+        municipality = rng.choice(municipalities)
+        fellowship = fellowships[rng.choices(fellowship_codes, weights)[0]]
+        groups.append((group_id, f"Benchgruppe {group_id}", fellowship, municipality[0], "active", now, now))
+    return groups
+
+
+def _schedule(rng) -> tuple:
+    """(weekday, start, end, recurrence, anchor date, week of month): mostly weekly evening meetings of 90 minutes."""
+    weekday = rng.randint(1, 7)
+    start = datetime.time(rng.choice([7, 10, 12, 17, 18, 18, 19, 19, 19, 20]), rng.choice([0, 0, 15, 30]))
+    end = (datetime.datetime.combine(datetime.date(2026, 1, 1), start) + datetime.timedelta(minutes=90)).time()
+    roll = rng.random()
+    recurrence, anchor, week_of_month = "weekly", None, None
+    if roll < 0.05:
+        recurrence = "biweekly"
+        anchor = datetime.date(2026, 1, 5) + datetime.timedelta(days=weekday - 1)
+    elif roll < 0.08:
+        recurrence, week_of_month = "monthly", rng.choice([1, 2, 3, 4, -1])
+    return weekday, start, end, recurrence, anchor, week_of_month
+
+
+def _meeting_row(rng, meeting_id: int, group: tuple, place: tuple, postal_codes: list[str], now) -> tuple:
+    """One meeting (MEETING_COLUMNS) of `group`, held at `place` (municipality number, latitude, longitude)."""
+    municipality_number, latitude, longitude = place
+    weekday, start, end, recurrence, anchor, week_of_month = _schedule(rng)
+    mode_roll = rng.random()
+    mode = "in_person" if mode_roll < 0.85 else ("online" if mode_roll < 0.95 else "hybrid")
+    status_roll = rng.random()
+    status = "active" if status_roll < 0.92 else ("temporarily_closed" if status_roll < 0.96 else "inactive")
+    online = mode != "in_person"
+    in_person = mode != "online"
+    verified = None if rng.random() < 0.15 else now - datetime.timedelta(days=rng.randint(0, 730))
+    return (
+        meeting_id,
+        f"bench-{meeting_id}",
+        group[0],
+        f"{group[1]} {WEEKDAY_NAMES[weekday - 1]}",
+        weekday,
+        start,
+        end,
+        recurrence,
+        anchor,
+        week_of_month,
+        mode,
+        status,
+        "Frivilligsentralen" if in_person else "",
+        f"Storgata {rng.randint(1, 120)}" if in_person else "",
+        rng.choice(postal_codes) if in_person else "",
+        municipality_number if in_person else None,
+        latitude + rng.uniform(-0.05, 0.05) if in_person else None,
+        longitude + rng.uniform(-0.05, 0.05) if in_person else None,
+        f"https://meet.example.org/{meeting_id}" if online else "",
+        rng.choice(["nb", "nb", "nb", "nb,en", "en"]),
+        "Ring på døra ved inngangen." if rng.random() < 0.3 else "",
+        "bench",
+        verified,
+        now,
+        now,
+    )
+
 
 def build_meetings(*, count: int = 100_000, seed: int = 1, groups_per_meeting: float = 0.1) -> int:
     """`count` meetings in about count/10 groups across every municipality, with 2–4 types each."""
@@ -155,35 +259,21 @@ def build_meetings(*, count: int = 100_000, seed: int = 1, groups_per_meeting: f
     for code, municipality in PostalCode.objects.exclude(municipality=None).values_list("code", "municipality"):
         postal_by_municipality.setdefault(municipality, []).append(code)
     fellowships = dict(Fellowship.objects.values_list("code", "pk"))
-    fellowship_weights = [("AA", 60), ("NA", 30), ("CA", 3), ("GA", 3), ("Al-Anon", 4)]
-    fellowship_codes = [code for code, _ in fellowship_weights if code in fellowships] or list(fellowships)
-    weights = [weight for code, weight in fellowship_weights if code in fellowships] or None
     type_codes = set(MeetingType.objects.values_list("code", flat=True))
     extra_types = [code for code in _MEETING_TYPE_MIX if code in type_codes]
     now = _now()
     group_count = max(1, int(count * groups_per_meeting))
 
     with transaction.atomic():
-        first_group = _next_id(Group)
-        groups = []
-        for offset in range(group_count):
-            municipality = rng.choice(municipalities)
-            groups.append(
-                (
-                    first_group + offset,
-                    f"Benchgruppe {first_group + offset}",
-                    fellowships[rng.choices(fellowship_codes, weights)[0]],
-                    municipality[0],
-                    "active",
-                    now,
-                    now,
-                )
-            )
-        _copy(
-            Group,
-            groups,
-            given=["id", "name", "fellowship_id", "municipality_id", "status", "created_at", "updated_at"],
+        groups = _group_rows(
+            rng,
+            first_id=_next_id(Group),
+            count=group_count,
+            municipalities=municipalities,
+            fellowships=fellowships,
+            now=now,
         )
+        _copy(Group, groups, given=GROUP_COLUMNS)
 
         first_meeting = _next_id(Meeting)
         meeting_rows, type_rows = [], []
@@ -191,92 +281,13 @@ def build_meetings(*, count: int = 100_000, seed: int = 1, groups_per_meeting: f
             meeting_id = first_meeting + offset
             group = groups[offset % group_count]
             # Most meetings are held in their group's municipality; some elsewhere.
-            if rng.random() < 0.8:
-                municipality_number, latitude, longitude = municipality_by_number[group[3]]
-            else:
-                municipality_number, latitude, longitude = rng.choice(municipalities)
-            weekday = rng.randint(1, 7)
-            start = datetime.time(rng.choice([7, 10, 12, 17, 18, 18, 19, 19, 19, 20]), rng.choice([0, 0, 15, 30]))
-            end = (datetime.datetime.combine(datetime.date(2026, 1, 1), start) + datetime.timedelta(minutes=90)).time()
-            roll = rng.random()
-            recurrence, anchor, week_of_month = "weekly", None, None
-            if roll < 0.05:
-                recurrence = "biweekly"
-                anchor = datetime.date(2026, 1, 5) + datetime.timedelta(days=weekday - 1)
-            elif roll < 0.08:
-                recurrence, week_of_month = "monthly", rng.choice([1, 2, 3, 4, -1])
-            mode_roll = rng.random()
-            mode = "in_person" if mode_roll < 0.85 else ("online" if mode_roll < 0.95 else "hybrid")
-            status_roll = rng.random()
-            status = "active" if status_roll < 0.92 else ("temporarily_closed" if status_roll < 0.96 else "inactive")
-            online = mode != "in_person"
-            in_person = mode != "online"
-            postal_codes = postal_by_municipality.get(municipality_number) or [""]
-            verified = None if rng.random() < 0.15 else now - datetime.timedelta(days=rng.randint(0, 730))
-            meeting_rows.append(
-                (
-                    meeting_id,
-                    f"bench-{meeting_id}",
-                    group[0],
-                    f"{group[1]} {('mandag tirsdag onsdag torsdag fredag lørdag søndag').split()[weekday - 1]}",
-                    weekday,
-                    start,
-                    end,
-                    recurrence,
-                    anchor,
-                    week_of_month,
-                    mode,
-                    status,
-                    "Frivilligsentralen" if in_person else "",
-                    f"Storgata {rng.randint(1, 120)}" if in_person else "",
-                    rng.choice(postal_codes) if in_person else "",
-                    municipality_number if in_person else None,
-                    latitude + rng.uniform(-0.05, 0.05) if in_person else None,
-                    longitude + rng.uniform(-0.05, 0.05) if in_person else None,
-                    f"https://meet.example.org/{meeting_id}" if online else "",
-                    rng.choice(["nb", "nb", "nb", "nb,en", "en"]),
-                    "Ring på døra ved inngangen." if rng.random() < 0.3 else "",
-                    "bench",
-                    verified,
-                    now,
-                    now,
-                )
-            )
+            place = municipality_by_number[group[3]] if rng.random() < 0.8 else rng.choice(municipalities)
+            postal_codes = postal_by_municipality.get(place[0]) or [""]
+            meeting_rows.append(_meeting_row(rng, meeting_id, group, place, postal_codes, now))
             types = {"C" if rng.random() < 0.7 else "O"}
             types.update(rng.sample(extra_types, k=min(len(extra_types), rng.randint(1, 3))))
-            for code in types & type_codes:
-                type_rows.append((meeting_id, code))
-        _copy(
-            Meeting,
-            meeting_rows,
-            given=[
-                "id",
-                "slug",
-                "group_id",
-                "name",
-                "weekday",
-                "start_time",
-                "end_time",
-                "recurrence",
-                "anchor_date",
-                "week_of_month",
-                "attendance_mode",
-                "status",
-                "venue",
-                "address",
-                "postal_code",
-                "municipality_id",
-                "latitude",
-                "longitude",
-                "conference_url",
-                "languages",
-                "notes",
-                "source",
-                "last_verified_at",
-                "created_at",
-                "updated_at",
-            ],
-        )
+            type_rows += [(meeting_id, code) for code in types & type_codes]
+        _copy(Meeting, meeting_rows, given=MEETING_COLUMNS)
         through = Meeting.types.through
         _copy(through, type_rows, given=["meeting_id", "meetingtype_id"])
         _reset_sequences(Group, Meeting, through)
@@ -372,6 +383,100 @@ def _month_starts(end_month: datetime.date, months: int) -> list[datetime.date]:
     return list(reversed(starts))
 
 
+CONTACT_COLUMNS = [
+    "id",
+    "unit_id",
+    "contacted_at",
+    "contact_month",
+    "clinician_id",
+    "patient_pseudonym",
+    "setting",
+    "main_substance",
+    "prior_twelve_step",
+    "intensity",
+    "response",
+    "reasons",
+    "not_suitable",
+    "volunteer_contact_arranged",
+    "follow_up_planned_on",
+    "created_at",
+    "updated_at",
+]
+INTENSITY, PLANNED_FOLLOW_UP = CONTACT_COLUMNS.index("intensity"), CONTACT_COLUMNS.index("follow_up_planned_on")
+FOLLOW_UP_COLUMNS = ["id", "contact_id", "followed_up_on", "attended", "meetings_last_30_days", "created_at"]
+REASONS_DECLINED = ["religion", "cannot_talk_in_groups", "not_rock_bottom", "practical_barriers"]
+
+
+def _referral(rng, referral_rate: float) -> tuple[int | None, str, list[str]]:
+    """(intensity, response, reasons) of one contact: about `referral_rate` of them actively referred (2–4)."""
+    roll = rng.random()
+    if roll < 0.08:
+        intensity = None
+    elif roll < 0.08 + referral_rate:
+        intensity = rng.choice([2, 2, 2, 3, 4])
+    else:
+        intensity = rng.choice([0, 0, 1])
+    response, reasons = "", []
+    if intensity is not None and intensity >= 1:
+        response = rng.choice(["positive", "positive", "undecided", "declined"])
+        if response == "declined":
+            reasons = [rng.choice(REASONS_DECLINED)]
+    elif intensity == 0 and rng.random() < 0.1:
+        reasons = ["not_suitable"]
+    return intensity, response, reasons
+
+
+def _contact_row(rng, contact_id: int, *, unit, month: datetime.date, clinicians, patients: int, referral_rate, now):
+    """One contact (CONTACT_COLUMNS) in `unit` during `month`, by one of its `clinicians`, with one of `patients`."""
+    patient = rng.randrange(patients)
+    pseudonym = hashlib.sha256(f"{unit.pk}:{patient}".encode()).hexdigest()
+    days = calendar.monthrange(month.year, month.month)[1]
+    moment = datetime.datetime(
+        month.year, month.month, rng.randint(1, days), rng.randint(8, 15), rng.choice([0, 30]), tzinfo=OSLO
+    )
+    intensity, response, reasons = _referral(rng, referral_rate)
+    planned = (moment + datetime.timedelta(days=28)).date() if intensity and intensity >= 2 else None
+    return (
+        contact_id,
+        unit.pk,
+        moment,
+        month,
+        rng.choice(clinicians),
+        pseudonym,
+        unit.setting or "outpatient",
+        rng.choice(["alcohol", "drugs", "both", "unknown"]),
+        rng.choice(["yes", "no", "unknown"]),
+        intensity,
+        response,
+        json.dumps(reasons),
+        "not_suitable" in reasons,
+        intensity == 3,
+        planned,
+        now,
+        now,
+    )
+
+
+def _follow_up_row(rng, follow_up_id: int, contact_id: int, planned: datetime.date, now) -> tuple:
+    """A follow-up (FOLLOW_UP_COLUMNS) held on the planned day."""
+    attended = rng.choice(["yes", "yes", "no", "unknown"])
+    return (follow_up_id, contact_id, planned, attended, rng.randint(0, 12), now)
+
+
+def _last_full_month() -> datetime.date:
+    today = datetime.date.today()
+    return (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+
+
+def _clinicians_by_unit(units) -> dict[int, list[int]]:
+    from accounts.models import Membership
+
+    clinicians: dict[int, list[int]] = {}
+    for unit_id, user_id in Membership.objects.filter(unit__in=units).values_list("unit_id", "user_id"):
+        clinicians.setdefault(unit_id, []).append(user_id)
+    return clinicians
+
+
 def build_contacts(
     *,
     count: int = 1_000_000,
@@ -387,7 +492,7 @@ def build_contacts(
     """
     from django.db import transaction
 
-    from accounts.models import Membership, Unit
+    from accounts.models import Unit
     from referrals.models import FollowUp, PatientContact
     from registry.models import Fellowship
 
@@ -396,128 +501,47 @@ def build_contacts(
     units = list(units if units is not None else Unit.objects.filter(code__startswith=BENCH_UNIT_PREFIX))
     if not units:
         raise SystemExit("No benchmark units: call build_units() first.")
-    if end_month is None:
-        today = datetime.date.today()
-        end_month = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
-    month_list = _month_starts(end_month, months)
-    clinicians: dict[int, list[int]] = {}
-    for unit_id, user_id in Membership.objects.filter(unit__in=units).values_list("unit_id", "user_id"):
-        clinicians.setdefault(unit_id, []).append(user_id)
+    month_list = _month_starts(end_month or _last_full_month(), months)
+    clinicians = _clinicians_by_unit(units)
     fellowship_ids = list(Fellowship.objects.filter(code__in=["AA", "NA", "Al-Anon"]).values_list("pk", flat=True))
-    cells = len(units) * len(month_list)
-    per_cell, remainder = divmod(count, cells)
+    per_cell, remainder = divmod(count, len(units) * len(month_list))
+    patients_in_unit = max(10, per_cell * 6)  # patients come back over the months
     now = _now()
 
     contact_rows, fellowship_rows, follow_up_rows = [], [], []
-    reasons_declined = ["religion", "cannot_talk_in_groups", "not_rock_bottom", "practical_barriers"]
     with transaction.atomic():
-        next_contact = _next_id(PatientContact)
-        next_follow_up = _next_id(FollowUp)
-        made = 0
+        contact_id = _next_id(PatientContact)
+        follow_up_id = _next_id(FollowUp)
         for unit_index, unit in enumerate(units):
-            unit_clinicians = clinicians.get(unit.pk) or [None]
-            patients_in_unit = max(10, per_cell * 6)  # patients come back over the months
             for month_index, month in enumerate(month_list):
                 progress = month_index / max(1, len(month_list) - 1)
                 referral_rate = 0.15 + 0.2 * progress + 0.05 * ((unit_index % 5) - 2) / 2
-                days = calendar.monthrange(month.year, month.month)[1]
                 cell = per_cell + (1 if unit_index * len(month_list) + month_index < remainder else 0)
                 for _ in range(cell):
-                    contact_id = next_contact
-                    next_contact += 1
-                    made += 1
-                    patient = rng.randrange(patients_in_unit)
-                    pseudonym = hashlib.sha256(f"{unit.pk}:{patient}".encode()).hexdigest()
-                    moment = datetime.datetime(
-                        month.year,
-                        month.month,
-                        rng.randint(1, days),
-                        rng.randint(8, 15),
-                        rng.choice([0, 30]),
-                        tzinfo=OSLO,
+                    row = _contact_row(
+                        rng,
+                        contact_id,
+                        unit=unit,
+                        month=month,
+                        clinicians=clinicians.get(unit.pk) or [None],
+                        patients=patients_in_unit,
+                        referral_rate=referral_rate,
+                        now=now,
                     )
-                    roll = rng.random()
-                    if roll < 0.08:
-                        intensity = None
-                    elif roll < 0.08 + referral_rate:
-                        intensity = rng.choice([2, 2, 2, 3, 4])
-                    else:
-                        intensity = rng.choice([0, 0, 1])
-                    response, reasons = "", []
-                    if intensity is not None and intensity >= 1:
-                        response = rng.choice(["positive", "positive", "undecided", "declined"])
-                        if response == "declined":
-                            reasons = [rng.choice(reasons_declined)]
-                    elif intensity == 0 and rng.random() < 0.1:
-                        reasons = ["not_suitable"]
-                    planned = (moment + datetime.timedelta(days=28)).date() if intensity and intensity >= 2 else None
-                    contact_rows.append(
-                        (
-                            contact_id,
-                            unit.pk,
-                            moment,
-                            month,
-                            rng.choice(unit_clinicians),
-                            pseudonym,
-                            unit.setting or "outpatient",
-                            rng.choice(["alcohol", "drugs", "both", "unknown"]),
-                            rng.choice(["yes", "no", "unknown"]),
-                            intensity,
-                            response,
-                            json.dumps(reasons),
-                            "not_suitable" in reasons,
-                            intensity == 3,
-                            planned,
-                            now,
-                            now,
-                        )
-                    )
+                    contact_rows.append(row)
+                    intensity, planned = row[INTENSITY], row[PLANNED_FOLLOW_UP]
                     if intensity is not None and intensity >= 1 and fellowship_ids:
                         fellowship_rows.append((contact_id, rng.choice(fellowship_ids)))
                     if planned and rng.random() < 0.5:
-                        follow_up_rows.append(
-                            (
-                                next_follow_up,
-                                contact_id,
-                                planned,
-                                rng.choice(["yes", "yes", "no", "unknown"]),
-                                rng.randint(0, 12),
-                                now,
-                            )
-                        )
-                        next_follow_up += 1
-        _copy(
-            PatientContact,
-            contact_rows,
-            given=[
-                "id",
-                "unit_id",
-                "contacted_at",
-                "contact_month",
-                "clinician_id",
-                "patient_pseudonym",
-                "setting",
-                "main_substance",
-                "prior_twelve_step",
-                "intensity",
-                "response",
-                "reasons",
-                "not_suitable",
-                "volunteer_contact_arranged",
-                "follow_up_planned_on",
-                "created_at",
-                "updated_at",
-            ],
-        )
+                        follow_up_rows.append(_follow_up_row(rng, follow_up_id, contact_id, planned, now))
+                        follow_up_id += 1
+                    contact_id += 1
+        _copy(PatientContact, contact_rows, given=CONTACT_COLUMNS)
         _copy(PatientContact.fellowships.through, fellowship_rows, given=["patientcontact_id", "fellowship_id"])
-        _copy(
-            FollowUp,
-            follow_up_rows,
-            given=["id", "contact_id", "followed_up_on", "attended", "meetings_last_30_days", "created_at"],
-        )
+        _copy(FollowUp, follow_up_rows, given=FOLLOW_UP_COLUMNS)
         _reset_sequences(PatientContact, PatientContact.fellowships.through, FollowUp)
     _analyze()
-    return made
+    return len(contact_rows)
 
 
 def build_suggestions(*, unit_code: str = f"{BENCH_UNIT_PREFIX}01", contacts: int = 200, seed: int = 1) -> int:

@@ -122,23 +122,29 @@ def _types(rng: random.Random, *, open_meeting: bool, extra=()) -> list[str]:
     return sorted(set(types))
 
 
-def _meeting_plans(rng: random.Random, by_county: dict[str, list[Municipality]], today: datetime.date):
-    """Yield (group key, meeting data) for every demo meeting, in a fixed order."""
-    number = 0
-    postal_codes: dict[str, list[str]] = {}
-    for code, municipality_number in PostalCode.objects.order_by("code").values_list("code", "municipality_id"):
-        postal_codes.setdefault(municipality_number, []).append(code)
+class _MeetingPlanner:
+    """Numbers the demo meetings and draws what every meeting has: time, name, types and, in person, a place."""
 
-    def base(municipality: Municipality | None, fellowship: str, *, open_meeting: bool, evening=True, weekday=None):
-        nonlocal number
-        number += 1
+    def __init__(self, rng: random.Random, today: datetime.date):
+        self.rng = rng
+        self.today = today
+        self.number = 0
+        self.postal_codes: dict[str, list[str]] = {}
+        for code, municipality_number in PostalCode.objects.order_by("code").values_list("code", "municipality_id"):
+            self.postal_codes.setdefault(municipality_number, []).append(code)
+
+    def base(
+        self, municipality: Municipality | None, fellowship: str, *, open_meeting: bool, evening=True, weekday=None
+    ):
+        rng = self.rng
+        self.number += 1
         hour, minute = rng.choice(EVENING_HOURS if evening else DAY_HOURS)
         start = datetime.time(hour, minute)
         length = rng.choice([60, 60, 90, 90, 120])
-        end = (datetime.datetime.combine(today, start) + datetime.timedelta(minutes=length)).time()
+        end = (datetime.datetime.combine(self.today, start) + datetime.timedelta(minutes=length)).time()
         weekday = weekday or rng.randint(1, 7)
         data = {
-            "slug": f"demo-{number:03d}",
+            "slug": f"demo-{self.number:03d}",
             # "Tirsdagsmøtet", "Tirsdagsmøtet Håpet", "Kveldsmøtet Broen": distinct within a group.
             "name": _meeting_name(rng, weekday, fellowship),
             "weekday": weekday,
@@ -153,7 +159,7 @@ def _meeting_plans(rng: random.Random, by_county: dict[str, list[Municipality]],
                 {
                     "venue": rng.choice(VENUES),
                     "address": f"{rng.choice(STREETS)} {rng.randint(1, 60)}",
-                    "postal_code": rng.choice(postal_codes.get(municipality.number, [""])),
+                    "postal_code": rng.choice(self.postal_codes.get(municipality.number, [""])),
                     "municipality": municipality,
                 }
             )
@@ -162,7 +168,10 @@ def _meeting_plans(rng: random.Random, by_county: dict[str, list[Municipality]],
                 data["longitude"] = round(municipality.longitude + rng.uniform(-0.05, 0.05), 5)
         return data
 
-    # Kristiansand: open AA meetings on weekday evenings, plus a closed one and NA.
+
+def _kristiansand_plans(planner: _MeetingPlanner):
+    """Open AA meetings on weekday evenings, plus closed AA and NA meetings."""
+    rng, base = planner.rng, planner.base
     kristiansand = Municipality.objects.get(number=KRISTIANSAND)
     for weekday, hour in ((1, 19), (2, 18), (3, 19), (4, 20), (5, 18)):
         data = base(kristiansand, "AA", open_meeting=True, weekday=weekday)
@@ -174,13 +183,17 @@ def _meeting_plans(rng: random.Random, by_county: dict[str, list[Municipality]],
     for weekday in (1, 4, 7):
         yield ("NA", kristiansand), base(kristiansand, "NA", open_meeting=rng.random() < 0.4, weekday=weekday)
 
+
+def _county_plans(planner: _MeetingPlanner, by_county: dict[str, list[Municipality]]):
+    """Each county's meetings, most in its main towns; some every other week or monthly, a few hybrid."""
+    rng, today = planner.rng, planner.today
     for county, (count, towns) in COUNTIES.items():
         municipalities = by_county[county]
         town_rows = [m for m in municipalities if m.number in towns]
         for _index in range(count):
             municipality = rng.choice(town_rows) if rng.random() < 0.75 else rng.choice(municipalities)
             fellowship = _weighted(rng, FELLOWSHIP_WEIGHTS)
-            data = base(municipality, fellowship, open_meeting=rng.random() < 0.3, evening=rng.random() < 0.8)
+            data = planner.base(municipality, fellowship, open_meeting=rng.random() < 0.3, evening=rng.random() < 0.8)
             shape = rng.random()
             if shape < 0.08:
                 data["recurrence"] = Recurrence.BIWEEKLY
@@ -192,20 +205,32 @@ def _meeting_plans(rng: random.Random, by_county: dict[str, list[Municipality]],
             mode = rng.random()
             if mode < 0.07:
                 data["attendance_mode"] = AttendanceMode.HYBRID
-                data["conference_url"] = f"https://meet.example.org/demo-{number:03d}"
+                data["conference_url"] = f"https://meet.example.org/{data['slug']}"
             yield (fellowship, municipality), data
 
+
+def _online_plans(planner: _MeetingPlanner):
+    """National online meetings, some with a phone number, some also in English."""
+    rng = planner.rng
     for _index in range(ONLINE_MEETINGS):
         fellowship = _weighted(rng, [("AA", 6), ("NA", 4), ("Al-Anon", 1)])
-        data = base(None, fellowship, open_meeting=rng.random() < 0.5, evening=rng.random() < 0.7)
+        data = planner.base(None, fellowship, open_meeting=rng.random() < 0.5, evening=rng.random() < 0.7)
         data["attendance_mode"] = AttendanceMode.ONLINE
-        data["conference_url"] = f"https://meet.example.org/demo-{number:03d}"
+        data["conference_url"] = f"https://meet.example.org/{data['slug']}"
         if rng.random() < 0.4:
             data["conference_phone"] = f"+47 21 {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}"
         if rng.random() < 0.3:
             data["languages"] = "nb,en"
             data["types"] = sorted(set(data["types"]) | {"EN"})
         yield (fellowship, None), data
+
+
+def _meeting_plans(rng: random.Random, by_county: dict[str, list[Municipality]], today: datetime.date):
+    """Yield (group key, meeting data) for every demo meeting, in a fixed order."""
+    planner = _MeetingPlanner(rng, today)
+    yield from _kristiansand_plans(planner)
+    yield from _county_plans(planner, by_county)
+    yield from _online_plans(planner)
 
 
 def _group_for(key, rng: random.Random, groups: dict, fellowships: dict, actor) -> Group:
