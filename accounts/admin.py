@@ -11,6 +11,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import ExternalIdentity, Membership, Unit, User
 from accounts.services import external_identity_remove, users_deactivate
+from core.admin import ReadOnlyMixin
 
 admin.site.site_header = _("Self-help registry: administration")
 admin.site.site_title = _("Self-help registry")
@@ -41,18 +42,9 @@ class AdministratorOnlyMixin:
         return request.user.is_active and request.user.is_superuser
 
 
-class ReadOnlyForAdministratorsMixin(AdministratorOnlyMixin):
+class ReadOnlyForAdministratorsMixin(ReadOnlyMixin, AdministratorOnlyMixin):
     """Records written by the product itself (logs, the monthly routine, retention): administrators may read them;
     nobody adds, edits or deletes them through the admin."""
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class MembershipInlineForUser(AdministratorOnlyMixin, admin.TabularInline):

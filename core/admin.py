@@ -15,6 +15,20 @@ class BoundedChangeList(ChangeList):
             raise IncorrectLookupParameters(error) from error
 
 
+class ReadOnlyMixin:
+    """Rows that the product writes itself (logs, reference data): shown in the admin, never added, edited or deleted
+    there. Put it before the mixin that says who may see the rows."""
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 def bound_date_filters(site) -> None:
     """Every list of the admin site, the third-party ones (axes, auditlog) included, refuses impossible dates."""
     for model_admin in site._registry.values():

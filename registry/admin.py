@@ -24,7 +24,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import adopt_saved
+from core.admin import ReadOnlyMixin, adopt_saved
 from core.freshness import is_stale, stale_q
 from core.roles import is_administrator, is_curator
 from registry import admin_import, schedule, selectors, services
@@ -66,17 +66,8 @@ class CuratorMixin:
         return is_administrator(request.user)
 
 
-class ReferenceDataMixin(CuratorMixin):
+class ReferenceDataMixin(ReadOnlyMixin, CuratorMixin):
     """Loaded by migrations from registry/data; read-only for everyone in the admin."""
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # Change history ---------------------------------------------------------------------------------------------
