@@ -145,19 +145,24 @@ def group_update(*, group: Group, data: Mapping[str, Any], actor) -> Group:
     return group
 
 
-@transaction.atomic
-def group_set_status(*, groups: Iterable[Group], status: str, actor) -> int:
-    """Set the status of groups; meetings keep their own status."""
+def _set_status(entries: Iterable[Group] | Iterable[Meeting], status: str, actor) -> int:
+    """Give each entry the status, saving only those that change; returns how many changed."""
     if status not in Status.values:
         raise ValidationError({"status": _("Unknown status.")})
     changed = 0
     with acting_as(actor):
-        for group in groups:
-            if group.status != status:
-                group.status = status
-                group.save(update_fields=["status", "updated_at"])
+        for entry in entries:
+            if entry.status != status:
+                entry.status = status
+                entry.save(update_fields=["status", "updated_at"])
                 changed += 1
     return changed
+
+
+@transaction.atomic
+def group_set_status(*, groups: Iterable[Group], status: str, actor) -> int:
+    """Set the status of groups; meetings keep their own status."""
+    return _set_status(groups, status, actor)
 
 
 @transaction.atomic
@@ -193,16 +198,7 @@ def mark_verified(
 @transaction.atomic
 def set_status(*, meetings: Iterable[Meeting], status: str, actor) -> int:
     """Mark meetings active, temporarily closed or inactive. Returns how many changed."""
-    if status not in Status.values:
-        raise ValidationError({"status": _("Unknown status.")})
-    changed = 0
-    with acting_as(actor):
-        for meeting in meetings:
-            if meeting.status != status:
-                meeting.status = status
-                meeting.save(update_fields=["status", "updated_at"])
-                changed += 1
-    return changed
+    return _set_status(meetings, status, actor)
 
 
 @transaction.atomic
