@@ -41,6 +41,17 @@ DEFAULT_FOLLOW_UP_WEEKS = 4
 NOTES_WARNING = _("Never write names, national identity numbers, addresses or other details that identify the patient.")
 
 
+def notes_field() -> forms.CharField:
+    """The free-text notes of a contact or a follow-up, with the warning against identifying details."""
+    return forms.CharField(
+        label=_("Notes"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=NOTES_WARNING,
+    )
+
+
 def intensity_choices():
     """The scale in plain words (DOMAIN.md, "Referral record"); built per request so it is translated."""
     meanings = {
@@ -150,13 +161,7 @@ class ContactForm(NationalIdFormMixin, ServiceErrorsMixin, StyledFormMixin, form
         initial=PriorExperience.UNKNOWN,
         widget=forms.RadioSelect,
     )
-    notes = forms.CharField(
-        label=_("Notes"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=NOTES_WARNING,
-    )
+    notes = notes_field()
     submission_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -312,13 +317,7 @@ class FollowUpForm(NationalIdFormMixin, ServiceErrorsMixin, StyledFormMixin, for
         choices=[("", _("Not set"))] + list(ClosureReason.choices),
         required=False,
     )
-    notes = forms.CharField(
-        label=_("Notes"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=NOTES_WARNING,
-    )
+    notes = notes_field()
     submission_token = forms.UUIDField(widget=forms.HiddenInput, required=False)
     # The version the user opened; an edit from an older version is a conflict (services.follow_up_update).
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)

@@ -246,30 +246,45 @@ def handout_context(contact, language: str, *, for_pdf: bool = False) -> dict:
     }
 
 
-def _suggested_counts(contact) -> tuple[int, int]:
-    """(meetings suggested, of which no longer held)."""
-    total = contact.suggested_meetings.count()
-    inactive = contact.suggested_meetings.filter(status=Status.INACTIVE).count()
-    return total, inactive
+def _handout_view(view):
+    """The handout's two views, the page and the PDF: the contact within the user's units, the handout's language,
+    and, when no suggested meeting is still held, a page that says there is nothing to print (logged as a view).
 
+    The view gets the request and the page's context: contact, lang, suggested_total and left_out (how many of the
+    suggested meetings are no longer held)."""
 
-@never_cache
-@patient_data_required
-@require_GET
-def handout(request, pk: int):
-    """The handout as a page to print, with a toolbar (print, PDF, language) that the print stylesheet hides."""
-    contact = get_contact_for_user(request.user, pk)
-    language = handout_language(request)
-    total, inactive = _suggested_counts(contact)
-    context = {"contact": contact, "lang": language, "suggested_total": total, "left_out": inactive}
-    if total - inactive <= 0:
+    @never_cache
+    @patient_data_required
+    @require_GET
+    @functools.wraps(view)
+    def wrapper(request, pk: int):
+        contact = get_contact_for_user(request.user, pk)
+        total = contact.suggested_meetings.count()
+        inactive = contact.suggested_meetings.filter(status=Status.INACTIVE).count()
+        context = {
+            "contact": contact,
+            "lang": handout_language(request),
+            "suggested_total": total,
+            "left_out": inactive,
+        }
+        if total - inactive > 0:
+            return view(request, context)
         audit.log_access(
             user=request.user, action=audit.Action.VIEW, request=request, contact=contact, detail="handout: no meetings"
         )
         return render(request, "referrals/handout/no_meetings.html", context)
+
+    return wrapper
+
+
+@_handout_view
+def handout(request, context):
+    """The handout as a page to print, with a toolbar (print, PDF, language) that the print stylesheet hides."""
+    contact, language = context["contact"], context["lang"]
     # The sheet is rendered in the handout's language (dates and weekdays too); the page around it in the user's.
     with translation.override(language):
         context["sheet"] = render_to_string("referrals/handout/_sheet.html", handout_context(contact, language))
+    total, inactive = context["suggested_total"], context["left_out"]
     context["left_out"] = inactive + max(0, total - inactive - MAX_MEETINGS)
     audit.log_access(
         user=request.user, action=audit.Action.PRINT, request=request, contact=contact, detail=f"handout {language}"
@@ -310,23 +325,10 @@ def render_one_page_pdf(context: dict) -> bytes:
     raise AssertionError("unreachable")
 
 
-@never_cache
-@patient_data_required
-@require_GET
-def handout_pdf(request, pk: int):
+@_handout_view
+def handout_pdf(request, context):
     """The same handout as a PDF download."""
-    contact = get_contact_for_user(request.user, pk)
-    language = handout_language(request)
-    total, inactive = _suggested_counts(contact)
-    if total - inactive <= 0:
-        audit.log_access(
-            user=request.user, action=audit.Action.VIEW, request=request, contact=contact, detail="handout: no meetings"
-        )
-        return render(
-            request,
-            "referrals/handout/no_meetings.html",
-            {"contact": contact, "lang": language, "suggested_total": total},
-        )
+    contact, language = context["contact"], context["lang"]
     with translation.override(language):
         context = handout_context(contact, language, for_pdf=True)
         pdf = render_one_page_pdf(context)

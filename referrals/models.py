@@ -41,10 +41,14 @@ class Substance(models.TextChoices):
     UNKNOWN = "unknown", _("Not known")
 
 
-class PriorExperience(models.TextChoices):
+class YesNoUnknown(models.TextChoices):
     YES = "yes", _("Yes")
     NO = "no", _("No")
     UNKNOWN = "unknown", _("Not known")
+
+
+# Earlier experience with 12-step groups, and whether the patient attended a meeting: the same three answers.
+PriorExperience = Attended = YesNoUnknown
 
 
 class Response(models.TextChoices):
@@ -65,12 +69,6 @@ class Reason(models.TextChoices):
     PREFERS_OTHER_SUPPORT = "prefers_other_support", _("Prefers other support")
     NOT_SUITABLE = "not_suitable", _("Clinically not suitable")
     OTHER = "other", _("Other")
-
-
-class Attended(models.TextChoices):
-    YES = "yes", _("Yes")
-    NO = "no", _("No")
-    UNKNOWN = "unknown", _("Not known")
 
 
 class ClosureReason(models.TextChoices):
