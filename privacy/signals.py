@@ -38,26 +38,19 @@ def record_refused_external_login(sender, request, provider, reason, user=None, 
     )
 
 
+def _record_identity_event(kind, request, identity, actor) -> None:
+    detail = f"{identity.provider} ({identity.issuer})"
+    security_event_record(kind=kind, user=identity.user, actor=actor, request=request, detail=detail)
+
+
 @receiver(external_identity_linked, dispatch_uid="privacy_external_identity_linked")
 def record_linked_identity(sender, request, identity, actor=None, **kwargs):
-    security_event_record(
-        kind=SecurityEvent.Kind.EXTERNAL_IDENTITY_LINKED,
-        user=identity.user,
-        actor=actor,
-        request=request,
-        detail=f"{identity.provider} ({identity.issuer})",
-    )
+    _record_identity_event(SecurityEvent.Kind.EXTERNAL_IDENTITY_LINKED, request, identity, actor)
 
 
 @receiver(external_identity_removed, dispatch_uid="privacy_external_identity_removed")
 def record_removed_identity(sender, request, identity, actor=None, **kwargs):
-    security_event_record(
-        kind=SecurityEvent.Kind.EXTERNAL_IDENTITY_REMOVED,
-        user=identity.user,
-        actor=actor,
-        request=request,
-        detail=f"{identity.provider} ({identity.issuer})",
-    )
+    _record_identity_event(SecurityEvent.Kind.EXTERNAL_IDENTITY_REMOVED, request, identity, actor)
 
 
 @receiver(user_deactivated, dispatch_uid="privacy_account_deactivated")
