@@ -271,6 +271,8 @@ REQUIRE_2FA = env.bool("REQUIRE_2FA", default=not DEMO_MODE)
 REPORT_MIN_DENOMINATOR = env.int("REPORT_MIN_DENOMINATOR", default=10)
 # How long a unit report's rendered body is shared between requests (reports/report_cache.py); 0 turns it off.
 REPORT_CACHE_SECONDS = env.int("REPORT_CACHE_SECONDS", default=60)
+# Contact lists and worklists (the filter form, table and pagination) shared between requests (referrals/list_cache.py).
+CONTACT_LIST_CACHE_SECONDS = env.int("CONTACT_LIST_CACHE_SECONDS", default=60)
 RETENTION_MONTHS = env.int("RETENTION_MONTHS", default=60)
 ACCESS_LOG_RETENTION_MONTHS = env.int("ACCESS_LOG_RETENTION_MONTHS", default=120)
 ACCOUNT_INACTIVE_DAYS = env.int("ACCOUNT_INACTIVE_DAYS", default=90)

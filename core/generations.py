@@ -22,6 +22,7 @@ A generation is one of two kinds, by how a writing thread sees its own uncommitt
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 import uuid
@@ -156,3 +157,11 @@ class Generation:
         value = render()
         self.store(key, token, value, timeout)
         return value
+
+
+def fragment_key(prefix: str, parts: dict, seconds: int) -> str:
+    """The cache key of a value computed from `parts` (everything it depends on, by name) in the current span of
+    `seconds`: a fragment is never kept past its span, so writes that move no generation show within it."""
+    bucket = int(time.time() // seconds)
+    text = "\n".join(f"{name}={parts[name]}" for name in sorted(parts)) + f"\nbucket={bucket}"
+    return prefix + hashlib.sha256(text.encode()).hexdigest()

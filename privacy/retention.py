@@ -23,6 +23,7 @@ from core.periods import OSLO
 from privacy.models import RetentionRun
 from referrals.audit import Action, log_many
 from referrals.models import AccessLogEntry, FollowUp, PatientContact
+from referrals.signals import contacts_bulk_changed
 from reports.snapshots import freeze_months
 
 BATCH_SIZE = 2000
@@ -121,6 +122,8 @@ def _apply(*, cutoffs: Cutoffs, contacts, follow_ups, old_entries, now) -> dict:
             # An edit form opened before the run must not write the old text back.
             version=F("version") + 1,
         )
+    # Bulk updates send no post_save: the report and list caches are told once, after the commit.
+    transaction.on_commit(lambda: contacts_bulk_changed.send(sender=PatientContact, anonymised=anonymised))
     return {
         "months_frozen": months_frozen,
         "contacts_anonymised": anonymised,

@@ -46,6 +46,7 @@ def log_access(
 
 def log_shown(*, user, action: str, contacts, request=None, detail: str = "") -> AccessLogEntry | None:
     """One entry for a page that shows several contacts (a list, a worklist, a look-up), naming every one of them
+    (contacts, or anything with their pk, unit_id and patient_pseudonym, such as referrals.list_cache.Shown)
     and their patients' pseudonyms, so that "all access to this patient's records" finds it
     (AccessLogEntry.objects.about_patient). Nothing is written for a page that showed none."""
     contacts = list(contacts)
@@ -58,7 +59,7 @@ def log_shown(*, user, action: str, contacts, request=None, detail: str = "") ->
         user=user if getattr(user, "pk", None) else None,
         username=getattr(user, "username", "") or "system",
         unit_id=units.pop() if len(units) == 1 else None,
-        contact=only,
+        contact_id=only.pk if only else None,
         patient_pseudonym=only.patient_pseudonym if only else "",
         contact_ids=[contact.pk for contact in contacts],
         patient_pseudonyms=[contact.patient_pseudonym for contact in contacts],

@@ -13,13 +13,16 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import QueryDict
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import leads_any_unit, led_units, patient_data_required, patient_unit_ids, patient_units
 from core.periods import OSLO
-from referrals import audit, services
+from referrals import audit, list_cache, services
 from referrals.access import (
     get_follow_up_for_user,
     recording_units,
@@ -375,21 +378,30 @@ def follow_up_edit(request, contact: PatientContact, follow_up_pk: int):
     return render(request, "referrals/follow_up_form.html", context)
 
 
-def _filter_form(request, units):
-    return ContactFilterForm(
-        request.GET or None,
-        units=_recording_units(request),
-        clinicians=clinicians_of(units),
-    )
-
-
 @patient_data_required
 @require_GET
 def contact_list(request):
-    units = patient_units(request.user)
-    form = _filter_form(request, units)
-    values = form.valid_values() if form.is_bound else {}
     unit_ids = patient_unit_ids(request.user)
+    recording = _recording_units(request)
+    today = _today()
+    parts = {
+        "page": "contacts",
+        "query": sorted(request.GET.lists()),
+        "units": sorted(unit_ids),
+        "recording": sorted(unit.pk for unit in recording),
+        "language": get_language(),
+        "today": today,
+    }
+    body, rows = list_cache.get_or_render(parts, lambda: _contact_list_body(request, unit_ids, recording, today))
+    audit.log_shown(user=request.user, action=audit.Action.LIST, contacts=rows, request=request, detail="contact list")
+    context = {"list_body": mark_safe(body), "can_import": leads_any_unit(request.user)}  # noqa: S308 - our own render
+    return render(request, "referrals/contact_list.html", context)
+
+
+def _contact_list_body(request, unit_ids: list[int], recording, today) -> tuple[str, list]:
+    """The filter form, the page of contacts and the pagination, and the rows the page shows."""
+    form = ContactFilterForm(request.GET or None, units=recording, clinicians=clinicians_of(unit_ids))
+    values = form.valid_values() if form.is_bound else {}
     if values.get("unit") is not None:
         unit_ids = [values["unit"].pk]
     contacts = filter_contacts(
@@ -397,7 +409,7 @@ def contact_list(request):
         month=values.get("month"),
         clinician=values.get("clinician"),
         intensity=values.get("intensity") or "",
-        follow_up_due_on=_today() if values.get("due") else None,
+        follow_up_due_on=today if values.get("due") else None,
     )
     page = contact_page(
         contacts,
@@ -406,47 +418,44 @@ def contact_list(request):
         number=values.get("page") or 1,
         per_page=LIST_PAGE_SIZE,
     )
-    audit.log_shown(
-        user=request.user, action=audit.Action.LIST, contacts=page.items, request=request, detail="contact list"
-    )
-    return render(
-        request,
-        "referrals/contact_list.html",
-        {
-            "form": form,
-            "page": page,
-            "today": _today(),
-            "several_units": form.fields["unit"].queryset.count() > 1,
-            "can_import": leads_any_unit(request.user),
-        },
-    )
+    context = {"form": form, "page": page, "today": today, "several_units": len(recording) > 1}
+    body = render_to_string("referrals/_contact_list_body.html", context, request=request)
+    return body, list_cache.shown(page.items)
 
 
 @patient_data_required
 @require_GET
 def worklist(request):
     mine = request.GET.get("mine") == "1"
-    today = _today()
-    contacts = PatientContact.objects.follow_up_due(today)
-    if mine:
-        contacts = contacts.filter(clinician=request.user)
     try:
         number = max(1, min(int(request.GET.get("page", "1")), 100_000))
     except ValueError:
         number = 1
+    unit_ids = patient_unit_ids(request.user)
+    today = _today()
+    parts = {
+        "page": "worklist",
+        "clinician": request.user.pk if mine else None,
+        "number": number,
+        "units": sorted(unit_ids),
+        "language": get_language(),
+        "today": today,
+    }
+    body, rows = list_cache.get_or_render(parts, lambda: _worklist_body(request, unit_ids, today, number, mine))
+    audit.log_shown(user=request.user, action=audit.Action.LIST, contacts=rows, request=request, detail="worklist")
+    return render(request, "referrals/worklist.html", {"list_body": mark_safe(body)})  # noqa: S308 - our own render
+
+
+def _worklist_body(request, unit_ids: list[int], today, number: int, mine: bool) -> tuple[str, list]:
+    contacts = PatientContact.objects.follow_up_due(today)
+    if mine:
+        contacts = contacts.filter(clinician=request.user)
     page = contact_page(
-        contacts,
-        unit_ids=patient_unit_ids(request.user),
-        order=("follow_up_planned_on", "pk"),
-        number=number,
-        per_page=WORKLIST_PAGE_SIZE,
+        contacts, unit_ids=unit_ids, order=("follow_up_planned_on", "pk"), number=number, per_page=WORKLIST_PAGE_SIZE
     )
     for contact in page.items:
         contact.days_overdue = (today - contact.follow_up_planned_on).days
-    audit.log_shown(
-        user=request.user, action=audit.Action.LIST, contacts=page.items, request=request, detail="worklist"
-    )
     several_units = len({contact.unit_id for contact in page.items}) > 1
-    return render(
-        request, "referrals/worklist.html", {"page": page, "mine": mine, "today": today, "several_units": several_units}
-    )
+    context = {"page": page, "mine": mine, "today": today, "several_units": several_units}
+    body = render_to_string("referrals/_worklist_body.html", context, request=request)
+    return body, list_cache.shown(page.items)

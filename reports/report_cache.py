@@ -17,14 +17,12 @@ newer generation.
 
 from __future__ import annotations
 
-import hashlib
-import time
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 
-from core.generations import Generation
+from core.generations import Generation, fragment_key
 
 KEY_PREFIX = "reports:body:"
 GENERATION = Generation("reports:generation")
@@ -39,16 +37,10 @@ def bump_generation(**kwargs) -> None:
     GENERATION.bump()
 
 
-def _key(parts: dict) -> str:
-    bucket = int(time.time() // cache_seconds())
-    text = "\n".join(f"{name}={parts[name]}" for name in sorted(parts)) + f"\nbucket={bucket}"
-    return KEY_PREFIX + hashlib.sha256(text.encode()).hexdigest()
-
-
 def get_or_render(parts: dict, render: Callable[[], Any]) -> Any:
     """The cached body for `parts` (everything the body depends on), or `render()` stored for the next request.
 
     A body is usually rendered HTML; the home page keeps its headline figures (picklable values) the same way."""
     if not cache_seconds():
         return render()
-    return GENERATION.get_or_render(_key(parts), render, cache_seconds())
+    return GENERATION.get_or_render(fragment_key(KEY_PREFIX, parts, cache_seconds()), render, cache_seconds())
