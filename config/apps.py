@@ -1,6 +1,7 @@
 from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django_q.apps import DjangoQConfig
 
 
 class SiteConfig(AppConfig):
@@ -27,6 +28,28 @@ class AxesConfig(AxesAppConfig):
             AccessAttempt: (_("failed log-in count"), _("failed log-in counts")),
             AccessFailureLog: (_("failed log-in"), _("failed log-ins")),
             AccessLog: (_("log-in record"), _("log-in records")),
+        }
+        for model, (singular, plural) in names.items():
+            model._meta.verbose_name = singular
+            model._meta.verbose_name_plural = plural
+
+
+class TaskQueueConfig(DjangoQConfig):
+    """django-q2, whose model names are capitalised ("Scheduled task"), so that Django's own sentences read
+    "Velg Planlagt jobb …" in Norwegian. Its other words go through gettext and are in the catalogue."""
+
+    default = False
+
+    def ready(self):
+        super().ready()
+        from django_q.models import Failure, OrmQ, Schedule, Success, Task
+
+        names = {
+            Task: (_("task"), _("tasks")),
+            Success: (_("successful task"), _("successful tasks")),
+            Failure: (_("failed task"), _("failed tasks")),
+            Schedule: (_("scheduled task"), _("scheduled tasks")),
+            OrmQ: (_("queued task"), _("queued tasks")),
         }
         for model, (singular, plural) in names.items():
             model._meta.verbose_name = singular

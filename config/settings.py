@@ -69,7 +69,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "privacy",
-    "django_q",
+    "config.apps.TaskQueueConfig",
     "ops",
     "config",
 ]

@@ -77,3 +77,46 @@ def test_the_change_history_says_what_happened_in_norwegian(norwegian_admin):
     history = visible_text(norwegian_admin.get(f"/admin/registry/meeting/{meeting.pk}/history/"))
     assert " create " not in f" {history} "
     assert "opprettet" in history
+
+
+# The third-party lists (issue 17, 8): django-q2's names and columns, and what django-auditlog writes without gettext.
+ENGLISH_IN_THIRD_PARTY_LISTS = [
+    "Scheduled task",
+    "Successful task",
+    "Failed task",
+    "Queued task",
+    "Schedule Type",
+    "Next Run",
+    "Repeats",
+    "Function",
+    "Cluster",
+    "Last_run",
+    "Once Minutes Hourly",
+    "Correlation ID",
+    " changes: ",
+    " change: ",
+]
+
+
+def test_the_admin_index_and_every_list_have_no_english_left(norwegian_admin):
+    from django.contrib import admin
+
+    meeting = MeetingFactory()
+    meeting.name = "Nytt navn"
+    meeting.save()
+    lists = [f"/admin/{model._meta.app_label}/{model._meta.model_name}/" for model in admin.site._registry]
+    responses = {page: norwegian_admin.get(page) for page in ["/admin/", *lists]}
+    assert {page: response.status_code for page, response in responses.items() if response.status_code != 200} == {}
+    left = {
+        page: [phrase for phrase in ENGLISH_IN_THIRD_PARTY_LISTS if phrase in visible_text(response)]
+        for page, response in responses.items()
+    }
+    assert {page: phrases for page, phrases in left.items() if phrases} == {}
+    index = visible_text(responses["/admin/"])
+    for norwegian in ["Jobbkø", "Planlagte jobber", "Vellykkede jobber", "Mislykkede jobber", "Jobber i kø"]:
+        assert norwegian in index
+    change_log = responses["/admin/auditlog/logentry/"]
+    assert "1 endring: Navn" in visible_text(change_log)
+    assert "Korrelasjons-ID" in visible_text(change_log)
+    object_types = re.findall(r'href="\?resource_type=\d+"[^>]*>([^<]+)<', change_log.content.decode())
+    assert sorted(object_types) == ["Møteregister | gruppe", "Møteregister | møte"]
