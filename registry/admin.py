@@ -631,12 +631,20 @@ class FellowshipAdmin(HistoryMixin, CuratorMixin, admin.ModelAdmin):
 class MeetingTypeAdmin(HistoryMixin, CuratorMixin, admin.ModelAdmin):
     """The Meeting Guide codes are fixed by the spec; curators may improve the Norwegian labels."""
 
-    list_display = ["code", "name_nb", "name_en"]
+    list_display = ["code", "name_nb", "english_name"]
     search_fields = ["code", "name_nb", "name_en"]
     list_per_page = 100
 
+    def get_fields(self, request, obj=None):
+        return ["code", "name_nb", "english_name"] if obj else ["code", "name_nb", "name_en"]
+
     def get_readonly_fields(self, request, obj=None):
-        return ["code", "name_en"] if obj else []
+        return ["code", "english_name"] if obj else []
+
+    @admin.display(description=MeetingType._meta.get_field("name_en").verbose_name, ordering="name_en")
+    def english_name(self, obj):
+        """The spec's English name, marked as English on a Norwegian page (WCAG 3.1.2, language of parts)."""
+        return format_html('<span lang="en">{}</span>', obj.name_en)
 
     def has_add_permission(self, request, *args):
         return False
