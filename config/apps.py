@@ -4,6 +4,14 @@ from django.utils.translation import gettext_lazy as _
 from django_q.apps import DjangoQConfig
 
 
+def rename_models(names: dict) -> None:
+    """Give a third-party app's models our own (translatable) names: {model: (singular, plural)}. Migrations keep
+    the names the app declared, so no migration follows."""
+    for model, (singular, plural) in names.items():
+        model._meta.verbose_name = singular
+        model._meta.verbose_name_plural = plural
+
+
 class SiteConfig(AppConfig):
     """The site assembled from the apps: home page, menu, demo data. The only app that may import every other."""
 
@@ -24,14 +32,13 @@ class AxesConfig(AxesAppConfig):
         super().ready()
         from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
-        names = {
-            AccessAttempt: (_("failed log-in count"), _("failed log-in counts")),
-            AccessFailureLog: (_("failed log-in"), _("failed log-ins")),
-            AccessLog: (_("log-in record"), _("log-in records")),
-        }
-        for model, (singular, plural) in names.items():
-            model._meta.verbose_name = singular
-            model._meta.verbose_name_plural = plural
+        rename_models(
+            {
+                AccessAttempt: (_("failed log-in count"), _("failed log-in counts")),
+                AccessFailureLog: (_("failed log-in"), _("failed log-ins")),
+                AccessLog: (_("log-in record"), _("log-in records")),
+            }
+        )
 
 
 class TaskQueueConfig(DjangoQConfig):
@@ -44,13 +51,12 @@ class TaskQueueConfig(DjangoQConfig):
         super().ready()
         from django_q.models import Failure, OrmQ, Schedule, Success, Task
 
-        names = {
-            Task: (_("task"), _("tasks")),
-            Success: (_("successful task"), _("successful tasks")),
-            Failure: (_("failed task"), _("failed tasks")),
-            Schedule: (_("scheduled task"), _("scheduled tasks")),
-            OrmQ: (_("queued task"), _("queued tasks")),
-        }
-        for model, (singular, plural) in names.items():
-            model._meta.verbose_name = singular
-            model._meta.verbose_name_plural = plural
+        rename_models(
+            {
+                Task: (_("task"), _("tasks")),
+                Success: (_("successful task"), _("successful tasks")),
+                Failure: (_("failed task"), _("failed tasks")),
+                Schedule: (_("scheduled task"), _("scheduled tasks")),
+                OrmQ: (_("queued task"), _("queued tasks")),
+            }
+        )
