@@ -147,6 +147,23 @@ class Generation:
         if not is_private(token):
             cache.set(key, {"generation": token, "value": value}, timeout)
 
+    def get_many_or_render(self, keys: list[str], render: Callable[[list[int]], list[Any]], timeout: int) -> list:
+        """The values cached under `keys` for the current token, one round trip for all; `render(positions)` gives
+        the missing ones (in the order of `positions`), stored in one more round trip for the next request."""
+        found = cache.get_many([self.key, *keys])
+        token = self.seen(found.get(self.key))
+        values = []
+        for key in keys:
+            hit = found.get(key)
+            values.append(hit["value"] if isinstance(hit, dict) and hit.get("generation") == token else None)
+        missing = [position for position, value in enumerate(values) if value is None]
+        if missing:
+            for position, value in zip(missing, render(missing), strict=True):
+                values[position] = value
+            if not is_private(token):
+                cache.set_many({keys[i]: {"generation": token, "value": values[i]} for i in missing}, timeout)
+        return values
+
     def get_or_render(self, key: str, render: Callable[[], Any], timeout: int) -> Any:
         """The value cached under `key` for the current token, or `render()`, stored for the next request."""
         if not timeout:

@@ -9,6 +9,11 @@ swapped in on the way out. Logged-in users (their menu and quick searches differ
 pending messages get the page rendered around a shared part: the search form and its results are the same for
 everyone with the same address and language, so `shared_fragment` keeps that part under the same rules (and the
 filter choices and results are not rendered per request).
+
+A search no address has asked before still shares most of its work: each result's card (`result_cards`) is the
+same in every search that lists the meeting on the same day, in the same language, with the same next date, so
+it is rendered once and taken from the cache with the page's other cards in one round trip. Only the distance,
+which depends on the search, is put in per request.
 """
 
 from __future__ import annotations
@@ -22,10 +27,20 @@ from functools import wraps
 from django.conf import settings
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
+from core.generations import fragment_key
 from registry.changes import GENERATION
 
 KEY_PREFIX = "registry:page:"
+CARD_PREFIX = "registry:card:"
+# Where a cached card takes the search's own distance.
+DISTANCE_SLOT = mark_safe("<!--registry-distance-->")  # noqa: S308 - a constant
 CSRF_FIELD = re.compile(r'(name="csrfmiddlewaretoken" value=")([^"]+)(")')
 CSRF_PLACEHOLDER = "__registry_csrf_token__"
 KEPT_HEADERS = ("Content-Type", "Content-Disposition")
@@ -88,3 +103,43 @@ def cached_for_anonymous(view):
         return response
 
     return wrapped
+
+
+def result_cards(results) -> list[SafeString]:
+    """The search results as rendered cards (registry/_meeting_item.html), shared between searches."""
+    if not cache_seconds():
+        cards = [_render_card(result) for result in results]
+    else:
+        keys = [_card_key(result) for result in results]
+        cards = GENERATION.get_many_or_render(
+            keys, lambda positions: [_render_card(results[i]) for i in positions], cache_seconds()
+        )
+    # Our own render, and the distance through format_html.
+    return [
+        mark_safe(card.replace(DISTANCE_SLOT, _distance(result.distance_km)))  # noqa: S308
+        for card, result in zip(cards, results, strict=True)
+    ]
+
+
+def _card_key(result) -> str:
+    parts = {
+        "meeting": result.meeting.pk,
+        "language": get_language(),
+        "day": timezone.localdate().isoformat(),  # "verified 3 weeks ago" and "today"/"tomorrow" move with it
+        "next": result.next.start.isoformat() if result.next else "",
+        "open": result.is_open,
+        "stale": result.is_stale,
+    }
+    return fragment_key(CARD_PREFIX, parts, cache_seconds())
+
+
+def _render_card(result) -> str:
+    return render_to_string("registry/_meeting_item.html", {"result": result, "distance_slot": DISTANCE_SLOT})
+
+
+def _distance(km: float | None) -> str:
+    from registry.templatetags.registry_tags import distance
+
+    if km is None:
+        return ""
+    return format_html("<dt>{}</dt>\n      <dd>{}</dd>", _("Distance"), distance(km))

@@ -151,11 +151,13 @@ def _search_context(request: HttpRequest) -> dict:
     now = timezone.now()
     result = run_search(request.GET, now)
     page = paginate(result, request.GET.get("page"))
+    results = results_for(result, list(page.object_list), now)
     return {
         "filter": result.filterset,
         "form": result.filterset.form,
         "page": page,
-        "results": results_for(result, list(page.object_list), now),
+        "results": results,
+        "cards": page_cache.result_cards(results),
         "map_tile_url": settings.REGISTRY_MAP_TILE_URL,
         "map_attribution": settings.REGISTRY_MAP_ATTRIBUTION,
         "sort": result.sort,

@@ -1,0 +1,107 @@
+"""Result cards are shared between different searches (registry/page_cache.py, `result_cards`): a meeting's card is
+rendered once per day, language and next date, each search puts in its own distance, and a change to the meeting
+shows in the next search."""
+
+import datetime
+import re
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.core.cache import cache
+from django.urls import reverse
+
+from registry import feed
+from tests.factories import TypedMeetingFactory, municipality
+
+URL = reverse("registry:search")
+CARD = "registry/_meeting_item.html"
+
+
+@pytest.fixture(autouse=True)
+def caches_on(settings):
+    settings.REGISTRY_PAGE_CACHE_SECONDS = 60
+    cache.clear()
+    feed.clear_process_cache()
+    with time_machine.travel(datetime.datetime(2026, 11, 26, 12, 0, 10, tzinfo=datetime.UTC), tick=False):
+        yield
+    cache.clear()
+
+
+@pytest.fixture
+def meeting(db, django_capture_on_commit_callbacks):
+    # Committed, as far as the registry's change generation can tell: nothing uncommitted is ever cached.
+    with django_capture_on_commit_callbacks(execute=True):
+        return TypedMeetingFactory(
+            name="Kvadraturen tirsdag", municipality=municipality("4204"), latitude=58.1455, longitude=7.9955, weekday=2
+        )
+
+
+def search(client, **query):
+    # A logged-in page or a new address: neither whole-page cache answers, so only the cards can be shared.
+    response = client.get(URL, query)
+    assert response.status_code == 200
+    return response
+
+
+def cards_rendered(response) -> int:
+    return sum(template.name == CARD for template in response.templates)
+
+
+def distances(response) -> list[str]:
+    return re.findall(r"<dd>([^<]*km)</dd>", response.content.decode())
+
+
+def test_a_different_search_listing_the_same_meeting_takes_its_card_from_the_cache(client, meeting):
+    first = search(client, postal_code="4611")
+    second = search(client, q="Kvadraturen")
+
+    assert cards_rendered(first) == 1
+    assert cards_rendered(second) == 0
+    assert "Kvadraturen tirsdag" in second.content.decode()
+
+
+def test_each_search_puts_in_its_own_distance(client, meeting):
+    near = search(client, postal_code="4611")  # Kristiansand
+    far = search(client, postal_code="0150")  # Oslo
+
+    assert cards_rendered(far) == 0
+    assert len(distances(near)) == len(distances(far)) == 1
+    assert float(distances(near)[0].split()[0].replace(",", ".").replace("\xa0", "")) < 20
+    assert float(distances(far)[0].split()[0].replace(",", ".").replace("\xa0", "")) > 200
+    assert distances(search(client, q="Kvadraturen")) == []
+
+
+def test_an_edited_meeting_shows_in_the_next_search(client, meeting, django_capture_on_commit_callbacks):
+    search(client, postal_code="4611")
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting.name = "Kvadraturen, nytt navn"
+        meeting.save()
+
+    response = search(client, postal_code="4612")
+
+    assert cards_rendered(response) == 1
+    assert "Kvadraturen, nytt navn" in response.content.decode()
+
+
+def test_each_language_gets_its_own_card(client, meeting):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "nb"
+    search(client, postal_code="4611")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = search(client, postal_code="4612")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "nb"
+    norwegian = search(client, postal_code="4613")
+
+    assert cards_rendered(english) == 1 and "<dt>Next</dt>" in english.content.decode()
+    assert cards_rendered(norwegian) == 0 and "<dt>Neste</dt>" in norwegian.content.decode()
+
+
+def test_a_passed_meeting_gets_a_card_with_its_new_next_date(client, meeting):
+    before = search(client, postal_code="4611").content.decode()
+    with time_machine.travel(datetime.datetime(2026, 12, 2, 12, 0, tzinfo=datetime.UTC), tick=False):
+        after = search(client, postal_code="4612")
+
+    assert cards_rendered(after) == 1
+    assert re.findall(r'<time datetime="([^"]+)"', before) != re.findall(
+        r'<time datetime="([^"]+)"', after.content.decode()
+    )
