@@ -107,8 +107,9 @@ def stale_meetings_email(period: str) -> str:
         }
     base = getattr(settings, "SITE_URL", "").rstrip("/")
     with translation.override(settings.LANGUAGE_CODE):
+        never = _("never verified")  # outside the f-string, where makemessages finds it
         lines = [
-            f"- {name} ({timezone.localtime(date, OSLO):%Y-%m-%d})" if date else f"- {name} ({_('never verified')})"
+            f"- {name} ({timezone.localtime(date, OSLO):%Y-%m-%d})" if date else f"- {name} ({never})"
             for _pk, name, date in meetings
         ]
         links = [f"  {base}{reverse('admin:registry_meeting_change', args=[pk])}" for pk, _name, _date in meetings]

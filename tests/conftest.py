@@ -3,6 +3,7 @@
 import os
 
 import pytest
+from django.utils import translation
 from hypothesis import settings as hypothesis_settings
 
 from accounts.models import Membership, Unit
@@ -13,6 +14,18 @@ from tests.factories import MembershipFactory, UnitFactory, UserFactory, login
 hypothesis_settings.register_profile("dev", derandomize=False, database=None)
 hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+@pytest.fixture(autouse=True)
+def language_restored():
+    """Each test leaves the language as it found it: one that activates Norwegian and stops there must not hand
+    it on (a job's summary read after the admin tests came out in Norwegian)."""
+    language = translation.get_language()
+    yield
+    if language:
+        translation.activate(language)
+    else:
+        translation.deactivate_all()
 
 
 @pytest.fixture
