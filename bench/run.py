@@ -74,6 +74,8 @@ SERVER_TIME_TARGETS_MS = {
     "report PDF": 1000,
 }
 WORKER_MEMORY_LIMIT_MB = 300
+# A unit lead's 100,000-row contact file: preview plus the queued import, in seconds (issue 15).
+CONTACT_IMPORT_SECONDS = 20
 BARE_LOGGED_IN = "bare Django view, logged in"
 DEFAULT_SCALE = 100_000
 
@@ -720,7 +722,7 @@ EXTERNAL_FIGURES = [
         {"meetings": 2_000, "first": 1_000},
     ),
     (
-        "contact import on the upload page, preview + confirm",
+        "contact import: upload page preview + confirm (web worker), then the queued import (job worker)",
         "bench.import_contacts",
         "upload_figures",
         {"rows": 100_000},
@@ -773,6 +775,9 @@ def external_figures(database_url: str, *, quick: bool) -> list[dict]:
         found = re.search(r"^BENCH-FIGURES (.+)$", output, re.MULTILINE)
         if found:
             figures = json.loads(found.group(1))
+            if "peak_mb" in figures:
+                # The script ran its stages in processes of their own (bench/import_contacts.py): theirs is the peak.
+                peak[0] = figures["peak_mb"]
             print(f"  {label}: {figures}; peak RSS {peak[0]:.0f} MB")
         else:
             figures = None
@@ -816,6 +821,14 @@ def verdicts(times: list[dict], load: list[dict], workers: dict, imports: list[d
         verdict = "HELD" if max(peaks) < WORKER_MEMORY_LIMIT_MB else "MISSED"
         lines.append(
             f"{verdict}: worker memory peak {max(peaks):.0f} MB, imports included (limit {WORKER_MEMORY_LIMIT_MB} MB)"
+        )
+    for figures in [item["figures"] for item in imports if item["figures"] and "import_s" in item["figures"]]:
+        verdict = "HELD" if figures["total_s"] <= CONTACT_IMPORT_SECONDS else "MISSED"
+        lines.append(
+            f"{verdict}: contact import of {figures['rows']:,} rows: preview {figures['preview_s']} s, confirm "
+            f"{figures['confirm_s']} s, import {figures['import_s']} s, total {figures['total_s']} s "
+            f"(target {CONTACT_IMPORT_SECONDS} s); peak RSS preview {figures['preview_peak_mb']:.0f} MB, "
+            f"import {figures['import_peak_mb']:.0f} MB"
         )
     for result in load:
         bad = result["socket_errors"] + result["status"].get("5xx", 0)
