@@ -115,7 +115,7 @@ def contact_import(request):
             return render(request, "referrals/import.html", {**context, "form": form}, status=400)
         data = form.cleaned_data["file"]
         try:
-            plan = importers.plan_import(data, allowed_units=led_units(request.user), user=request.user)
+            plan = importers.plan_import(data, allowed_units=led_units(request.user))
         except importers.ImportFileError as error:
             return render(request, "referrals/import.html", {**context, "form": UploadForm(), "file_error": error})
         context.update({"plan": plan, "file_name": form.file_name, "form": UploadForm()})

@@ -21,11 +21,10 @@ from __future__ import annotations
 import copy
 import csv
 import datetime
-import functools
 import hashlib
 import io
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -57,6 +56,10 @@ _SETTINGS = frozenset(Setting.values)
 _RESPONSES = frozenset(Response.values)
 # Existing contacts are looked up in slices of this many pseudonyms, to stay under SQLite's variable limit.
 LOOKUP_CHUNK = 900
+# Rows are checked, looked up and written this many at a time: memory stays flat whatever the file's length.
+BATCH_ROWS = 2000
+# The contact service's answers kept for rows with the same values (_ServiceCheck).
+ANSWERS_KEPT = 20_000
 # progress(stage, done, total) is called after every so many checked rows: "check", then "write".
 PROGRESS_EVERY = 5000
 Progress = Callable[[str, int, int], None]
@@ -87,23 +90,38 @@ class RowError:
         return _("line %(line)s: %(reasons)s") % {"line": self.line, "reasons": "; ".join(self.reasons)}
 
 
-@dataclass
+@dataclass(slots=True)
 class PlannedContact:
-    """One valid row, ready to be written."""
+    """One valid row of a batch, ready to be written.
+
+    For a new contact, `contact` is the checked contact that rows with the same values share (it has no pk), and the
+    row's own pseudonym and clinician are kept beside it: new_contact() puts them together when it is written."""
 
     line: int
     contact: PatientContact
     fellowship_ids: set[int] | None  # None: the cell was empty, leave an existing contact's fellowships alone
     existing_fellowship_ids: set[int] = field(default_factory=set)
+    pseudonym: str = ""
+    clinician_id: int | None = None
+
+    def new_contact(self, created_by_id: int | None) -> PatientContact:
+        contact = copy.copy(self.contact)
+        contact.patient_pseudonym = self.pseudonym
+        # Checked against memberships in _check_row, for all rows at once.
+        contact.clinician_id = self.clinician_id
+        contact.created_by_id = created_by_id
+        return contact
 
 
 @dataclass
 class ImportPlan:
+    """What the file would do: counts and every bad row. The rows themselves are not kept (see _planned_batches)."""
+
     sha256: str
     rows: int = 0
     errors: list[RowError] = field(default_factory=list)
-    to_create: list[PlannedContact] = field(default_factory=list)
-    to_update: list[PlannedContact] = field(default_factory=list)
+    created: int = 0
+    updated: int = 0
     unchanged: int = 0
     skipped_deleted: int = 0
 
@@ -115,8 +133,8 @@ class ImportPlan:
     def counts(self) -> dict[str, int]:
         return {
             "rows": self.rows,
-            "created": len(self.to_create),
-            "updated": len(self.to_update),
+            "created": self.created,
+            "updated": self.updated,
             "unchanged": self.unchanged,
             "skipped_deleted": self.skipped_deleted,
             "invalid": len(self.errors),
@@ -246,9 +264,7 @@ class _Lookups:
     fellowships: dict[str, Fellowship]
 
     @classmethod
-    def fetch(cls, records: list[dict[str, str]], allowed_units) -> _Lookups:
-        unit_codes = {record["unit"].strip().upper() for record in records}
-        usernames = {record["clinician"].strip() for record in records if record["clinician"].strip()}
+    def fetch(cls, unit_codes: set[str], usernames: set[str], allowed_units) -> _Lookups:
         units = {unit.code: unit for unit in Unit.objects.filter(code__in=unit_codes)}
         users = {user.username: user for user in User.objects.filter(username__in=usernames)}
         member_paths: dict[int, list[str]] = {}
@@ -484,7 +500,8 @@ class _ServiceCheck:
 
     Rows that give the service the same values but for the patient reference get the same answer, so the service
     runs once per distinct set of values (the reference is checked for every row by _check_row, with the same
-    function the service uses). A 100,000-row extract has a few thousand such sets.
+    function the service uses). A 100,000-row extract has a few thousand such sets. At most ANSWERS_KEPT answers are
+    kept, so that an extract whose rows all differ does not keep a checked contact per row.
     """
 
     def __init__(self):
@@ -493,12 +510,22 @@ class _ServiceCheck:
     def __call__(self, unit, data: dict, *, recorded_response: str = "") -> tuple[PatientContact | None, list[str]]:
         key = (unit.pk, recorded_response, *((name, _hashable(data[name])) for name in sorted(data)))
         key = tuple(part for part in key if not (isinstance(part, tuple) and part[0] == "patient_reference"))
-        if key not in self._answers:
+        return self.answer(key, unit, lambda: data, recorded_response)
+
+    def answer(
+        self, key: tuple, unit, make_data: Callable[[], dict], recorded_response: str = ""
+    ) -> tuple[PatientContact | None, list[str]]:
+        """The answer for the data make_data() gives, which `key` stands for; make_data is called when it is new."""
+        answer = self._answers.get(key)
+        if answer is None:
+            if len(self._answers) >= ANSWERS_KEPT:
+                self._answers.clear()
             try:
-                self._answers[key] = (services.validate_contact_data(unit=unit, data=data).contact, [])
+                answer = (services.validate_contact_data(unit=unit, data=make_data()).contact, [])
             except ValidationError as error:
-                self._answers[key] = (None, _service_reasons(error, recorded_response))
-        return self._answers[key]
+                answer = (None, _service_reasons(error, recorded_response))
+            self._answers[key] = answer
+        return answer
 
 
 def _service_reasons(error: ValidationError, recorded_response: str = "") -> list[str]:
@@ -527,125 +554,168 @@ def _service_reasons(error: ValidationError, recorded_response: str = "") -> lis
     return reasons
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
+    """One record after its own checks: its clean values by name, and its problems (empty when it is valid)."""
+
     line: int
     values: dict
     reasons: list[str]
-
-    @functools.cached_property
-    def key(self) -> tuple | None:
-        """(unit id, pseudonym, date): the contact the row is about, when those three cells are readable."""
-        if {"unit", "pseudonym", "date"} <= self.values.keys():
-            return (self.values["unit"].pk, self.values["pseudonym"], self.values["date"])
-        return None
+    # (unit id, pseudonym, date): the contact the row is about, when those three cells are readable.
+    key: tuple | None = None
 
 
-def _parse(data: bytes, plan: ImportPlan) -> list[tuple[int, dict[str, str]]]:
-    """The file's records as {column: cell} by line; records with the wrong number of fields go to plan.errors."""
-    text = decode(data)
-    records = _read_records(text, sniff_delimiter(text))
-    _first_line, header_cells = next(iter(records))
-    names = _header(header_cells)
-    rows: list[tuple[int, dict[str, str]]] = []
-    for line, cells in records:
-        if not any(cell.strip() for cell in cells):
-            continue  # blank lines, and the ";;;;;;;" lines spreadsheets leave behind
-        if len(rows) + len(plan.errors) >= max_rows():
+class _File:
+    """The decoded file and its header row; records() reads it again from the top at every call."""
+
+    def __init__(self, data: bytes):
+        self.text = decode(data)
+        self.delimiter = sniff_delimiter(self.text)
+        _first_line, header_cells = next(_read_records(self.text, self.delimiter))
+        self.names = _header(header_cells)
+
+    def records(self) -> Iterator[tuple[int, list[str]]]:
+        """(first line, cells) of every record under the header but blank ones."""
+        records = _read_records(self.text, self.delimiter)
+        next(records)
+        for line, cells in records:
+            if any(cell.strip() for cell in cells):  # not the ";;;;;;;" lines spreadsheets leave behind either
+                yield line, cells
+
+
+def _survey(file: _File, allowed_units) -> tuple[int, _Lookups]:
+    """The first reading: how many rows (refused past the limit), and everything they refer to, fetched at once."""
+    rows = 0
+    unit_codes: set[str] = set()
+    usernames: set[str] = set()
+    unit_at, clinician_at = file.names.index("unit"), file.names.index("clinician")
+    for _line, cells in file.records():
+        rows += 1
+        if rows > max_rows():
             raise ImportFileError(
                 _("The file has more than %(limit)s rows: split it into several files.") % {"limit": max_rows()}
             )
-        if len(cells) != len(names):
+        if len(cells) == len(file.names):
+            unit_codes.add(cells[unit_at].strip().upper())
+            usernames.add(cells[clinician_at].strip())
+    if rows == 0:
+        raise ImportFileError(_("The file has a header row but no contacts."))
+    usernames.discard("")
+    return rows, _Lookups.fetch(unit_codes, usernames, allowed_units)
+
+
+def _checked_batches(file: _File, lookups: _Lookups, plan: ImportPlan, progress: Progress) -> Iterator[list[_Row]]:
+    """The second reading: each row on its own (formats, codes, references, clinicians, and duplicates within the
+    file), in batches of BATCH_ROWS. Records with the wrong number of fields go straight to plan.errors."""
+    today = timezone.localdate(timezone.now(), OSLO)
+    first_line_of_key: dict[tuple, int] = {}
+    batch: list[_Row] = []
+    for done, (line, cells) in enumerate(file.records(), start=1):
+        if len(cells) != len(file.names):
             reason = _("has %(found)s fields, the header has %(expected)s") % {
                 "found": len(cells),
-                "expected": len(names),
+                "expected": len(file.names),
             }
             plan.errors.append(RowError(line, [reason]))
-            continue
-        rows.append((line, dict(zip(names, cells, strict=True))))
-    plan.rows = len(rows) + len(plan.errors)
-    if plan.rows == 0:
-        raise ImportFileError(_("The file has a header row but no contacts."))
-    return rows
-
-
-def _check_rows(rows, lookups: _Lookups, progress: Progress) -> list[_Row]:
-    """Each row on its own: formats, codes, references, clinicians, and duplicates within the file."""
-    today = timezone.localdate(timezone.now(), OSLO)
-    checked = []
-    first_line_of_key: dict[tuple, int] = {}
-    for done, (line, record) in enumerate(rows, start=1):
-        row = _Row(line, *_check_row(record, lookups, today))
-        key = row.key
-        if key in first_line_of_key:
-            row.reasons.append(_("same unit, patient and date as line %(line)s") % {"line": first_line_of_key[key]})
-        elif key is not None:
-            first_line_of_key[key] = line
-        checked.append(row)
+        else:
+            row = _Row(line, *_check_row(dict(zip(file.names, cells, strict=True)), lookups, today))
+            if {"unit", "pseudonym", "date"} <= row.values.keys():
+                row.key = (row.values["unit"].pk, row.values["pseudonym"], row.values["date"])
+            if row.key in first_line_of_key:
+                row.reasons.append(
+                    _("same unit, patient and date as line %(line)s") % {"line": first_line_of_key[row.key]}
+                )
+                # Refused for that alone, whatever is recorded (and an earlier batch may have written the first).
+                row.key = None
+            elif row.key is not None:
+                first_line_of_key[row.key] = line
+            batch.append(row)
         if done % PROGRESS_EVERY == 0:
-            progress("check", done, len(rows))
-    progress("check", len(rows), len(rows))
-    return checked
+            progress("check", done, plan.rows)
+        if len(batch) == BATCH_ROWS:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+    progress("check", plan.rows, plan.rows)
+
+
+_NEW_CONTACT_CELLS = ("setting", "intensity", "response")
+_UNREAD = object()  # a cell that could not be read: not the same as an empty one
 
 
 def _new_contact_data(values: dict, fellowships_by_id: dict) -> dict:
     """The service's data for a row that creates a contact: only the cells that could be read."""
     data = {"patient_reference": values["reference"], "contacted_at": services.contact_time_for_date(values["date"])}
-    data.update({name: values[name] for name in ("setting", "intensity", "response") if name in values})
+    data.update({name: values[name] for name in _NEW_CONTACT_CELLS if name in values})
     data["fellowships"] = [fellowships_by_id[pk] for pk in sorted(values.get("fellowship_ids") or ())]
     data["suggested_meetings"] = []
     return data
 
 
 class _Planner:
-    """Each row against what is recorded: a new contact, an update, unchanged, or deleted in the registry."""
+    """Each row of a batch against what is recorded: a new contact, an update, unchanged, or deleted in the registry."""
 
-    def __init__(self, rows: list[_Row], lookups: _Lookups, *, lock: bool):
-        self.existing = _existing_contacts({row.key for row in rows if row.key is not None}, lock=lock)
+    def __init__(self, lookups: _Lookups, *, lock: bool):
+        self.fellowships_by_id = {fellowship.pk: fellowship for fellowship in lookups.fellowships.values()}
+        self.check = _ServiceCheck()
+        self.lock = lock
+
+    def plan_batch(self, rows: list[_Row], plan: ImportPlan) -> tuple[list[PlannedContact], list[PlannedContact]]:
+        """The batch's contacts to create and to update; its bad rows go to plan.errors, the rest to its counts."""
+        self.existing = _existing_contacts({row.key for row in rows if row.key is not None}, lock=self.lock)
         current_ids = [current.pk for current, _deleted in self.existing.values() if current is not None]
         self.current_fellowships = _related_ids(PatientContact.fellowships, current_ids)
         self.current_meetings = _related_ids(PatientContact.suggested_meetings, current_ids)
-        self.fellowships_by_id = {fellowship.pk: fellowship for fellowship in lookups.fellowships.values()}
-        self.check = _ServiceCheck()
+        to_create, to_update = [], []
+        for row in rows:
+            planned = self.plan_row(row, plan)
+            if planned is not None:
+                (to_update if planned.contact.pk else to_create).append(planned)
+        plan.created += len(to_create)
+        plan.updated += len(to_update)
+        return to_create, to_update
 
-    def plan_row(self, row: _Row, plan: ImportPlan, user) -> None:
+    def plan_row(self, row: _Row, plan: ImportPlan) -> PlannedContact | None:
         if row.key is None:
             plan.errors.append(RowError(row.line, row.reasons))
-            return
+            return None
         current, deleted = self.existing.get(row.key, (None, False))
         if current is None and deleted:
             if row.reasons:
                 plan.errors.append(RowError(row.line, row.reasons))
             else:
                 plan.skipped_deleted += 1
-            return
+            return None
         if current is None:
-            self._plan_create(row, plan, user)
-        else:
-            self._plan_update(row, current, plan)
+            return self._plan_create(row, plan)
+        return self._plan_update(row, current, plan)
 
-    def _plan_create(self, row: _Row, plan: ImportPlan, user) -> None:
+    def _plan_create(self, row: _Row, plan: ImportPlan) -> PlannedContact | None:
         values = row.values
-        contact, reasons = self.check(values["unit"], _new_contact_data(values, self.fellowships_by_id))
+        # What _new_contact_data reads, without building it for every row (the reference is checked by _check_row).
+        key = ("new", values["unit"].pk, values["date"], *(values.get(name, _UNREAD) for name in _NEW_CONTACT_CELLS))
+        key += (tuple(sorted(values.get("fellowship_ids") or ())),)
+        contact, reasons = self.check.answer(
+            key, values["unit"], lambda: _new_contact_data(values, self.fellowships_by_id)
+        )
         reasons = row.reasons + reasons
         if reasons:
             plan.errors.append(RowError(row.line, reasons))
-            return
-        contact = copy.copy(contact)
-        contact.patient_pseudonym = values["pseudonym"]
-        # Checked against memberships in _check_row, for all rows at once.
-        contact.clinician_id = values["clinician"].pk if values["clinician"] else None
-        contact.created_by_id = getattr(user, "pk", None)
-        plan.to_create.append(PlannedContact(row.line, contact, values["fellowship_ids"]))
+            return None
+        clinician_id = values["clinician"].pk if values["clinician"] else None
+        return PlannedContact(
+            row.line, contact, values["fellowship_ids"], pseudonym=values["pseudonym"], clinician_id=clinician_id
+        )
 
-    def _plan_update(self, row: _Row, current: PatientContact, plan: ImportPlan) -> None:
+    def _plan_update(self, row: _Row, current: PatientContact, plan: ImportPlan) -> PlannedContact | None:
         values = row.values
         had_fellowships = self.current_fellowships.get(current.pk, set())
         # Applies the row's values to a copy of `current`; None when they change nothing.
         planned = _planned_update(row.line, copy.copy(current), values, had_fellowships)
         if planned is None and not row.reasons:
             plan.unchanged += 1  # nothing is written, so there is nothing to check
-            return
+            return None
         contact = planned.contact if planned else current
         merged = {name: getattr(contact, name) for name in services.CONTACT_FIELDS if name != "clinician"}
         merged["patient_reference"] = values["reference"]
@@ -659,27 +729,36 @@ class _Planner:
         reasons = row.reasons + reasons
         if reasons:
             plan.errors.append(RowError(row.line, reasons))
-        elif planned is not None:
-            plan.to_update.append(planned)
+            return None
+        return planned
 
 
-def plan_import(
-    data: bytes, *, allowed_units=None, user=None, lock: bool = False, progress: Progress | None = None
-) -> ImportPlan:
+def _planned_batches(
+    data: bytes, plan: ImportPlan, *, allowed_units, lock: bool, progress: Progress
+) -> Iterator[tuple[list[PlannedContact], list[PlannedContact]]]:
+    """(to create, to update) for each batch of BATCH_ROWS rows; every bad row goes to plan.errors, with its line.
+
+    Only one batch of rows is held at a time, besides the file's text and a key per row (to find duplicates), so that
+    a 100,000-row file stays within a worker's memory.
+    """
+    file = _File(data)
+    plan.rows, lookups = _survey(file, allowed_units)
+    planner = _Planner(lookups, lock=lock)
+    for rows in _checked_batches(file, lookups, plan, progress):
+        yield planner.plan_batch(rows, plan)
+
+
+def plan_import(data: bytes, *, allowed_units=None, progress: Progress | None = None) -> ImportPlan:
     """Read and check the whole file; nothing is written. Raises ImportFileError for an unreadable file.
 
     Every bad row is reported with every problem it has: its cells' own problems and the contact service's rules
     with what could be read. `allowed_units` (a Unit queryset) limits the units rows may name: a unit lead's import.
     `progress(stage, done, total)` is called now and then while the rows are checked.
     """
-    progress = progress or _no_progress
     plan = ImportPlan(sha256=hashlib.sha256(data).hexdigest())
-    rows = _parse(data, plan)
-    lookups = _Lookups.fetch([record for _line, record in rows], allowed_units)
-    checked = _check_rows(rows, lookups, progress)
-    planner = _Planner(checked, lookups, lock=lock)
-    for row in checked:
-        planner.plan_row(row, plan, user)
+    batches = _planned_batches(data, plan, allowed_units=allowed_units, lock=False, progress=progress or _no_progress)
+    for _batch in batches:
+        pass  # the preview keeps the counts and the errors only
     plan.errors.sort(key=lambda error: error.line)
     return plan
 
@@ -727,32 +806,43 @@ def apply_import(
 ) -> ImportResult:
     """Check the file again inside one transaction and write it through services.contacts_import, or write nothing.
 
+    The rows are checked and written batch by batch; a bad row anywhere rolls back every batch written before it.
     Raises ImportFileError for an unreadable file and ImportInvalid when a row is invalid. Logs one IMPORT
     access-log entry per created or updated contact.
     """
     progress = progress or _no_progress
-    if expected_sha256 is not None and hashlib.sha256(data).hexdigest() != expected_sha256:
+    sha256 = hashlib.sha256(data).hexdigest()
+    if expected_sha256 is not None and sha256 != expected_sha256:
         raise ImportFileError(_("The file changed after the preview. Upload it again."))
+    plan = ImportPlan(sha256=sha256)
     with transaction.atomic():
-        plan = plan_import(data, allowed_units=allowed_units, user=user, lock=True, progress=progress)
-        if not plan.is_valid:
-            raise ImportInvalid(plan)
-        planned = [*plan.to_create, *plan.to_update]
-        progress("write", 0, len(planned))
+        batches = _planned_batches(data, plan, allowed_units=allowed_units, lock=True, progress=progress)
         services.contacts_import(
-            to_create=[item.contact for item in plan.to_create],
-            to_update=[item.contact for item in plan.to_update],
+            batches=_while_valid(batches, plan, getattr(user, "pk", None)),
+            actor=user,
+            detail=f"CSV import {sha256[:12]}",
+            request=request,
+        )
+        if not plan.is_valid:
+            plan.errors.sort(key=lambda error: error.line)
+            raise ImportInvalid(plan)  # leaving the transaction undoes what the batches before the bad row wrote
+        progress("write", plan.created + plan.updated, plan.created + plan.updated)
+    return ImportResult(
+        created=plan.created, updated=plan.updated, unchanged=plan.unchanged, skipped_deleted=plan.skipped_deleted
+    )
+
+
+def _while_valid(batches, plan: ImportPlan, created_by_id: int | None) -> Iterator[services.ContactImportBatch]:
+    """The planned batches as the service writes them, until a bad row is found; the rest of the file is still
+    checked then, so that every bad row is reported, but nothing more is written."""
+    for to_create, to_update in batches:
+        if not plan.is_valid:
+            continue
+        planned = [*to_create, *to_update]
+        yield services.ContactImportBatch(
+            to_create=[item.new_contact(created_by_id) for item in to_create],
+            to_update=[item.contact for item in to_update],
             fellowship_ids={
                 index: item.fellowship_ids for index, item in enumerate(planned) if item.fellowship_ids is not None
             },
-            actor=user,
-            detail=f"CSV import {plan.sha256[:12]}",
-            request=request,
         )
-        progress("write", len(planned), len(planned))
-    return ImportResult(
-        created=len(plan.to_create),
-        updated=len(plan.to_update),
-        unchanged=plan.unchanged,
-        skipped_deleted=plan.skipped_deleted,
-    )

@@ -488,46 +488,60 @@ def follow_up_update(
 IMPORT_BATCH = 900
 
 
-def contacts_import(
-    *,
-    to_create: list[PatientContact],
-    to_update: list[PatientContact],
-    fellowship_ids: dict[int, set[int]],
-    actor: User | None,
-    detail: str,
-    request=None,
-) -> list[PatientContact]:
-    """Write contacts the importer validated with `validate_contact_data`, in bulk, in one transaction.
+@dataclass
+class ContactImportBatch:
+    """A slice of an import file that the importer validated with `validate_contact_data`.
 
     `to_update` are stored contacts with their new values applied in memory; `fellowship_ids` maps the position of a
-    contact in `to_create + to_update` to its new set of fellowships (absent: unchanged). One IMPORT access-log entry
-    per written contact. Bulk writes send no post_save, so after the commit `contacts_bulk_changed` tells the caches
-    (reports) once. Returns the created contacts with their ids.
+    contact in `to_create + to_update` to its new set of fellowships (absent: unchanged).
     """
+
+    to_create: list[PatientContact]
+    to_update: list[PatientContact]
+    fellowship_ids: dict[int, set[int]]
+
+
+def contacts_import(
+    *, batches: Iterable[ContactImportBatch], actor: User | None, detail: str, request=None
+) -> tuple[int, int]:
+    """Write the batches of an import in bulk, one after the other as they come, in one transaction.
+
+    The batches may come from a generator that checks the file as it goes: only one is held at a time. One IMPORT
+    access-log entry per written contact. Bulk writes send no post_save, so after the commit `contacts_bulk_changed`
+    tells the caches (reports) once. Returns the numbers of created and updated contacts.
+    """
+    created = updated = 0
     with transaction.atomic():
-        created = PatientContact.objects.bulk_create(to_create, batch_size=IMPORT_BATCH)
-        _update_in_groups(to_update, actor=actor)
-        written = [*created, *to_update]
-        through = PatientContact.fellowships.through
-        replaced = [written[index].pk for index in fellowship_ids if index >= len(created)]
-        for offset in range(0, len(replaced), IMPORT_BATCH):
-            through.objects.filter(patientcontact_id__in=replaced[offset : offset + IMPORT_BATCH]).delete()
-        through.objects.bulk_create(
-            [
-                through(patientcontact_id=written[index].pk, fellowship_id=fellowship_id)
-                for index, ids in fellowship_ids.items()
-                for fellowship_id in sorted(ids)
-            ],
-            batch_size=IMPORT_BATCH * 5,
-        )
-        for contacts, what in ((created, "created"), (to_update, "updated")):
-            audit.log_many(
-                user=actor, action=audit.Action.IMPORT, contacts=contacts, request=request, detail=f"{detail}: {what}"
-            )
-        if written:
-            counts = {"created": len(created), "updated": len(to_update)}
+        for batch in batches:
+            _import_batch(batch, actor=actor, detail=detail, request=request)
+            created += len(batch.to_create)
+            updated += len(batch.to_update)
+        if created or updated:
+            counts = {"created": created, "updated": updated}
             transaction.on_commit(lambda: contacts_bulk_changed.send(sender=PatientContact, **counts))
-    return created
+    return created, updated
+
+
+def _import_batch(batch: ContactImportBatch, *, actor: User | None, detail: str, request) -> None:
+    created = PatientContact.objects.bulk_create(batch.to_create, batch_size=IMPORT_BATCH)
+    _update_in_groups(batch.to_update, actor=actor)
+    written = [*created, *batch.to_update]
+    through = PatientContact.fellowships.through
+    replaced = [written[index].pk for index in batch.fellowship_ids if index >= len(created)]
+    for offset in range(0, len(replaced), IMPORT_BATCH):
+        through.objects.filter(patientcontact_id__in=replaced[offset : offset + IMPORT_BATCH]).delete()
+    through.objects.bulk_create(
+        [
+            through(patientcontact_id=written[index].pk, fellowship_id=fellowship_id)
+            for index, ids in batch.fellowship_ids.items()
+            for fellowship_id in sorted(ids)
+        ],
+        batch_size=IMPORT_BATCH * 5,
+    )
+    for contacts, what in ((created, "created"), (batch.to_update, "updated")):
+        audit.log_many(
+            user=actor, action=audit.Action.IMPORT, contacts=contacts, request=request, detail=f"{detail}: {what}"
+        )
 
 
 def _update_in_groups(contacts: list[PatientContact], *, actor: User | None) -> None:

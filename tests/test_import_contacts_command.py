@@ -118,7 +118,6 @@ def test_progress_option_prints_the_rows_checked_and_written(tmp_path, unit_a):
     assert err.splitlines() == [
         "Checked 5,000 of 5,500 rows",
         "Checked 5,500 of 5,500 rows",
-        "Writing 5,500 contacts",
         "Wrote 5,500 contacts",
     ]
     assert "5500 created" in out

@@ -47,7 +47,7 @@ class Command(BaseCommand):
         progress = self._progress if options["progress"] or self.stderr.isatty() else None
         try:
             if options["dry_run"]:
-                plan = importers.plan_import(data, user=user, progress=progress)
+                plan = importers.plan_import(data, progress=progress)
                 if not plan.is_valid:
                     raise importers.ImportInvalid(plan)
                 counts = plan.counts
@@ -89,9 +89,8 @@ class Command(BaseCommand):
         )
 
     def _progress(self, stage: str, done: int, total: int) -> None:
-        what = {"check": _("Checked %(done)s of %(total)s rows"), "write": _("Writing %(total)s contacts")}[stage]
-        if stage == "write" and done:
-            what = _("Wrote %(total)s contacts")
+        # The rows are written batch by batch as they are checked: "write" comes once, when all are written.
+        what = {"check": _("Checked %(done)s of %(total)s rows"), "write": _("Wrote %(total)s contacts")}[stage]
         self.stderr.write(what % {"done": f"{done:,}", "total": f"{total:,}"})
 
     @staticmethod
