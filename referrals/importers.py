@@ -8,6 +8,10 @@ time on their date (services.contact_time_for_date; the import time for today's 
 fields together (intensity against fellowships and response, ...) are the contact service's own:
 referrals.services.validate_contact_data checks every row, fed with prefetched data so it needs no query.
 
+The file is read twice from its text, the second time in batches of BATCH_ROWS rows that are checked, looked up and
+(on import) written before the next is read, so that memory does not grow with the file: a 100,000-row extract stays
+well within a web or job worker's 300 MB. A bad row in any batch rolls back the batches written before it.
+
 Columns, with a header row in any order: date, unit, patient_ref, setting, intensity, fellowships,
 response, clinician. UTF-8 with or without a byte-order mark; comma or semicolon separated (the
 separator is read from the header line); LF or CRLF line ends.
