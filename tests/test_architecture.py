@@ -8,6 +8,7 @@ watches the domain apps. A lower app tells a higher one something through a sign
 """
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -86,6 +87,36 @@ def test_no_app_imports_against_the_graph():
 )
 def test_the_check_finds_imports_against_the_graph(app, source, expected):
     assert violations(app, "x.py", source) == expected
+
+
+TEMPLATE_USE = re.compile(r'\{%\s*(?:include|extends)\s+"([a-z_]+)/')
+
+
+def template_violations(app: str, path: str, source: str) -> list[str]:
+    """An app's templates (templates/<app>/) include and extend only their own, those of apps below them and the
+    site-wide ones at the top of templates/ (base.html, _field.html, ...)."""
+    rank = {name: index for index, name in enumerate(LAYERS)}
+    return [
+        f"{path}: {app} uses a template of {used}, which is above it"
+        for used in TEMPLATE_USE.findall(source)
+        if used in rank and rank[used] > rank[app]
+    ]
+
+
+def test_no_template_uses_one_against_the_graph():
+    problems = []
+    for app in LAYERS:
+        for path in sorted((BASE_DIR / "templates" / app).rglob("*.html")):
+            problems += template_violations(app, str(path.relative_to(BASE_DIR)), path.read_text(encoding="utf-8"))
+    assert problems == []
+
+
+def test_the_template_check_finds_a_registry_template_using_a_referrals_one():
+    source = '{% extends "base.html" %}{% include "referrals/_checkbox.html" %}{% include "registry/_x.html" %}'
+    assert template_violations("registry", "x.html", source) == [
+        "x.html: registry uses a template of referrals, which is above it"
+    ]
+    assert template_violations("config", "x.html", source) == []
 
 
 def long_functions(path: str, source: str, limit: int = LONGEST_FUNCTION) -> list[str]:
