@@ -25,6 +25,7 @@ import os
 import random
 import sys
 import zoneinfo
+from collections.abc import Iterator
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -297,17 +298,21 @@ def build_meetings(*, count: int = 100_000, seed: int = 1, groups_per_meeting: f
 
 def meeting_guide_feed(*, count: int = 10_000, seed: int = 2, prefix: str = "import") -> list[dict]:
     """A valid Meeting Guide feed (day 0 = Sunday, "HH:MM") of `count` meetings, for import benchmarks."""
+    return list(meeting_guide_records(count=count, seed=seed, prefix=prefix))
+
+
+def meeting_guide_records(*, count: int = 10_000, seed: int = 2, prefix: str = "import") -> Iterator[dict]:
+    """The records of `meeting_guide_feed`, one at a time: a large feed written to a file without holding it."""
     from registry.models import Municipality, PostalCode
 
     rng = random.Random(seed)
     municipalities = list(Municipality.objects.values_list("number", "name"))
     postal = dict(PostalCode.objects.exclude(municipality=None).values_list("municipality", "code"))
-    feed = []
     for index in range(count):
         number, name = rng.choice(municipalities)
         hour = rng.choice([10, 12, 18, 19, 20])
         types = ["C" if rng.random() < 0.7 else "O"] + rng.sample(["BE", "D", "SP", "ST", "B", "X", "NO"], k=2)
-        feed.append(
+        yield (
             {
                 "name": f"Importmøte {index}",
                 "slug": f"{prefix}-{index}",
@@ -327,7 +332,6 @@ def meeting_guide_feed(*, count: int = 10_000, seed: int = 2, prefix: str = "imp
                 "entity": "AA Norge",
             }
         )
-    return feed
 
 
 # --- Units, users and contacts --------------------------------------------------------------------------

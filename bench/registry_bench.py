@@ -14,8 +14,11 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -36,7 +39,7 @@ from django.test import Client, override_settings  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from registry import changes, feed  # noqa: E402
-from registry.importers import import_meetings  # noqa: E402
+from registry.importers import import_meetings, read_source  # noqa: E402
 from registry.models import Meeting, Status  # noqa: E402
 
 ROWS: list[tuple[str, str, str]] = []
@@ -191,39 +194,91 @@ def search_section(client: Client) -> None:
 
 
 def import_and_feed_figures(*, meetings: int = 100_000, first: int = 10_000) -> dict:
-    """Issue 15's registry figures, for bench/run.py (which runs this in a process of its own and samples its RSS):
-    a Meeting Guide feed of `first` meetings imported, the feed built cold, then `meetings` imported (the first ones
-    unchanged), the same file again (all unchanged), the feed built cold again. Uses the database as it is (its own
-    meetings stay; the imported ones, source "bench-import", are deleted at the end). Seconds, and this process's
-    peak RSS in MB."""
-    import resource
+    """Issue 15's registry figures, for bench/run.py: a Meeting Guide feed of `first` meetings imported, the feed built
+    cold, then `meetings` imported (the first ones unchanged), the same file again (all unchanged), the feed built cold
+    again. Uses the database as it is (its own meetings stay; the imported ones, source "bench-import", are deleted at
+    the end).
 
+    Each import and each cold feed build runs in a new Python process, as a gunicorn worker would run it: the feed
+    file read from disk (as `manage.py import_meetings` and the admin's upload page get it), then checked and written.
+    Its seconds, its RSS once Django is loaded (`…_baseline_mb`) and its own peak RSS (`…_peak_mb`) are reported
+    apart, so that neither this process's writing of the synthetic feed nor one stage's memory is counted in
+    another's; `peak_mb` is the largest."""
     figures: dict = {}
-    client = Client(HTTP_HOST="localhost")
     _delete_bench_import()
-    for count, label in ((first, "first"), (meetings, "all")):
-        content = json.dumps(dataset.meeting_guide_feed(count=count, prefix="bench-import")).encode()
-        start = time.perf_counter()
-        result = import_meetings(content=content, source_name="bench-import", preview_limit=0)
-        figures[f"import_{count}_s"] = round(time.perf_counter() - start, 2)
-        assert result.ok, result.problems[:3]
-        del content
-        if label == "all":
-            content = json.dumps(dataset.meeting_guide_feed(count=count, prefix="bench-import")).encode()
-            start = time.perf_counter()
-            result = import_meetings(content=content, source_name="bench-import", preview_limit=0)
-            figures[f"reimport_unchanged_{count}_s"] = round(time.perf_counter() - start, 2)
-            assert result.unchanged == count, result.summary()
-            del content
-        cold = []
-        for _ in range(3):
-            _response, elapsed, _queries, _meeting_queries = cold_feed(client)
-            cold.append(elapsed)
-        active = Meeting.objects.filter(status=Status.ACTIVE).count()
-        figures[f"feed_cold_{active}_active_s"] = round(statistics.median(cold), 3)
-    figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    with tempfile.TemporaryDirectory(prefix="bench-feed-") as directory:
+        for count in (first, meetings):
+            path = Path(directory) / f"feed-{count}.json"
+            _write_feed(path, count=count)
+            _add(figures, f"import_{count}", _in_worker_process("import_file", path=str(path)))
+            if count == meetings:
+                again = _in_worker_process("import_file", path=str(path), unchanged=count)
+                _add(figures, f"reimport_unchanged_{count}", again)
+            feed_figures = _in_worker_process("cold_feed_figures")
+            _add(figures, f"feed_cold_{feed_figures.pop('active')}_active", feed_figures)
+            path.unlink()
+    # bench/run.py takes this as the figure's peak: the worker processes' own, not this process's.
+    figures["peak_mb"] = max(value for key, value in figures.items() if key.endswith("_peak_mb"))
     _delete_bench_import()
     return figures
+
+
+# Runs one function of this module in a new process (Django set up as bench/run.py sets it up, the URLconf and
+# middleware loaded by a first request as in a worker that has served pages) and prints its figures and peak RSS.
+WORKER_RUNNER = """
+import json, os, resource, sys
+sys.path.insert(0, os.environ["BENCH_BASE_DIR"])
+from bench import dataset
+dataset.setup_django(os.environ["DATABASE_URL"])
+from django.test import Client
+from bench import registry_bench
+assert Client(HTTP_HOST="localhost").get("/bench/ok").status_code == 200
+ready_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+figures = getattr(registry_bench, sys.argv[1])(**json.loads(sys.argv[2]))
+figures["baseline_mb"] = round(ready_mb)
+figures["peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+print("WORKER-FIGURES " + json.dumps(figures))
+"""
+
+
+def _in_worker_process(function: str, **keywords) -> dict:
+    environment = {**os.environ, "BENCH_BASE_DIR": str(Path(__file__).resolve().parent.parent)}
+    command = [sys.executable, "-c", WORKER_RUNNER, function, json.dumps(keywords)]
+    output = subprocess.run(command, env=environment, stdout=subprocess.PIPE, text=True, check=True).stdout
+    return json.loads(re.search(r"^WORKER-FIGURES (.+)$", output, re.MULTILINE).group(1))
+
+
+def _add(figures: dict, prefix: str, worker_figures: dict) -> None:
+    figures[f"{prefix}_s"] = worker_figures.pop("s")
+    for key, value in worker_figures.items():
+        figures[f"{prefix}_{key}"] = value
+
+
+def _write_feed(path: Path, *, count: int) -> None:
+    """The synthetic feed, written record by record (the same bytes as json.dumps of the whole list)."""
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write("[")
+        for index, record in enumerate(dataset.meeting_guide_records(count=count, prefix="bench-import")):
+            handle.write(", " if index else "")
+            handle.write(json.dumps(record))
+        handle.write("]")
+
+
+def import_file(*, path: str, unchanged: int | None = None) -> dict:
+    """In a worker process: import the feed file as `manage.py import_meetings` does. Seconds from reading the file."""
+    start = time.perf_counter()
+    result = import_meetings(content=read_source(path), filename=path, source_name="bench-import", preview_limit=0)
+    seconds = round(time.perf_counter() - start, 2)
+    assert result.ok, result.problems[:3]
+    assert unchanged is None or result.unchanged == unchanged, result.summary()
+    return {"s": seconds}
+
+
+def cold_feed_figures() -> dict:
+    """In a worker process: the feed built cold three times (median seconds), and how many meetings it lists."""
+    client = Client(HTTP_HOST="localhost")
+    seconds = statistics.median(cold_feed(client)[1] for _ in range(3))
+    return {"s": round(seconds, 3), "active": Meeting.objects.filter(status=Status.ACTIVE).count()}
 
 
 def _delete_bench_import() -> None:
