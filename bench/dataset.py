@@ -312,26 +312,24 @@ def meeting_guide_records(*, count: int = 10_000, seed: int = 2, prefix: str = "
         number, name = rng.choice(municipalities)
         hour = rng.choice([10, 12, 18, 19, 20])
         types = ["C" if rng.random() < 0.7 else "O"] + rng.sample(["BE", "D", "SP", "ST", "B", "X", "NO"], k=2)
-        yield (
-            {
-                "name": f"Importmøte {index}",
-                "slug": f"{prefix}-{index}",
-                "day": rng.randint(0, 6),
-                "time": f"{hour:02d}:{rng.choice([0, 30]):02d}",
-                "end_time": f"{hour + 1:02d}:{rng.choice([0, 30]):02d}",
-                "timezone": "Europe/Oslo",
-                "location": "Frivilligsentralen",
-                "address": f"Storgata {rng.randint(1, 99)}",
-                "city": name,
-                "postal_code": postal.get(number, "0001"),
-                "country": "Norway",
-                "types": types,
-                "group": f"Importgruppe {index // 5}",
-                "notes": "Inngang fra bakgården.",
-                "updated": "2026-01-01 12:00:00",
-                "entity": "AA Norge",
-            }
-        )
+        yield {
+            "name": f"Importmøte {index}",
+            "slug": f"{prefix}-{index}",
+            "day": rng.randint(0, 6),
+            "time": f"{hour:02d}:{rng.choice([0, 30]):02d}",
+            "end_time": f"{hour + 1:02d}:{rng.choice([0, 30]):02d}",
+            "timezone": "Europe/Oslo",
+            "location": "Frivilligsentralen",
+            "address": f"Storgata {rng.randint(1, 99)}",
+            "city": name,
+            "postal_code": postal.get(number, "0001"),
+            "country": "Norway",
+            "types": types,
+            "group": f"Importgruppe {index // 5}",
+            "notes": "Inngang fra bakgården.",
+            "updated": "2026-01-01 12:00:00",
+            "entity": "AA Norge",
+        }
 
 
 # --- Units, users and contacts --------------------------------------------------------------------------

@@ -5,10 +5,14 @@ reported with the record's position or slug and the field. Valid imports are wri
 `registry.services.meetings_import` in one transaction with bulk operations, updating meetings in place by slug and
 skipping unchanged ones, so a 100,000-meeting feed takes well under a minute.
 
-- `parse`: the source (file or URL) → raw records;
+- `parse`: the source (file or URL) → raw records, decoded one at a time;
 - `records`: one raw record → meeting rows, a reader per field group;
-- `plan`: every record checked and compared with what is stored;
-- `apply`: the bulk writes and their change history (through the service).
+- `plan`: every record checked and compared with what is stored, a chunk of stored meetings at a time;
+- `apply`: the bulk writes, a chunk at a time, and their change history (through the service).
+
+A 100,000-meeting import stays within a web worker's memory (issue 15: 300 MB): the source is held once, as text,
+and only while it is checked; each meeting is one compact row (records.MeetingRow); the stored meetings are read and
+the rows written in chunks.
 
 Used by `manage.py import_meetings` and the admin's upload page (registry/admin_import.py).
 """
@@ -81,8 +85,13 @@ def import_meetings(
     preview_limit: int = PREVIEW_ROWS,
     progress: Progress | None = None,
 ) -> ImportResult:
-    """Parse, validate and (unless dry_run or invalid) write. Raises SourceError when the source is unreadable."""
+    """Parse, validate and (unless dry_run or invalid) write. Raises SourceError when the source is unreadable.
+
+    Memory: the records are decoded from the text on each pass (parse.RawRecords) and the bytes are let go once
+    decoded, so a caller that passes `content` without keeping it (manage.py import_meetings) holds the source once."""
     file_format, records = parse_content(content, filename=filename)
+    del content
+    record_count = len(records)
     plan = plan_import(
         records,
         source_name=source_name,
@@ -90,7 +99,8 @@ def import_meetings(
         deactivate_missing=deactivate_missing,
         progress=progress,
     )
-    result = ImportResult(source_name=source_name, format=file_format, records=len(records), dry_run=dry_run)
+    del records  # and with them the text, before anything is written
+    result = ImportResult(source_name=source_name, format=file_format, records=record_count, dry_run=dry_run)
     result.problems = plan.problems
     if plan.problems:
         return result

@@ -8,21 +8,27 @@ from __future__ import annotations
 from django.utils import timezone
 
 from registry.bulk import insert_rows, update_rows
-from registry.importers.plan import BOOKKEEPING_FIELDS, IMPORT_FIELDS, ImportPlan, _chunks
+from registry.importers.plan import BOOKKEEPING_FIELDS, IMPORT_FIELDS, ImportPlan, _chunks, chunk_size
 from registry.importers.records import MeetingRow
 from registry.models import Group, Meeting, Status
 
 
 def write_plan(plan: ImportPlan, *, actor) -> None:
-    """Write a valid plan. The caller (the service) holds the transaction and moves the cache generation."""
+    """Write a valid plan. The caller (the service) holds the transaction and moves the cache generation.
+
+    Rows are written a chunk at a time (plan.chunk_size()), their history with them: the statements of a chunk are
+    built from the plan's compact rows and let go, so 100,000 new meetings never exist as dicts or model instances
+    all at once."""
     if plan.problems:
         raise ValueError("An import with problems cannot be applied.")
     now = timezone.now()
     history = _History(actor=actor, source_name=plan.source_name)
     _write_groups(plan, history)
-    links = _write_new_meetings(plan, history, now=now)
-    _write_updates(plan, history, now=now)
-    _write_type_links(plan, links)
+    for chunk in _chunks(plan.creates):
+        _write_new_meetings(plan, chunk, history, now=now)
+    for chunk in _chunks(plan.updates):
+        _write_updates(plan, chunk, history, now=now)
+    _write_type_changes(plan)
     for chunk in _chunks([pk for pk, _name, _status in plan.deactivate]):
         Meeting.objects.filter(pk__in=chunk).update(status=Status.INACTIVE, updated_at=now)
     for pk, name, old_status in plan.deactivate:
@@ -37,10 +43,10 @@ def _write_groups(plan: ImportPlan, history: _History) -> None:
         {
             "name": row.group_name,
             "fellowship_id": row.fellowship_id,
-            "municipality_id": row.values["municipality_id"],
-            "website": row.group_details["website"],
-            "contact": row.group_details["contact"],
-            "notes": row.group_details["notes"],
+            "municipality_id": row.value("municipality_id"),
+            "website": row.group_details.website,
+            "contact": row.group_details.contact,
+            "notes": row.group_details.notes,
         }
         for row in plan.new_groups.values()
     ]
@@ -50,8 +56,8 @@ def _write_groups(plan: ImportPlan, history: _History) -> None:
         history.created(Group, group_id, group_row["name"], {"name": group_row["name"]})
 
 
-def _write_new_meetings(plan: ImportPlan, history: _History, *, now) -> list[dict]:
-    """Insert new meetings; returns their type links, to be inserted with the others."""
+def _write_new_meetings(plan: ImportPlan, rows: list[MeetingRow], history: _History, *, now) -> None:
+    """Insert new meetings and their type links."""
     created_ids = insert_rows(
         Meeting,
         [
@@ -62,22 +68,22 @@ def _write_new_meetings(plan: ImportPlan, history: _History, *, now) -> list[dic
                 # The source's "updated" time for new meetings, unless it lies in the future.
                 "updated_at": row.updated if row.updated and row.updated < now else now,
             }
-            for row in plan.creates
+            for row in rows
         ],
     )
     links = []
-    for meeting_id, row in zip(created_ids, plan.creates, strict=True):
+    for meeting_id, row in zip(created_ids, rows, strict=True):
         links.extend({"meeting_id": meeting_id, "meetingtype_id": code} for code in sorted(row.type_codes))
         values = {"slug": row.slug, **row.values}
         if row.type_codes:
             values["types"] = ", ".join(sorted(row.type_codes))
-        history.created(Meeting, meeting_id, row.values["name"], values)
-    return links
+        history.created(Meeting, meeting_id, values["name"], values)
+    insert_rows(Meeting.types.through, links, return_ids=False)
 
 
-def _write_updates(plan: ImportPlan, history: _History, *, now) -> None:
+def _write_updates(plan: ImportPlan, updates: list[tuple[int, MeetingRow, dict]], history: _History, *, now) -> None:
     updated, moved = [], []
-    for pk, row, changes in plan.updates:
+    for pk, row, changes in updates:
         meeting = Meeting(pk=pk, slug=row.slug, group_id=plan.group_ids[row.group_key], **row.values)
         if set(changes) <= BOOKKEEPING_FIELDS:
             moved.append(meeting)  # the listing itself is the same: keep its "updated" time
@@ -89,9 +95,10 @@ def _write_updates(plan: ImportPlan, history: _History, *, now) -> None:
     update_rows(Meeting, moved, list(IMPORT_FIELDS))
 
 
-def _write_type_links(plan: ImportPlan, links: list[dict]) -> None:
+def _write_type_changes(plan: ImportPlan) -> None:
     through = Meeting.types.through
     removed: set[tuple[int, str]] = set()
+    links = []
     for pk, (old, new) in plan.type_changes.items():
         links.extend({"meeting_id": pk, "meetingtype_id": code} for code in sorted(new - old))
         removed.update((pk, code) for code in old - new)
@@ -105,11 +112,12 @@ def _write_type_links(plan: ImportPlan, links: list[dict]) -> None:
                     link_ids.append(link_id)
         for chunk in _chunks(link_ids):
             through.objects.filter(pk__in=chunk).delete()
-    insert_rows(through, links, return_ids=False)
+    for chunk in _chunks(links):
+        insert_rows(through, chunk, return_ids=False)
 
 
 class _History:
-    """Bulk writes skip auditlog's signals; this records the same history rows, in one bulk insert."""
+    """Bulk writes skip auditlog's signals; this records the same history rows, in bulk inserts of a chunk."""
 
     def __init__(self, *, actor, source_name: str) -> None:
         self.actor_id = getattr(actor, "pk", None)
@@ -137,6 +145,8 @@ class _History:
                 "additional_data": self.extra,
             }
         )
+        if len(self.rows) >= chunk_size():
+            self.save()
 
     def created(self, model, pk: int, label: str, values: dict) -> None:
         changes = {name: ["None", _text(value)] for name, value in values.items() if value not in (None, "")}
@@ -153,14 +163,16 @@ class _History:
             elif name == "group_id":
                 changes["group"] = [_text(old), _text(group_id)]
             else:
-                changes[name] = [_text(old), _text(row.values[name])]
-        self.changed(Meeting, pk, row.values["name"], changes)
+                changes[name] = [_text(old), _text(row.value(name))]
+        self.changed(Meeting, pk, row.value("name"), changes)
 
     def save(self) -> None:
+        """Write the rows gathered so far (written a chunk at a time, and at the end)."""
         if self.rows:
             from auditlog.models import LogEntry
 
             insert_rows(LogEntry, self.rows, return_ids=False)
+            self.rows = []
 
 
 def _audited(model) -> bool:

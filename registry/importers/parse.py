@@ -6,13 +6,14 @@ Any problem with the source as a whole is a `SourceError`: nothing is imported.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -21,6 +22,8 @@ MAX_SOURCE_BYTES = getattr(settings, "REGISTRY_IMPORT_MAX_BYTES", 50 * 1024 * 10
 MAX_TEXT_LENGTH = 10_000
 MAX_RECORDS = 100_000
 URL_TIMEOUT_SECONDS = 30
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")  # what JSON allows between tokens
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")  # a line and its end: \r\n, \r or \n
 
 
 class SourceError(Exception):
@@ -112,7 +115,23 @@ def decode(content: bytes) -> str:
     return text
 
 
-def parse_content(content: bytes, *, filename: str = "") -> tuple[str, list[RawRecord]]:
+class RawRecords:
+    """The records of a source, read afresh on each pass over them rather than held: a 100,000-meeting feed is some
+    40 MB of text but several hundred MB as Python objects. The whole source is read once on creation, so that a
+    damaged file, or one with too many records, is refused before any record is checked."""
+
+    def __init__(self, read: Callable[[], Iterator[RawRecord]]) -> None:
+        self._read = read
+        self._count = sum(1 for _record in read())
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[RawRecord]:
+        return self._read()
+
+
+def parse_content(content: bytes, *, filename: str = "") -> tuple[str, RawRecords]:
     """("json" or "csv", records). JSON when the text starts with [ or { (or the name ends in .json)."""
     if not content.strip():
         raise SourceError(_("The file is empty."))
@@ -123,7 +142,43 @@ def parse_content(content: bytes, *, filename: str = "") -> tuple[str, list[RawR
     return "csv", parse_csv(text)
 
 
-def parse_json(text: str) -> list[RawRecord]:
+def parse_json(text: str) -> RawRecords:
+    if not text.startswith("["):
+        _refuse_json(text)  # not a list: say what it is, or where it is broken
+    records = RawRecords(lambda: _json_array_items(text))
+    if len(records) > MAX_RECORDS:
+        raise SourceError(
+            _("The feed has %(count)s records; at most %(limit)s can be imported at once.")
+            % {"count": len(records), "limit": MAX_RECORDS}
+        )
+    return records
+
+
+def _json_array_items(text: str) -> Iterator[RawRecord]:
+    """The items of the JSON array `text`, decoded one at a time. Anything but a well-formed array is left to
+    `_refuse_json`, so that the message is the one json.loads gives."""
+    decoder = json.JSONDecoder()
+    index = _JSON_SPACE.match(text, 1).end()  # after the "["
+    number = 0
+    while not text.startswith("]", index):
+        try:
+            item, index = decoder.raw_decode(text, index)
+        except (ValueError, RecursionError):
+            _refuse_json(text)
+        number += 1
+        yield RawRecord(position=_("record %(number)s") % {"number": number}, data=item)
+        index = _JSON_SPACE.match(text, index).end()
+        if text.startswith(",", index):
+            index = _JSON_SPACE.match(text, index + 1).end()
+            if text.startswith("]", index):
+                _refuse_json(text)  # a comma before the end
+        elif not text.startswith("]", index):
+            _refuse_json(text)
+    if _JSON_SPACE.match(text, index + 1).end() < len(text):
+        _refuse_json(text)  # something after the array
+
+
+def _refuse_json(text: str) -> NoReturn:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
@@ -133,20 +188,9 @@ def parse_json(text: str) -> list[RawRecord]:
         ) from error
     except (ValueError, RecursionError) as error:
         raise SourceError(_("Not valid JSON: %(error)s.") % {"error": str(error)[:200]}) from error
-    if not isinstance(data, list):
-        raise SourceError(
-            _("A Meeting Guide feed is a JSON array of meetings; this file holds %(kind)s.")
-            % {"kind": _json_kind(data)}
-        )
-    if len(data) > MAX_RECORDS:
-        raise SourceError(
-            _("The feed has %(count)s records; at most %(limit)s can be imported at once.")
-            % {"count": len(data), "limit": MAX_RECORDS}
-        )
-    return [
-        RawRecord(position=_("record %(number)s") % {"number": index}, data=item)
-        for index, item in enumerate(data, start=1)
-    ]
+    raise SourceError(
+        _("A Meeting Guide feed is a JSON array of meetings; this file holds %(kind)s.") % {"kind": _json_kind(data)}
+    )
 
 
 def _json_kind(value) -> str:
@@ -160,13 +204,18 @@ def csv_key(header: str) -> str:
     return {"id": "slug", "region_s": "regions"}.get(key, key)
 
 
-def parse_csv(text: str) -> list[RawRecord]:
+def parse_csv(text: str) -> RawRecords:
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    return RawRecords(lambda: _csv_records(text, delimiter))
+
+
+def _csv_records(text: str, delimiter: str) -> Iterator[RawRecord]:
+    # Lines as io.StringIO(text, newline="") gives them, without its copy of the text at four bytes a character.
+    reader = csv.reader((line.group() for line in _LINE.finditer(text)), delimiter=delimiter)
     try:
         header = next(reader)
         keys = [csv_key(column) for column in header]
@@ -178,24 +227,24 @@ def parse_csv(text: str) -> list[RawRecord]:
                 )
                 % {"first": ", ".join(header[:8])[:200]}
             )
-        records = []
+        count = 0
         for line_number, cells in enumerate(reader, start=2):
             if not any(cell.strip() for cell in cells):
                 continue
-            if len(records) >= MAX_RECORDS:
+            if count >= MAX_RECORDS:
                 raise SourceError(
                     _("The CSV has more than %(limit)s rows; import at most that many at once.")
                     % {"limit": MAX_RECORDS}
                 )
+            count += 1
             data = {}
             for key, cell in zip(keys, cells, strict=False):
                 if key and cell.strip():
                     data[key] = cell
-            records.append(RawRecord(position=_("row %(number)s") % {"number": line_number}, data=data, from_csv=True))
+            yield RawRecord(position=_("row %(number)s") % {"number": line_number}, data=data, from_csv=True)
     except csv.Error as error:
         raise SourceError(
             _("The CSV cannot be read at line %(line)s: %(error)s.") % {"line": reader.line_num, "error": error}
         ) from error
     except StopIteration as error:
         raise SourceError(_("The CSV is empty.")) from error
-    return records

@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from registry.feed import COORDINATE_DECIMALS, default_end_time
@@ -82,7 +83,14 @@ class ImportPlan:
         return not self.problems
 
 
-def _chunks(items: list, size: int = 2000):
+def chunk_size() -> int:
+    """Rows per query and per bulk write: the stored meetings are compared, and rows written, a chunk at a time, so
+    that an import never holds every stored meeting, or every row to write, as Python objects at once."""
+    return getattr(settings, "REGISTRY_IMPORT_CHUNK_SIZE", 2000)
+
+
+def _chunks(items: list, size: int | None = None):
+    size = size or chunk_size()
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -183,44 +191,47 @@ def _match_groups(plan: ImportPlan) -> None:
 def _compare_meetings(plan: ImportPlan) -> list[str]:
     """Creates, updates (with the old values) and unchanged counts, against the stored meetings; returns the slugs."""
     # Meetings: update in place by slug.
-    existing: dict[str, dict] = {}
-    slugs = [row.slug for row in plan.rows]
-    for chunk in _chunks(slugs):
-        for values in Meeting.objects.filter(slug__in=chunk).values("pk", "slug", *IMPORT_FIELDS):
-            existing[values["slug"]] = values
-    existing_types: dict[int, set[str]] = defaultdict(set)
-    existing_ids = [values["pk"] for values in existing.values()]
-    for chunk in _chunks(existing_ids):
-        for meeting_id, code in Meeting.types.through.objects.filter(meeting_id__in=chunk).values_list(
-            "meeting_id", "meetingtype_id"
-        ):
-            existing_types[meeting_id].add(code)
+    for chunk in _chunks(plan.rows):
+        stored_by_slug = {
+            values["slug"]: values
+            for values in Meeting.objects.filter(slug__in=[row.slug for row in chunk]).values(
+                "pk", "slug", *IMPORT_FIELDS
+            )
+        }
+        stored_types: dict[int, set[str]] = defaultdict(set)
+        for meeting_id, code in Meeting.types.through.objects.filter(
+            meeting_id__in=[values["pk"] for values in stored_by_slug.values()]
+        ).values_list("meeting_id", "meetingtype_id"):
+            stored_types[meeting_id].add(code)
+        for row in chunk:
+            stored = stored_by_slug.get(row.slug)
+            if stored is None:
+                plan.creates.append(row)
+            else:
+                _compare_meeting(plan, row, stored, frozenset(stored_types.get(stored["pk"], ())))
+    return [row.slug for row in plan.rows]
 
-    for row in plan.rows:
-        stored = existing.get(row.slug)
-        if stored is None:
-            plan.creates.append(row)
-            continue
-        group_id = plan.group_ids.get(row.group_key)
-        changes = {}
-        for field_name in IMPORT_FIELDS:
-            new = group_id if field_name == "group_id" else row.values[field_name]
-            if not _same(field_name, stored[field_name], new):
-                changes[field_name] = stored[field_name]
-        if "end_time" in changes and stored["end_time"] is None:
-            if row.values["end_time"] == default_end_time(row.values["start_time"]):
-                del changes["end_time"]  # no end time means one hour: the same meeting
-        old_types = frozenset(existing_types.get(stored["pk"], ()))
-        # Stored with both open and closed means closed: the same as a record that says closed only.
-        visible_types = old_types - {"O"} if "C" in old_types else old_types
-        if visible_types != row.type_codes:
-            plan.type_changes[stored["pk"]] = (old_types, row.type_codes)
-            changes["types"] = sorted(old_types)
-        if changes:
-            plan.updates.append((stored["pk"], row, changes))
-        else:
-            plan.unchanged += 1
-    return slugs
+
+def _compare_meeting(plan: ImportPlan, row: MeetingRow, stored: dict, old_types: frozenset[str]) -> None:
+    group_id = plan.group_ids.get(row.group_key)
+    values = row.values
+    changes = {}
+    for field_name in IMPORT_FIELDS:
+        new = group_id if field_name == "group_id" else values[field_name]
+        if not _same(field_name, stored[field_name], new):
+            changes[field_name] = stored[field_name]
+    if "end_time" in changes and stored["end_time"] is None:
+        if values["end_time"] == default_end_time(values["start_time"]):
+            del changes["end_time"]  # no end time means one hour: the same meeting
+    # Stored with both open and closed means closed: the same as a record that says closed only.
+    visible_types = old_types - {"O"} if "C" in old_types else old_types
+    if visible_types != row.type_codes:
+        plan.type_changes[stored["pk"]] = (old_types, row.type_codes)
+        changes["types"] = sorted(old_types)
+    if changes:
+        plan.updates.append((stored["pk"], row, changes))
+    else:
+        plan.unchanged += 1
 
 
 def _plan_deactivations(plan: ImportPlan, *, incoming: set[str]) -> None:
@@ -239,22 +250,25 @@ def _field_label(name: str) -> str:
 
 
 def preview_rows(plan: ImportPlan, *, limit: int = PREVIEW_ROWS) -> list[PreviewRow]:
-    action_by_slug = {row.slug: ("create", []) for row in plan.creates}
+    shown = {row.slug for row in plan.rows[:limit]}
+    action_by_slug = {row.slug: ("create", []) for row in plan.creates if row.slug in shown}
     for _pk, row, changes in plan.updates:
-        action_by_slug[row.slug] = ("update", sorted(_field_label(name) for name in changes))
+        if row.slug in shown:
+            action_by_slug[row.slug] = ("update", sorted(_field_label(name) for name in changes))
     municipality_names = dict(Municipality.objects.values_list("number", "name")) if plan.rows else {}
     weekdays = dict(Meeting._meta.get_field("weekday").choices)
     preview = []
     for row in plan.rows[:limit]:
         action, changed = action_by_slug.get(row.slug, ("unchanged", []))
+        values = row.values
         preview.append(
             PreviewRow(
                 position=row.position,
                 slug=row.slug,
-                name=row.values["name"],
-                day=str(weekdays.get(row.values["weekday"], "")),
-                time=row.values["start_time"].strftime("%H:%M"),
-                place=municipality_names.get(row.values["municipality_id"], ""),
+                name=values["name"],
+                day=str(weekdays.get(values["weekday"], "")),
+                time=values["start_time"].strftime("%H:%M"),
+                place=municipality_names.get(values["municipality_id"], ""),
                 action=action,
                 changed_fields=changed,
             )

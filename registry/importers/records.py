@@ -8,6 +8,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -131,22 +132,86 @@ class Problem:
         return f"{where}, {self.field}: {self.message}"
 
 
-@dataclass
+# The model fields of a row's values, in the order `read_record` reads them.
+VALUE_FIELDS = (
+    *TEXT_FIELDS,
+    "name",
+    "address",
+    "conference_url",
+    "conference_phone",
+    "weekday",
+    "start_time",
+    "end_time",
+    "recurrence",
+    "anchor_date",
+    "week_of_month",
+    "valid_from",
+    "valid_to",
+    "attendance_mode",
+    "status",
+    "postal_code",
+    "municipality_id",
+    "latitude",
+    "longitude",
+    "languages",
+    "source",
+)
+# Values that differ from meeting to meeting; every other value is shared between the rows that have it.
+OWN_VALUE_FIELDS = {"name", "address", "latitude", "longitude"}
+
+
+class GroupDetails(NamedTuple):
+    """A group's public details, for a group the import creates."""
+
+    website: str
+    contact: str
+    notes: str
+
+
+@dataclass(slots=True)
 class MeetingRow:
-    """One meeting as the import will store it."""
+    """One meeting as the import will store it.
+
+    An import holds a row for each of up to 100,000 meetings until it writes them, so a row is small: its values a
+    tuple in VALUE_FIELDS order (not a dict), each repeated value one shared object (see SharedValues)."""
 
     position: str
     slug: str
-    values: dict
+    value_tuple: tuple
     type_codes: frozenset[str]
     group_name: str
     fellowship_id: int
-    group_details: dict
+    group_details: GroupDetails
     updated: datetime.datetime | None
+
+    @property
+    def values(self) -> dict:
+        """The model field values (a new dict on each call)."""
+        return dict(zip(VALUE_FIELDS, self.value_tuple, strict=True))
+
+    def value(self, field_name: str):
+        return self.value_tuple[VALUE_FIELDS.index(field_name)]
 
     @property
     def group_key(self) -> tuple[str, int]:
         return (self.group_name.casefold(), self.fellowship_id)
+
+
+class SharedValues:
+    """One object for each distinct repeated value of an import (a venue, a time, a set of types …): equal values
+    read from 100,000 records are otherwise 100,000 objects."""
+
+    def __init__(self) -> None:
+        self._values: dict = {}
+
+    def get(self, value):
+        return self._values.setdefault(value, value)
+
+    def row_values(self, values: dict) -> tuple:
+        return tuple(
+            values[name] if name in OWN_VALUE_FIELDS else self._values.setdefault(values[name], values[name])
+            for name in VALUE_FIELDS
+        )
 
 
 # --- Reference data, loaded once per import ----------------------------------------------------------------
@@ -188,6 +253,7 @@ class Lookups:
                 if alias.strip():
                     self.municipality_by_name[alias.strip().casefold()].append(number)
         self.postal_codes = dict(PostalCode.objects.values_list("code", "municipality_id"))
+        self.shared = SharedValues()
 
     def municipality_named(self, name: str, county_hints: Iterable[str]) -> tuple[str | None, str]:
         """(number, "") or (None, why not)."""
@@ -597,7 +663,7 @@ def read_recurrence(reader: RecordReader) -> tuple[str, int | None]:
 
 def read_group(
     reader: RecordReader, lookups: Lookups, *, default_fellowship_id: int, name: str
-) -> tuple[int, str, dict]:
+) -> tuple[int, str, GroupDetails]:
     """(fellowship id, group name, the group's public details for a new group)."""
     fellowship_id = default_fellowship_id
     fellowship_text = reader.text("fellowship")
@@ -628,12 +694,8 @@ def read_group(
             reader.problem("website", _("“%(value)s” is not a web address.") % {"value": website[:60]})
         if len(website) > 200:
             reader.problem("website", _("is longer than 200 characters."))
-    group_details = {
-        "website": website,
-        "contact": contact[:200],
-        "notes": reader.text("group_notes"),
-    }
-    return fellowship_id, group_name, group_details
+    group_details = GroupDetails(website=website, contact=contact[:200], notes=reader.text("group_notes"))
+    return fellowship_id, group_name, lookups.shared.get(group_details)
 
 
 def read_updated(reader: RecordReader) -> datetime.datetime | None:
@@ -715,16 +777,16 @@ def read_record(raw: RawRecord, *, lookups: Lookups, default_fellowship_id: int,
 
     common = {
         "position": raw.position,
-        "type_codes": frozenset(type_codes),
-        "group_name": group_name,
+        "type_codes": lookups.shared.get(frozenset(type_codes)),
+        "group_name": lookups.shared.get(group_name),
         "fellowship_id": fellowship_id,
         "group_details": group_details,
-        "updated": updated,
+        "updated": lookups.shared.get(updated),
     }
     return [
         MeetingRow(
             slug=slug if len(days) == 1 else suffixed_slug(slug, day),
-            values={**values, "weekday": iso_weekday(day)},
+            value_tuple=lookups.shared.row_values({**values, "weekday": iso_weekday(day)}),
             **common,
         )
         for day in days

@@ -42,9 +42,9 @@ class Command(BaseCommand):
         if not source_name or len(source_name) > 200:
             raise CommandError("--source-name must be 1–200 characters.")
         try:
-            content = read_source(source, max_bytes=options["max_bytes"])
             result = import_meetings(
-                content=content,
+                # Not kept here: the import lets the bytes go once it has decoded them.
+                content=read_source(source, max_bytes=options["max_bytes"]),
                 filename=source,
                 source_name=source_name,
                 fellowship_code=options["fellowship"],
