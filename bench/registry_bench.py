@@ -15,6 +15,7 @@ import gzip
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -32,6 +33,7 @@ if __name__ == "__main__":
     os.environ.pop("CACHE_URL", None)  # the default: Django's database cache
     dataset.setup_django(os.environ.get("BENCH_DATABASE_URL") or DEFAULT_URL)
 
+from django.conf import settings  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -214,6 +216,12 @@ def import_and_feed_figures(*, meetings: int = 100_000, first: int = 10_000) -> 
             if count == meetings:
                 again = _in_worker_process("import_file", path=str(path), unchanged=count)
                 _add(figures, f"reimport_unchanged_{count}", again)
+                preview = _in_worker_process("upload_preview", path=str(path))
+                pending = {key: preview.pop(key) for key in ("session", "token", "sha256")}
+                _add(figures, f"admin_upload_preview_unchanged_{count}", preview)
+                _add(
+                    figures, f"admin_upload_confirm_unchanged_{count}", _in_worker_process("upload_confirm", **pending)
+                )
             feed_figures = _in_worker_process("cold_feed_figures")
             _add(figures, f"feed_cold_{feed_figures.pop('active')}_active", feed_figures)
             path.unlink()
@@ -272,6 +280,56 @@ def import_file(*, path: str, unchanged: int | None = None) -> dict:
     assert result.ok, result.problems[:3]
     assert unchanged is None or result.unchanged == unchanged, result.summary()
     return {"s": seconds}
+
+
+def upload_preview(*, path: str) -> dict:
+    """In a worker process: the feed file uploaded on the admin's import page (checked, compared, kept for the
+    confirm step). Returns the session and the confirm form's fields, for `upload_confirm` in another process.
+
+    The request body is read from a file, as gunicorn hands a worker the body from its socket: the test client's own
+    encoding would hold two copies of the whole upload in memory, which no worker does."""
+    from django.contrib.auth import get_user_model
+
+    user, _created = get_user_model().objects.get_or_create(username="bench-curator", defaults={"is_curator": True})
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    body = Path(path).with_suffix(".multipart")
+    content_type = _write_multipart(body, path, {"fellowship": "AA", "source_name": "bench-import"})
+    start = time.perf_counter()
+    with body.open("rb") as stream:
+        environ = {"wsgi.input": stream, "CONTENT_LENGTH": str(body.stat().st_size), "CONTENT_TYPE": content_type}
+        response = client.generic("POST", "/admin/registry/meeting/import/", **environ)
+    seconds = round(time.perf_counter() - start, 2)
+    body.unlink()
+    assert response.status_code == 200, response.status_code
+    fields = dict(re.findall(r'name="(token|sha256)" value="([^"]+)"', response.content.decode()))
+    assert len(fields) == 2, "no confirm form: the upload was refused"
+    return {"s": seconds, "session": client.cookies[settings.SESSION_COOKIE_NAME].value, **fields}
+
+
+def _write_multipart(body: Path, path: str, fields: dict) -> str:
+    """A multipart/form-data body of `fields` and the file at `path`, written to `body`; returns its content type."""
+    boundary = "bench-boundary-7c1f"
+    with body.open("wb") as handle, open(path, "rb") as upload:
+        for name, value in fields.items():
+            handle.write(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+        handle.write(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="feed.json"\r\n'
+            "Content-Type: application/json\r\n\r\n".encode()
+        )
+        shutil.copyfileobj(upload, handle)
+        handle.write(f"\r\n--{boundary}--\r\n".encode())
+    return f"multipart/form-data; boundary={boundary}"
+
+
+def upload_confirm(*, session: str, token: str, sha256: str) -> dict:
+    """In a worker process: the confirm step of `upload_preview`'s upload (the file imported from the shared cache)."""
+    client = Client(HTTP_HOST="localhost")
+    client.cookies[settings.SESSION_COOKIE_NAME] = session
+    start = time.perf_counter()
+    response = client.post("/admin/registry/meeting/import/confirm/", {"token": token, "sha256": sha256})
+    assert response.status_code == 302 and response["Location"].endswith("/admin/registry/meeting/"), response
+    return {"s": round(time.perf_counter() - start, 2)}
 
 
 def cold_feed_figures() -> dict:

@@ -1,7 +1,9 @@
 """Meeting import and CSV export in the admin: upload → preview (counts, first rows, every problem) → confirm.
 
 The uploaded bytes are kept server-side in the shared cache under a random token that is also remembered in the
-uploader's session, with their SHA-256; the confirm step applies exactly those bytes, never a second upload.
+uploader's session, with their SHA-256; the confirm step applies exactly those bytes, never a second upload. They are
+kept zlib-compressed (a 40 MB feed is some 4 MB), so that neither step holds the cache's pickled and base64-encoded
+copies of the whole file beside the import's own (issue 15: a worker stays under 300 MB).
 Only curators and administrators may import. MeetingAdmin wires these in with `get_urls` and `actions`.
 """
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import zlib
 from operator import attrgetter
 
 from django import forms
@@ -93,7 +96,7 @@ def _store_pending(request: HttpRequest, *, content: bytes, options: dict) -> tu
     digest = hashlib.sha256(content).hexdigest()
     cache.set(
         PENDING_KEY_PREFIX + token,
-        {"content": content, "sha256": digest, "user_id": request.user.pk, **options},
+        {"content_zlib": zlib.compress(content, 1), "sha256": digest, "user_id": request.user.pk, **options},
         timeout=PENDING_SECONDS,
     )
     tokens = [*request.session.get(SESSION_KEY, []), token][-MAX_PENDING_PER_SESSION:]
@@ -102,14 +105,15 @@ def _store_pending(request: HttpRequest, *, content: bytes, options: dict) -> tu
 
 
 def _take_pending(request: HttpRequest, token: str, digest: str) -> dict | None:
-    """The stored upload if this session made it, its hash matches and it has not expired."""
+    """The stored upload (its bytes as "content") if this session made it, its hash matches and it has not expired."""
     if not token or token not in request.session.get(SESSION_KEY, []):
         return None
     pending = cache.get(PENDING_KEY_PREFIX + token)
-    if not pending or pending.get("user_id") != request.user.pk:
+    if not pending or pending.get("user_id") != request.user.pk or "content_zlib" not in pending:
         return None
     if not secrets.compare_digest(pending.get("sha256", ""), digest or ""):
         return None
+    pending["content"] = zlib.decompress(pending.pop("content_zlib"))
     if hashlib.sha256(pending["content"]).hexdigest() != pending["sha256"]:
         return None
     return pending
@@ -129,7 +133,6 @@ def import_view(request: HttpRequest, *, site) -> HttpResponse:
     if not form.is_valid():
         return TemplateResponse(request, TEMPLATE, _context(site, request, form=form))
     upload = form.cleaned_data["file"]
-    content = upload.read(MAX_SOURCE_BYTES + 1)
     options = {
         "filename": upload.name[:200],
         "source_name": (form.cleaned_data["source_name"] or upload.name).strip()[:200],
@@ -137,12 +140,15 @@ def import_view(request: HttpRequest, *, site) -> HttpResponse:
         "deactivate_missing": form.cleaned_data["deactivate_missing"],
     }
     try:
-        result = import_meetings(content=content, dry_run=True, **options)
+        # The bytes are not kept here while they are checked (the import lets them go once decoded): read again below.
+        result = import_meetings(content=upload.read(MAX_SOURCE_BYTES + 1), dry_run=True, **options)
     except SourceError as error:
         form.add_error("file", str(error))
         return TemplateResponse(request, TEMPLATE, _context(site, request, form=form))
     context = _context(site, request, form=form, result=result, options=options)
     if result.ok:
+        upload.seek(0)
+        content = upload.read(MAX_SOURCE_BYTES + 1)
         context["token"], context["sha256"] = _store_pending(request, content=content, options=options)
     return TemplateResponse(request, TEMPLATE, context)
 
@@ -157,7 +163,8 @@ def confirm_view(request: HttpRequest, *, site) -> HttpResponse:
         return redirect("admin:registry_meeting_import")
     options = {key: pending[key] for key in ("filename", "source_name", "fellowship_code", "deactivate_missing")}
     try:
-        result = import_meetings(content=pending["content"], actor=request.user, **options)
+        # Taken out of `pending`: the import lets the bytes go once it has decoded them.
+        result = import_meetings(content=pending.pop("content"), actor=request.user, **options)
     except SourceError as error:  # e.g. the fellowship was deleted since the preview
         _forget_pending(request, token)
         messages.error(request, str(error))
