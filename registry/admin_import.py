@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import zlib
+from collections.abc import Callable
 from operator import attrgetter
 
 from django import forms
@@ -91,17 +92,29 @@ def _context(site, request, **extra) -> dict:
     }
 
 
-def _store_pending(request: HttpRequest, *, content: bytes, options: dict) -> tuple[str, str]:
+def _packed_upload(upload) -> dict:
+    """The upload as the cache keeps it: zlib-compressed, with its size and SHA-256. Read before the check, so that
+    the whole bytes are not held beside the import's own rows."""
+    upload.seek(0)
+    content = upload.read(MAX_SOURCE_BYTES + 1)
+    upload.seek(0)
+    return {
+        "content_zlib": zlib.compress(content, 1),
+        "size": len(content),
+        "sha256": hashlib.sha256(content).hexdigest(),
+    }
+
+
+def _store_pending(request: HttpRequest, *, packed: dict, options: dict) -> tuple[str, str]:
     token = secrets.token_urlsafe(24)
-    digest = hashlib.sha256(content).hexdigest()
     cache.set(
         PENDING_KEY_PREFIX + token,
-        {"content_zlib": zlib.compress(content, 1), "sha256": digest, "user_id": request.user.pk, **options},
+        {**packed, "user_id": request.user.pk, **options},
         timeout=PENDING_SECONDS,
     )
     tokens = [*request.session.get(SESSION_KEY, []), token][-MAX_PENDING_PER_SESSION:]
     request.session[SESSION_KEY] = tokens
-    return token, digest
+    return token, packed["sha256"]
 
 
 def _take_pending(request: HttpRequest, token: str, digest: str) -> dict | None:
@@ -113,7 +126,8 @@ def _take_pending(request: HttpRequest, token: str, digest: str) -> dict | None:
         return None
     if not secrets.compare_digest(pending.get("sha256", ""), digest or ""):
         return None
-    pending["content"] = zlib.decompress(pending.pop("content_zlib"))
+    # Into a buffer of the right size: grown step by step, it would briefly take the file's size again.
+    pending["content"] = zlib.decompress(pending.pop("content_zlib"), bufsize=pending["size"])
     if hashlib.sha256(pending["content"]).hexdigest() != pending["sha256"]:
         return None
     return pending
@@ -122,6 +136,21 @@ def _take_pending(request: HttpRequest, token: str, digest: str) -> dict | None:
 def _forget_pending(request: HttpRequest, token: str) -> None:
     cache.delete(PENDING_KEY_PREFIX + token)
     request.session[SESSION_KEY] = [t for t in request.session.get(SESSION_KEY, []) if t != token]
+
+
+def _run_import(read_content: Callable[[], bytes], options: dict, *, dry_run: bool = False, actor=None):
+    """import_meetings with the bytes handed over: read inside the call and passed by explicit keywords, so that no
+    frame here keeps them while the import checks the records (it lets them go once decoded). Keywords unpacked
+    from a dict (`**options`) would keep them in that dict until the import returns."""
+    return import_meetings(
+        content=read_content(),
+        filename=options["filename"],
+        source_name=options["source_name"],
+        fellowship_code=options["fellowship_code"],
+        deactivate_missing=options["deactivate_missing"],
+        dry_run=dry_run,
+        actor=actor,
+    )
 
 
 def import_view(request: HttpRequest, *, site) -> HttpResponse:
@@ -139,17 +168,15 @@ def import_view(request: HttpRequest, *, site) -> HttpResponse:
         "fellowship_code": form.cleaned_data["fellowship"].code,
         "deactivate_missing": form.cleaned_data["deactivate_missing"],
     }
+    packed = _packed_upload(upload)
     try:
-        # The bytes are not kept here while they are checked (the import lets them go once decoded): read again below.
-        result = import_meetings(content=upload.read(MAX_SOURCE_BYTES + 1), dry_run=True, **options)
+        result = _run_import(lambda: upload.read(MAX_SOURCE_BYTES + 1), options, dry_run=True)
     except SourceError as error:
         form.add_error("file", str(error))
         return TemplateResponse(request, TEMPLATE, _context(site, request, form=form))
     context = _context(site, request, form=form, result=result, options=options)
     if result.ok:
-        upload.seek(0)
-        content = upload.read(MAX_SOURCE_BYTES + 1)
-        context["token"], context["sha256"] = _store_pending(request, content=content, options=options)
+        context["token"], context["sha256"] = _store_pending(request, packed=packed, options=options)
     return TemplateResponse(request, TEMPLATE, context)
 
 
@@ -163,8 +190,7 @@ def confirm_view(request: HttpRequest, *, site) -> HttpResponse:
         return redirect("admin:registry_meeting_import")
     options = {key: pending[key] for key in ("filename", "source_name", "fellowship_code", "deactivate_missing")}
     try:
-        # Taken out of `pending`: the import lets the bytes go once it has decoded them.
-        result = import_meetings(content=pending.pop("content"), actor=request.user, **options)
+        result = _run_import(lambda: pending.pop("content"), options, actor=request.user)
     except SourceError as error:  # e.g. the fellowship was deleted since the preview
         _forget_pending(request, token)
         messages.error(request, str(error))
