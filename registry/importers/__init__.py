@@ -88,7 +88,8 @@ def import_meetings(
     """Parse, validate and (unless dry_run or invalid) write. Raises SourceError when the source is unreadable.
 
     Memory: the records are decoded from the text on each pass (parse.RawRecords) and the bytes are let go once
-    decoded, so a caller that passes `content` without keeping it (manage.py import_meetings) holds the source once."""
+    decoded, so a caller that passes `content` without keeping it (manage.py import_meetings, the admin's upload) holds
+    the source once."""
     file_format, records = parse_content(content, filename=filename)
     del content
     record_count = len(records)

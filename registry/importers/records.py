@@ -208,10 +208,8 @@ class SharedValues:
         return self._values.setdefault(value, value)
 
     def row_values(self, values: dict) -> tuple:
-        return tuple(
-            values[name] if name in OWN_VALUE_FIELDS else self._values.setdefault(values[name], values[name])
-            for name in VALUE_FIELDS
-        )
+        """A row's values as a tuple in VALUE_FIELDS order, each repeated one shared."""
+        return tuple(values[name] if name in OWN_VALUE_FIELDS else self.get(values[name]) for name in VALUE_FIELDS)
 
 
 # --- Reference data, loaded once per import ----------------------------------------------------------------
