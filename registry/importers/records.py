@@ -748,27 +748,25 @@ def read_record(raw: RawRecord, *, lookups: Lookups, default_fellowship_id: int,
     )
     updated = read_updated(reader)
 
-    text_values = {field_name: reader.text(key) for field_name, key in TEXT_FIELDS.items()}
-    text_values.update(name=name, address=address, conference_url=conference_url, conference_phone=conference_phone)
-    values = {
-        **text_values,
-        "weekday": None,
-        "start_time": start_time,
-        "end_time": end_time,
-        "recurrence": recurrence,
-        "anchor_date": parse_date(reader, "anchor_date"),
-        "week_of_month": week_of_month,
-        "valid_from": parse_date(reader, "valid_from"),
-        "valid_to": parse_date(reader, "valid_to"),
-        "attendance_mode": attendance,
-        "status": status,
-        "postal_code": postal_code,
-        "municipality_id": municipality_id,
-        "latitude": latitude,
-        "longitude": longitude,
-        "languages": ",".join(languages) if languages else "nb",
-        "source": source_name[:200],
-    }
+    values = stored_values(
+        reader,
+        name=name,
+        address=address,
+        conference_url=conference_url,
+        conference_phone=conference_phone,
+        start_time=start_time,
+        end_time=end_time,
+        recurrence=recurrence,
+        week_of_month=week_of_month,
+        attendance_mode=attendance,
+        status=status,
+        postal_code=postal_code,
+        municipality_id=municipality_id,
+        latitude=latitude,
+        longitude=longitude,
+        languages=",".join(languages) if languages else "nb",
+        source=source_name[:200],
+    )
     if reader.problems:
         return [], reader.problems
     remove_schedule_texts(values, weekday=iso_weekday(days[0]))
@@ -789,6 +787,19 @@ def read_record(raw: RawRecord, *, lookups: Lookups, default_fellowship_id: int,
         )
         for day in days
     ], []
+
+
+def stored_values(reader: RecordReader, **read) -> dict:
+    """The meeting's stored values (weekday still open) from what the readers above gave, the plain text fields and
+    the dates."""
+    return {
+        **{field_name: reader.text(key) for field_name, key in TEXT_FIELDS.items()},
+        **read,
+        "weekday": None,
+        "anchor_date": parse_date(reader, "anchor_date"),
+        "valid_from": parse_date(reader, "valid_from"),
+        "valid_to": parse_date(reader, "valid_to"),
+    }
 
 
 def key_holding_nul(value, key: str = "record") -> str | None:
