@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 
 from core.spreadsheets import spreadsheet_safe  # the importer strips the added apostrophe again
 from registry.feed import default_end_time, formatted_address, utc_timestamp
-from registry.models import Meeting, MeetingType
+from registry.models import SCHEDULE_FIELDS, Meeting, MeetingType
 
 TEMPLATE_COLUMNS = [
     "Time",
@@ -76,14 +76,7 @@ VALUES = (
     "id",
     "slug",
     "name",
-    "weekday",
-    "start_time",
-    "end_time",
-    "recurrence",
-    "anchor_date",
-    "week_of_month",
-    "valid_from",
-    "valid_to",
+    *SCHEDULE_FIELDS,
     "attendance_mode",
     "status",
     "venue",

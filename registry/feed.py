@@ -38,7 +38,7 @@ from django.utils import timezone
 from core.generations import is_private, token_time
 from core.snapshots import snapshot
 from registry.changes import GENERATION
-from registry.models import AttendanceMode, Meeting, Recurrence
+from registry.models import SCHEDULE_FIELDS, AttendanceMode, Meeting, Recurrence
 
 FEED_TIMEZONE = "Europe/Oslo"
 FEED_COUNTRY = "NO"
@@ -61,14 +61,7 @@ MEETING_VALUES = (
     "id",
     "slug",
     "name",
-    "weekday",
-    "start_time",
-    "end_time",
-    "recurrence",
-    "anchor_date",
-    "week_of_month",
-    "valid_from",
-    "valid_to",
+    *SCHEDULE_FIELDS,
     "attendance_mode",
     "venue",
     "address",

@@ -249,6 +249,19 @@ class MeetingQuerySet(models.QuerySet):
         return self.select_related("group__fellowship", "municipality__county").prefetch_related("types")
 
 
+# A meeting's schedule as stored: every export, import and the feed read these fields, in this order.
+SCHEDULE_FIELDS = (
+    "weekday",
+    "start_time",
+    "end_time",
+    "recurrence",
+    "anchor_date",
+    "week_of_month",
+    "valid_from",
+    "valid_to",
+)
+
+
 class Meeting(models.Model):
     slug = models.SlugField(
         _("slug"),

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from registry.feed import COORDINATE_DECIMALS, default_end_time
 from registry.importers.parse import RawRecord, SourceError
 from registry.importers.records import Lookups, MeetingRow, Problem, model_problems, read_record
-from registry.models import Group, Meeting, Municipality, Status
+from registry.models import SCHEDULE_FIELDS, Group, Meeting, Municipality, Status
 
 PREVIEW_ROWS = 25
 PROGRESS_EVERY = 10_000
@@ -23,14 +23,7 @@ Progress = Callable[[str, int, int], None]
 IMPORT_FIELDS = (
     "name",
     "group_id",
-    "weekday",
-    "start_time",
-    "end_time",
-    "recurrence",
-    "anchor_date",
-    "week_of_month",
-    "valid_from",
-    "valid_to",
+    *SCHEDULE_FIELDS,
     "attendance_mode",
     "status",
     "venue",

@@ -18,6 +18,7 @@ from core.spreadsheets import unescape as unescape_spreadsheet
 from registry.feed import COORDINATE_DECIMALS, default_end_time, iso_weekday, schedule_texts
 from registry.importers.parse import RawRecord, _json_kind
 from registry.models import (
+    SCHEDULE_FIELDS,
     SLUG_PATTERN,
     AttendanceMode,
     County,
@@ -139,14 +140,7 @@ VALUE_FIELDS = (
     "address",
     "conference_url",
     "conference_phone",
-    "weekday",
-    "start_time",
-    "end_time",
-    "recurrence",
-    "anchor_date",
-    "week_of_month",
-    "valid_from",
-    "valid_to",
+    *SCHEDULE_FIELDS,
     "attendance_mode",
     "status",
     "postal_code",
