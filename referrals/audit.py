@@ -1,5 +1,6 @@
 """The access log of patient-level data: one call per read or write, from views, exports and commands."""
 
+from core import bulk_copy
 from core.national_id import redact_national_ids
 from referrals.models import AccessLogEntry
 
@@ -70,23 +71,36 @@ def log_shown(*, user, action: str, contacts, request=None, detail: str = "") ->
     )
 
 
-def log_many(*, user, action: str, contacts, request=None, detail: str = "") -> None:
+def log_many(*, user, action: str, contacts, request=None, detail: str = "", copy: bool = False) -> None:
     """One entry per contact, in one query: for writes to many records at once (imports, retention), where each
-    record's own history must show the change."""
-    address = client_address(request)
-    username = getattr(user, "username", "") or "system"
+    record's own history must show the change. `copy`: write with COPY (core.bulk_copy, PostgreSQL only), for the
+    tens of thousands of entries of a large import."""
+    entry = {
+        "user_id": user.pk if getattr(user, "pk", None) else None,
+        "username": getattr(user, "username", "") or "system",
+        "action": action,
+        "client_address": client_address(request),
+        "detail": _safe_detail(detail),
+    }
+    if copy:
+        bulk_copy.copy_rows(
+            AccessLogEntry,
+            (
+                (contact.unit_id, contact.pk, contact.patient_pseudonym, f"PatientContact #{contact.pk}")
+                for contact in contacts
+            ),
+            columns=("unit_id", "contact_id", "patient_pseudonym", "object_description"),
+            constants=entry,
+        )
+        return
     AccessLogEntry.objects.bulk_create(
         [
             AccessLogEntry(
-                user=user if getattr(user, "pk", None) else None,
-                username=username,
+                **entry,
                 unit_id=contact.unit_id,
                 contact=contact,
                 patient_pseudonym=contact.patient_pseudonym,
-                action=action,
                 object_description=f"PatientContact #{contact.pk}",
-                client_address=address,
-                detail=_safe_detail(detail),
             )
             for contact in contacts
         ]

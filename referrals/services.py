@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 
 from accounts.access import led_units, patient_units
 from accounts.models import Unit, User
+from core import bulk_copy
 from core.national_id import FREE_TEXT_MESSAGE, contains_national_id
 from core.periods import OSLO, month_start
 from referrals import audit
@@ -507,13 +508,16 @@ def contacts_import(
     """Write the batches of an import in bulk, one after the other as they come, in one transaction.
 
     The batches may come from a generator that checks the file as it goes: only one is held at a time. One IMPORT
-    access-log entry per written contact. Bulk writes send no post_save, so after the commit `contacts_bulk_changed`
-    tells the caches (reports) once. Returns the numbers of created and updated contacts.
+    access-log entry per written contact. On PostgreSQL the new contacts, their fellowship links and the log entries
+    go in with COPY (core.bulk_copy), which writes the same rows as bulk_create in a fraction of its time. Bulk writes
+    send no post_save, so after the commit `contacts_bulk_changed` tells the caches (reports) once. Returns the
+    numbers of created and updated contacts.
     """
     created = updated = 0
+    use_copy = bulk_copy.available()
     with transaction.atomic():
         for batch in batches:
-            _import_batch(batch, actor=actor, detail=detail, request=request)
+            _import_batch(batch, actor=actor, detail=detail, request=request, use_copy=use_copy)
             created += len(batch.to_create)
             updated += len(batch.to_update)
         if created or updated:
@@ -522,26 +526,40 @@ def contacts_import(
     return created, updated
 
 
-def _import_batch(batch: ContactImportBatch, *, actor: User | None, detail: str, request) -> None:
-    created = PatientContact.objects.bulk_create(batch.to_create, batch_size=IMPORT_BATCH)
+def _import_batch(batch: ContactImportBatch, *, actor: User | None, detail: str, request, use_copy: bool) -> None:
+    if use_copy:
+        bulk_copy.insert_objects(PatientContact, batch.to_create)
+        created = batch.to_create
+    else:
+        created = PatientContact.objects.bulk_create(batch.to_create, batch_size=IMPORT_BATCH)
     _update_in_groups(batch.to_update, actor=actor)
     written = [*created, *batch.to_update]
     through = PatientContact.fellowships.through
     replaced = [written[index].pk for index in batch.fellowship_ids if index >= len(created)]
     for offset in range(0, len(replaced), IMPORT_BATCH):
         through.objects.filter(patientcontact_id__in=replaced[offset : offset + IMPORT_BATCH]).delete()
-    through.objects.bulk_create(
-        [
-            through(patientcontact_id=written[index].pk, fellowship_id=fellowship_id)
-            for index, ids in batch.fellowship_ids.items()
-            for fellowship_id in sorted(ids)
-        ],
-        batch_size=IMPORT_BATCH * 5,
-    )
-    for contacts, what in ((created, "created"), (batch.to_update, "updated")):
-        audit.log_many(
-            user=actor, action=audit.Action.IMPORT, contacts=contacts, request=request, detail=f"{detail}: {what}"
+    links = [
+        (written[index].pk, fellowship_id)
+        for index, ids in batch.fellowship_ids.items()
+        for fellowship_id in sorted(ids)
+    ]
+    if use_copy and links:
+        bulk_copy.copy_rows(through, links, columns=("patientcontact_id", "fellowship_id"))
+    elif links:
+        through.objects.bulk_create(
+            [through(patientcontact_id=contact_id, fellowship_id=fellowship_id) for contact_id, fellowship_id in links],
+            batch_size=IMPORT_BATCH * 5,
         )
+    for contacts, what in ((created, "created"), (batch.to_update, "updated")):
+        if contacts:
+            audit.log_many(
+                user=actor,
+                action=audit.Action.IMPORT,
+                contacts=contacts,
+                request=request,
+                detail=f"{detail}: {what}",
+                copy=use_copy,
+            )
 
 
 def _update_in_groups(contacts: list[PatientContact], *, actor: User | None) -> None:

@@ -1,0 +1,121 @@
+"""Inserts of tens of thousands of rows with PostgreSQL's COPY, for imports.
+
+bulk_create asks every field of every object for its database value (pre_save, get_db_prep_save) and sends the rows
+as one huge INSERT: for the 100,000 contacts of a large import, with their fellowship links and access-log entries,
+that was most of the import's time. COPY takes plain Python values, which psycopg adapts in C. Here a row gives only
+the values that differ from row to row; every other column is worked out once per call (a default, or one time for
+auto_now and default=timezone.now columns), and JSON is encoded here. COPY goes through the connection Django holds,
+so it is part of the caller's transaction.
+
+PostgreSQL only: callers keep Django's bulk_create elsewhere (SQLite in development), and `available()` says which.
+The setting BULK_COPY = False makes it say no on PostgreSQL as well, so that tests can compare the two.
+
+The registry's importers have a COPY helper of their own (registry.bulk.insert_rows), which takes a dict per row.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from operator import attrgetter
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, models
+from django.db.models.fields import AutoFieldMixin
+from django.utils import timezone
+
+
+def available() -> bool:
+    """Whether bulk writes should use COPY: on PostgreSQL, unless settings.BULK_COPY is False."""
+    return connection.vendor == "postgresql" and getattr(settings, "BULK_COPY", True)
+
+
+def reserve_ids(model: type[models.Model], count: int) -> list[int]:
+    """`count` new primary keys from the table's own sequence, ascending, for rows that COPY writes with their ids."""
+    if count == 0:
+        return []
+    meta = model._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, count],
+        )
+        return sorted(value for (value,) in cursor.fetchall())
+
+
+def _database_json(field: models.Field, value: Any) -> Any:
+    return value if value is None else json.dumps(value, cls=field.encoder)
+
+
+def _fixed_value(field: models.Field, now) -> Any:
+    """What bulk_create would write in a column the rows do not give."""
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return now
+    if field.default is timezone.now:
+        return now
+    value = field.get_default()
+    return _database_json(field, value) if isinstance(field, models.JSONField) else value
+
+
+def copy_rows(
+    model: type[models.Model],
+    rows: Iterable[Sequence[Any]],
+    *,
+    columns: Sequence[str],
+    constants: Mapping[str, Any] | None = None,
+) -> int:
+    """COPY `rows` into the model's table; the number of rows written.
+
+    Each row gives the values of `columns` (attnames), in that order, as Python values (a JSON column: the Python
+    value, encoded here). `constants` (attname: value) are the same for every row. Every other column gets what
+    bulk_create would give it: its default, or one time for the whole call where that would be now; an automatic
+    primary key is left to its sequence.
+    """
+    meta = model._meta
+    constants = dict(constants or {})
+    for name, value in constants.items():
+        field = meta.get_field(name)
+        if isinstance(field, models.JSONField):
+            constants[name] = _database_json(field, value)
+    now = timezone.now()
+    for field in meta.concrete_fields:
+        given = field.attname in columns or field.attname in constants
+        if not given and not isinstance(field, AutoFieldMixin):
+            constants[field.attname] = _fixed_value(field, now)
+    fields = [meta.get_field(name) for name in columns]
+    json_positions = [index for index, field in enumerate(fields) if isinstance(field, models.JSONField)]
+    names = [*(field.column for field in fields), *(meta.get_field(name).column for name in constants)]
+    fixed = tuple(constants.values())
+    quote = connection.ops.quote_name
+    sql = f"COPY {quote(meta.db_table)} ({', '.join(quote(name) for name in names)}) FROM STDIN"
+    written = 0
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for row in rows:
+            if json_positions:
+                row = list(row)
+                for index in json_positions:
+                    row[index] = _database_json(fields[index], row[index])
+            copy.write_row((*row, *fixed))
+            written += 1
+    return written
+
+
+def insert_objects(model: type[models.Model], objects: list[models.Model]) -> None:
+    """INSERT unsaved instances of `model` as bulk_create would, with COPY: every column as the instance holds it,
+    auto_now and auto_now_add fields one time for all. The instances get their new primary keys and times."""
+    meta = model._meta
+    stamped = [
+        field.attname
+        for field in meta.concrete_fields
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+    ]
+    columns = [field.attname for field in meta.concrete_fields]
+    now = timezone.now()
+    for instance, primary_key in zip(objects, reserve_ids(model, len(objects)), strict=True):
+        instance.pk = primary_key
+        for name in stamped:
+            setattr(instance, name, now)
+        instance._state.adding = False
+        instance._state.db = connection.alias
+    copy_rows(model, map(attrgetter(*columns), objects), columns=columns)
