@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import Membership, Unit, User
+from core import bulk_copy
 from core.national_id import contains_national_id
 from core.periods import OSLO
 from referrals import services
@@ -752,6 +753,13 @@ def _planned_batches(
         yield planner.plan_batch(rows, plan)
 
 
+def _fresh_statistics(data: bytes) -> None:
+    """Before a file of many batches, bring the contacts' planner statistics up to date if a large import left them
+    stale (core.bulk_copy.analyze_if_stale): each batch's look-up of existing contacts would scan whole units."""
+    if data.count(b"\n") > BATCH_ROWS:
+        bulk_copy.analyze_if_stale(PatientContact)
+
+
 def plan_import(data: bytes, *, allowed_units=None, progress: Progress | None = None) -> ImportPlan:
     """Read and check the whole file; nothing is written. Raises ImportFileError for an unreadable file.
 
@@ -760,6 +768,7 @@ def plan_import(data: bytes, *, allowed_units=None, progress: Progress | None = 
     `progress(stage, done, total)` is called now and then while the rows are checked.
     """
     plan = ImportPlan(sha256=hashlib.sha256(data).hexdigest())
+    _fresh_statistics(data)
     batches = _planned_batches(data, plan, allowed_units=allowed_units, lock=False, progress=progress or _no_progress)
     for _batch in batches:
         pass  # the preview keeps the counts and the errors only
@@ -819,6 +828,7 @@ def apply_import(
     if expected_sha256 is not None and sha256 != expected_sha256:
         raise ImportFileError(_("The file changed after the preview. Upload it again."))
     plan = ImportPlan(sha256=sha256)
+    _fresh_statistics(data)  # before the transaction, which would hold ANALYZE's lock until the end of the import
     with transaction.atomic():
         batches = _planned_batches(data, plan, allowed_units=allowed_units, lock=True, progress=progress)
         services.contacts_import(

@@ -220,3 +220,22 @@ def test_a_bad_row_after_copied_batches_leaves_nothing_written(recorded, lead_a,
     assert list(PatientContact.objects.order_by("id").values()) == contacts_before
     assert not PatientContact.fellowships.through.objects.exists()
     assert not AccessLogEntry.objects.exists()
+
+
+def test_statistics_just_taken_are_not_stale(db):
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE referrals_patientcontact")
+
+    assert bulk_copy.analyze_if_stale(PatientContact) is False
+
+
+def test_a_file_of_several_batches_refreshes_stale_statistics_before_its_look_ups(recorded, monkeypatch):
+    analyzed = []
+    monkeypatch.setattr(bulk_copy, "analyze_if_stale", analyzed.append)
+
+    importers.plan_import(csv_bytes(*ROWS))
+    monkeypatch.setattr(importers, "BATCH_ROWS", 3)
+    importers.plan_import(csv_bytes(*ROWS))
+    importers.apply_import(csv_bytes(*ROWS))
+
+    assert analyzed == [PatientContact, PatientContact]
