@@ -109,6 +109,8 @@ def copy_rows(
 def insert_objects(model: type[models.Model], objects: list[models.Model]) -> None:
     """INSERT unsaved instances of `model` as bulk_create would, with COPY: every column as the instance holds it,
     auto_now and auto_now_add fields one time for all. The instances get their new primary keys and times."""
+    if not objects:
+        return
     meta = model._meta
     stamped = [
         field.attname
