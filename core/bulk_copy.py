@@ -15,7 +15,9 @@ A large import also leaves the planner's statistics behind: with none for the ne
 of existing contacts grows with the table (19 s for an import at 300,000 contacts). Autovacuum catches up within
 minutes when it is on; `analyze_if_stale` does it at once, before an import looks anything up.
 
-The registry's importers have a COPY helper of their own (registry.bulk.insert_rows), which takes a dict per row.
+The registry's importers write rows given as dicts (`insert_rows`) and update stored rows in bulk (`update_rows`,
+one UPDATE … FROM unnest() per few thousand rows, where bulk_update would build a CASE per field and row); both use
+Django's bulk methods off PostgreSQL, so behaviour is the same on both.
 """
 
 from __future__ import annotations
@@ -150,3 +152,71 @@ def analyze_if_stale(model: type[models.Model]) -> bool:
             return False
         cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
     return True
+
+
+UPDATE_BATCH = 5000
+
+
+def insert_rows(model: type[models.Model], rows: list[dict], *, return_ids: bool = True) -> list[int]:
+    """Insert `rows` (dicts of attnames; a column a row leaves out gets what bulk_create would give it, auto_now
+    fields now unless given). Returns the new primary keys in the order of `rows` when `return_ids`."""
+    if not rows:
+        return []
+    if not available():
+        return _insert_rows_with_django(model, rows, return_ids=return_ids)
+    meta = model._meta
+    columns = list(dict.fromkeys(name for row in rows for name in row))
+    now = timezone.now()
+    missing = {
+        field.attname: _fixed_value(field, now)
+        for field in meta.concrete_fields
+        if field.attname in columns and not all(field.attname in row for row in rows)
+    }
+    values = [[row[name] if name in row else missing[name] for name in columns] for row in rows]
+    if not return_ids:
+        copy_rows(model, values, columns=columns)
+        return []
+    ids = reserve_ids(model, len(rows))
+    copy_rows(model, ([key, *row] for key, row in zip(ids, values, strict=True)), columns=[meta.pk.attname, *columns])
+    return ids
+
+
+def _insert_rows_with_django(model: type[models.Model], rows: list[dict], *, return_ids: bool) -> list[int]:
+    objects = [model(**row) for row in rows]
+    model.objects.bulk_create(objects, batch_size=500)
+    # bulk_create stamps auto_now fields with now; keep the values the rows asked for.
+    auto_now = [
+        field.attname
+        for field in model._meta.concrete_fields
+        if getattr(field, "auto_now", False) and any(field.attname in row for row in rows)
+    ]
+    if auto_now:
+        for instance, row in zip(objects, rows, strict=True):
+            for name in auto_now:
+                setattr(instance, name, row.get(name, getattr(instance, name)))
+        model.objects.bulk_update(objects, auto_now, batch_size=500)
+    return [instance.pk for instance in objects] if return_ids else []
+
+
+def update_rows(model: type[models.Model], objects: list, field_names: list[str]) -> None:
+    """Write these fields of these objects (anything with the attnames as attributes), by primary key, as given:
+    auto_now is not applied."""
+    if not objects:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_update(objects, field_names, batch_size=500)
+        return
+    quote = connection.ops.quote_name
+    meta = model._meta
+    fields = [meta.get_field(name) for name in field_names]
+    key_field = meta.pk
+    columns = [key_field, *fields]
+    selects = ", ".join(f"unnest(%s::{field.db_type(connection)}[]) AS {quote(field.column)}" for field in columns)
+    assignments = ", ".join(f"{quote(field.column)} = v.{quote(field.column)}" for field in fields)
+    key = quote(key_field.column)
+    # Identifiers come from model metadata, quoted; every value is a parameter.
+    sql = f"UPDATE {quote(meta.db_table)} AS t SET {assignments} FROM (SELECT {selects}) AS v WHERE t.{key} = v.{key}"  # noqa: S608, E501
+    with connection.cursor() as cursor:
+        for start in range(0, len(objects), UPDATE_BATCH):
+            batch = objects[start : start + UPDATE_BATCH]
+            cursor.execute(sql, [[getattr(obj, field.attname) for obj in batch] for field in columns])

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from registry.bulk import insert_rows, update_rows
+from core.bulk_copy import insert_rows, update_rows
 from registry.importers.plan import BOOKKEEPING_FIELDS, IMPORT_FIELDS, ImportPlan, _chunks, chunk_size
 from registry.importers.records import MeetingRow
 from registry.models import Group, Meeting, Status

@@ -1,8 +1,8 @@
-"""registry.bulk: COPY inserts and unnest updates (PostgreSQL), Django's bulk methods elsewhere — same results."""
+"""core.bulk_copy's dict rows: COPY inserts and unnest updates on PostgreSQL, Django's bulk methods elsewhere."""
 
 import datetime
 
-from registry.bulk import insert_rows, update_rows
+from core.bulk_copy import insert_rows, update_rows
 from registry.models import Meeting
 from tests.factories import GroupFactory
 
