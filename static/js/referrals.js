@@ -31,3 +31,24 @@ document.addEventListener("change", function (event) {
   var button = document.getElementById(input.getAttribute("data-check-on-change"));
   if (button) clickOnce(input, button);
 });
+
+// A meeting search answered after the user ticked a meeting must not untick it. Leaving a filter field searches
+// (hx-trigger="change"), and the answer can arrive after the click that left it: ticks made while a search was
+// under way are put back on the new list.
+var SUGGESTED = '#meeting-choices input[name="suggested_meetings"]';
+var tickedBeforeSwap = null;
+
+document.addEventListener("htmx:beforeSwap", function (event) {
+  if (event.detail.target.id !== "meeting-choices") return;
+  tickedBeforeSwap = Array.prototype.map.call(document.querySelectorAll(SUGGESTED + ":checked"), function (input) {
+    return input.value;
+  });
+});
+
+document.addEventListener("htmx:afterSwap", function () {
+  if (tickedBeforeSwap === null) return;
+  document.querySelectorAll(SUGGESTED).forEach(function (input) {
+    if (tickedBeforeSwap.indexOf(input.value) !== -1) input.checked = true;
+  });
+  tickedBeforeSwap = null;
+});
