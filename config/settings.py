@@ -267,6 +267,8 @@ CONTENT_SECURITY_POLICY = {
 REGISTRY_PUBLIC = env.bool("REGISTRY_PUBLIC", default=True)
 # Public registry pages are cached whole for anonymous visitors this long (0: off); edits show at once.
 REGISTRY_PAGE_CACHE_SECONDS = env.int("REGISTRY_PAGE_CACHE_SECONDS", default=60)
+# A feed larger than this (about 11,000 meetings) goes to a client without gzip decompressed as it is sent, not whole.
+REGISTRY_FEED_WHOLE_BYTES = env.int("REGISTRY_FEED_WHOLE_BYTES", default=8_000_000)
 REQUIRE_2FA = env.bool("REQUIRE_2FA", default=not DEMO_MODE)
 REPORT_MIN_DENOMINATOR = env.int("REPORT_MIN_DENOMINATOR", default=10)
 # How long a unit report's rendered body is shared between requests (reports/report_cache.py); 0 turns it off.

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.views.decorators.http import require_http_methods
@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 from registry.feed import get_feed_entry
 
 FEED_MAX_AGE_SECONDS = 60
+FEED_CONTENT_TYPE = "application/json; charset=utf-8"
 
 
 def accepts_gzip(request: HttpRequest) -> bool:
@@ -68,8 +69,13 @@ def meeting_feed(request: HttpRequest) -> HttpResponse:
     if not_modified is not None:
         return _cache_headers(_allow_other_origins(not_modified), etag=entry.etag, last_modified=entry.last_modified)
     if accepts_gzip(request):
-        response = HttpResponse(entry.gzip_body, content_type="application/json; charset=utf-8")
+        response = HttpResponse(entry.gzip_body, content_type=FEED_CONTENT_TYPE)
         response.headers["Content-Encoding"] = "gzip"
+    elif entry.body_length <= settings.REGISTRY_FEED_WHOLE_BYTES or request.method == "HEAD":
+        response = HttpResponse(entry.body if request.method != "HEAD" else b"", content_type=FEED_CONTENT_TYPE)
+        response.headers["Content-Length"] = str(entry.body_length)
     else:
-        response = HttpResponse(entry.body, content_type="application/json; charset=utf-8")
+        # A large feed is decompressed as it is sent: no worker holds 70 MB of JSON for a client without gzip.
+        response = StreamingHttpResponse(entry.plain_chunks(), content_type=FEED_CONTENT_TYPE)
+        response.headers["Content-Length"] = str(entry.body_length)
     return _cache_headers(_allow_other_origins(response), etag=entry.etag, last_modified=entry.last_modified)

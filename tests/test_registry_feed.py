@@ -450,10 +450,18 @@ def test_the_shared_cache_holds_the_feed_once_gzip_compressed(client, db, django
     plain = get_feed(client)
     [key] = [key for key in cache._cache if feed.ENTRY_KEY_PREFIX in key]  # locmem: the stored keys
     stored = cache.get(key.split(":", 2)[2])
-    assert stored._body is None
+    assert set(vars(stored)) == {
+        "generation",
+        "gzip_body",
+        "etag",
+        "last_modified",
+        "meeting_count",
+        "body_length",
+        "index",
+    }  # no plain copy beside the compressed one
     assert gzip.decompress(stored.gzip_body) == plain.content
     feed.clear_process_cache()
-    assert get_feed(client).content == plain.content  # a fresh worker decompresses it once
+    assert get_feed(client).content == plain.content  # a fresh worker decompresses it
 
 
 def test_a_transaction_bumps_the_shared_generation_at_its_first_change_and_on_commit_only(
@@ -491,3 +499,34 @@ def test_head_gives_the_headers_without_the_body(client, db):
     assert response.status_code == 200
     assert response["ETag"] == get_feed(client)["ETag"]
     assert response.content == b""
+
+
+def test_a_large_feed_goes_to_a_client_without_gzip_decompressed_as_it_is_sent(client, db, settings):
+    for index in range(30):
+        MeetingFactory(slug=f"m-{index:02d}")
+    whole = get_feed(client).content
+    cache.clear()
+    feed.clear_process_cache()
+    settings.REGISTRY_FEED_WHOLE_BYTES = 1000
+
+    response = client.get(FEED_URL)
+
+    assert response.streaming
+    streamed = b"".join(response.streaming_content)
+    assert streamed == whole and len(json.loads(streamed)) == 30
+    assert response["Content-Length"] == str(len(whole))
+    assert client.head(FEED_URL)["Content-Length"] == str(len(whole))
+
+
+def test_the_json_is_decompressed_in_pieces_of_the_size_asked():
+    entry = feed.FeedEntry(
+        generation="g",
+        gzip_body=gzip.compress(b"[" + b"x" * 10_000 + b"]"),
+        etag="",
+        last_modified=0,
+        meeting_count=0,
+        body_length=10_002,
+    )
+    pieces = list(entry.plain_chunks(size=4096))
+    assert [len(piece) for piece in pieces] == [4096, 4096, 1810]
+    assert b"".join(pieces) == entry.body
