@@ -116,7 +116,8 @@ class MeetingFilter(django_filters.FilterSet):
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "postal-code", "size": 4}),
         help_text=_("For example the patient's home. Widens the distance until a few meetings are found."),
     )
-    # Counties and municipalities are fixed reference data: their choices come from the files, with no query.
+    # Counties and municipalities are fixed reference data: their choices come from the files, with no query. Those
+    # and the choices written below are "static": their options' HTML is built once per process and language.
     county = django_filters.ChoiceFilter(
         label=_("County"),
         choices=county_choices,
@@ -146,7 +147,7 @@ class MeetingFilter(django_filters.FilterSet):
         distinct=False,  # a column of the meeting itself: no join, nothing to make distinct
     )
     time_of_day = django_filters.ChoiceFilter(
-        widget=FastSelect,
+        widget=FastSelect(static=True),
         label=_("Time of day"),
         method="filter_time_of_day",
         empty_label=_("Any time"),
@@ -157,7 +158,7 @@ class MeetingFilter(django_filters.FilterSet):
         ],
     )
     openness = django_filters.ChoiceFilter(
-        widget=FastSelect,
+        widget=FastSelect(static=True),
         label=_("Open or closed"),
         method="filter_openness",
         empty_label=_("Both"),
@@ -165,7 +166,7 @@ class MeetingFilter(django_filters.FilterSet):
         help_text=_("Open: anyone may come. Closed: for those who want to stop."),
     )
     attendance = django_filters.ChoiceFilter(
-        widget=FastSelect,
+        widget=FastSelect(static=True),
         label=_("Attendance"),
         method="filter_attendance",
         empty_label=_("Any"),
@@ -176,7 +177,7 @@ class MeetingFilter(django_filters.FilterSet):
         ],
     )
     language = django_filters.ChoiceFilter(
-        widget=FastSelect,
+        widget=FastSelect(static=True),
         label=_("Language"),
         method="filter_language",
         empty_label=_("Any"),
@@ -190,7 +191,7 @@ class MeetingFilter(django_filters.FilterSet):
         label=_("In the next 7 days"), method="filter_next_7_days", widget=checkbox()
     )
     sort = django_filters.ChoiceFilter(
-        widget=FastSelect,
+        widget=FastSelect(static=True),
         label=_("Sort by"),
         method="filter_nothing",  # applied by the view
         empty_label=_("Distance with a postal code, else next date"),
