@@ -63,6 +63,11 @@ def led_units(user):
     return _units([unit for unit in covered_units(user) if unit.as_lead])
 
 
+def led_unit_list(user) -> list[Unit]:
+    """The units of `led_units(user)` as loaded for this request, top of the tree first: no query of its own."""
+    return [unit for unit in covered_units(user) if unit.as_lead]
+
+
 def patient_unit_ids(user) -> list[int]:
     """The ids of `patient_units(user)`: lists filter on them so that the indexes on unit are used."""
     return [unit.pk for unit in covered_units(user)]

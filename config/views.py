@@ -49,8 +49,9 @@ def home(request):
     memberships = list(user.memberships.select_related("unit").order_by("unit__path"))
     context = {
         "memberships": memberships,
-        "patient_units": list(access.patient_units(user).order_by("path")),
-        "led_units": list(access.led_units(user).order_by("path")) if memberships else [],
+        # As loaded once for this request (the menu and the sections ask too), top of the tree first.
+        "patient_units": access.covered_units(user),
+        "led_units": access.led_unit_list(user),
         "is_curator": access.is_curator(user),
         "is_quality_analyst": access.is_quality_analyst(user),
         "is_administrator": access.is_administrator(user),

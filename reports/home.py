@@ -21,7 +21,7 @@ def home_section(request) -> dict | None:
     if not user.is_authenticated or not access.can_view_reports(user):
         return None
     month = previous_month()
-    led = list(account_access.led_units(user).order_by("path")[:HOME_UNITS])
+    led = account_access.led_unit_list(user)[:HOME_UNITS]
 
     def compute_headlines() -> list[dict]:
         targets = resolve_targets(led, [month], [PRIMARY.code])

@@ -54,7 +54,7 @@ def test_a_server_error_gets_the_site_500_page_with_the_users_menu(client, clini
     def broken(user):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(accounts.access, "patient_units", broken)  # the home page calls it
+    monkeypatch.setattr(accounts.access, "led_unit_list", broken)  # the home page calls it
     client.raise_request_exception = False
     login(client, clinician_a)
     page = assert_site_error_page(client.get(reverse("home")), 500, "Something went wrong")
