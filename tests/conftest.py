@@ -1,13 +1,24 @@
 """Personas shared by the suite: two units, one person per role."""
 
+import datetime
 import os
 
 import pytest
+import time_machine
 from django.utils import translation
 from hypothesis import settings as hypothesis_settings
 
 from accounts.models import Membership, Unit
-from tests.factories import MembershipFactory, UnitFactory, UserFactory, login
+from core.periods import OSLO
+from referrals.pseudonyms import pseudonym_for
+from tests.factories import (
+    FellowshipFactory,
+    MembershipFactory,
+    PatientContactFactory,
+    UnitFactory,
+    UserFactory,
+    login,
+)
 
 # Hypothesis: random examples locally (each run may find something new), the same examples on CI (.ci/run sets
 # HYPOTHESIS_PROFILE=ci), so that a green CI run stays green. Loaded before the test modules build their settings.
@@ -127,3 +138,28 @@ def identity_providers(settings, oidc_provider):
     forget_provider_apps()
     yield oidc_provider
     forget_provider_apps()
+
+
+@pytest.fixture
+def frozen_today():
+    """The contact-import tests' clock: 20 November 2026, 09:00 in Oslo."""
+    with time_machine.travel(datetime.datetime(2026, 11, 20, 9, 0, tzinfo=OSLO), tick=False):
+        yield
+
+
+@pytest.fixture
+def recorded(unit_a, clinician_a):
+    """Fellowships AA and NA, and two contacts a contact-import file finds already recorded (EP-UPDATED on
+    4 March, EP-UNCHANGED on 6 March, both outpatient at intensity 1, without clinician or response)."""
+    FellowshipFactory(code="AA"), FellowshipFactory(code="NA")
+    noon = datetime.time(12, 0, tzinfo=OSLO)
+    for reference, day in (("EP-UPDATED", 4), ("EP-UNCHANGED", 6)):
+        PatientContactFactory(
+            unit=unit_a,
+            clinician=None,
+            patient_pseudonym=pseudonym_for(reference),
+            contacted_at=datetime.datetime.combine(datetime.date(2026, 3, day), noon),
+            setting="outpatient",
+            intensity=1,
+            response="",
+        )

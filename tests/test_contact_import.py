@@ -3,7 +3,6 @@
 import datetime
 
 import pytest
-import time_machine
 
 from core.periods import OSLO
 from referrals import importers
@@ -16,12 +15,6 @@ HEADER = "date,unit,patient_ref,setting,intensity,fellowships,response,clinician
 VALID_FNR = "01010012356"
 
 pytestmark = pytest.mark.usefixtures("frozen_today")
-
-
-@pytest.fixture
-def frozen_today():
-    with time_machine.travel(datetime.datetime(2026, 11, 20, 9, 0, tzinfo=OSLO), tick=False):
-        yield
 
 
 @pytest.fixture

@@ -4,20 +4,14 @@ BATCH_ROWS is made tiny here so that a short file spans several batches: the imp
 counts and access log whatever the batch size, and a bad row in any batch must leave nothing written.
 """
 
-import datetime
-
 import pytest
-import time_machine
 from django.db import transaction
 
-from core.periods import OSLO
 from referrals import importers
 from referrals.models import AccessLogEntry, PatientContact
-from referrals.pseudonyms import pseudonym_for
 from referrals.signals import contacts_bulk_changed
-from tests.factories import FellowshipFactory, PatientContactFactory
+from tests.contact_import_helpers import csv_bytes
 
-HEADER = "date,unit,patient_ref,setting,intensity,fellowships,response,clinician"
 # Ten rows: new contacts with and without fellowships and clinicians, an update, an unchanged row.
 ROWS = [
     "2026-03-01,RUS-POL,EP-1,outpatient,2,AA;NA,positive,klinikera",
@@ -33,33 +27,6 @@ ROWS = [
 ]
 
 pytestmark = pytest.mark.usefixtures("frozen_today")
-
-
-@pytest.fixture
-def frozen_today():
-    with time_machine.travel(datetime.datetime(2026, 11, 20, 9, 0, tzinfo=OSLO), tick=False):
-        yield
-
-
-@pytest.fixture
-def recorded(unit_a, clinician_a):
-    """Fellowships, and the two contacts the file finds already recorded."""
-    FellowshipFactory(code="AA"), FellowshipFactory(code="NA")
-    noon = datetime.time(12, 0, tzinfo=OSLO)
-    for reference, day in (("EP-UPDATED", 4), ("EP-UNCHANGED", 6)):
-        PatientContactFactory(
-            unit=unit_a,
-            clinician=None,
-            patient_pseudonym=pseudonym_for(reference),
-            contacted_at=datetime.datetime.combine(datetime.date(2026, 3, day), noon),
-            setting="outpatient",
-            intensity=1,
-            response="",
-        )
-
-
-def csv_bytes(*rows) -> bytes:
-    return ("\n".join([HEADER, *rows]) + "\n").encode()
 
 
 def snapshot() -> list[tuple]:

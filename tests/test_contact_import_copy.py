@@ -9,7 +9,6 @@ import datetime
 import uuid
 
 import pytest
-import time_machine
 from django.db import connection, transaction
 from django.http import HttpRequest
 
@@ -19,14 +18,13 @@ from referrals import audit, importers
 from referrals.models import AccessLogEntry, PatientContact, Reason
 from referrals.pseudonyms import pseudonym_for
 from referrals.signals import contacts_bulk_changed
-from tests.factories import FellowshipFactory, PatientContactFactory
+from tests.contact_import_helpers import csv_bytes
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's"),
-    pytest.mark.usefixtures("frozen_now"),
+    pytest.mark.usefixtures("frozen_today"),
 ]
 
-HEADER = "date,unit,patient_ref,setting,intensity,fellowships,response,clinician"
 # New contacts with and without fellowships and clinicians, an update of a recorded contact, an unchanged row.
 ROWS = [
     "2026-03-01,RUS-POL,EP-1,outpatient,2,AA;NA,positive,klinikera",
@@ -38,33 +36,6 @@ ROWS = [
     "2026-03-07,RUS-POL,EP-7,inpatient,,,,",
     "2026-11-20,RUS-POL,EP-TODAY,detox,4,AA;NA,positive,klinikera",
 ]
-
-
-@pytest.fixture
-def frozen_now():
-    with time_machine.travel(datetime.datetime(2026, 11, 20, 9, 0, tzinfo=OSLO), tick=False):
-        yield
-
-
-@pytest.fixture
-def recorded(unit_a, clinician_a):
-    """Fellowships, and the two contacts the file finds already recorded."""
-    FellowshipFactory(code="AA"), FellowshipFactory(code="NA")
-    noon = datetime.time(12, 0, tzinfo=OSLO)
-    for reference, day in (("EP-UPDATED", 4), ("EP-UNCHANGED", 6)):
-        PatientContactFactory(
-            unit=unit_a,
-            clinician=None,
-            patient_pseudonym=pseudonym_for(reference),
-            contacted_at=datetime.datetime.combine(datetime.date(2026, 3, day), noon),
-            setting="outpatient",
-            intensity=1,
-            response="",
-        )
-
-
-def csv_bytes(*rows) -> bytes:
-    return ("\n".join([HEADER, *rows]) + "\n").encode()
 
 
 def lead_request() -> HttpRequest:

@@ -1,13 +1,9 @@
 """The contact import upload page (referrals.import_views): preview, then confirm exactly the previewed file."""
 
-import datetime
-
 import pytest
-import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from core.periods import OSLO
 from referrals.import_views import PENDING_KEY
 from referrals.models import AccessLogEntry, PatientContact
 from tests.factories import login
@@ -16,10 +12,7 @@ HEADER = "date,unit,patient_ref,setting,intensity,fellowships,response,clinician
 URL = "/contacts/import/"
 
 
-@pytest.fixture(autouse=True)
-def frozen_today():
-    with time_machine.travel(datetime.datetime(2026, 11, 20, 9, 0, tzinfo=OSLO), tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_today")  # tests/conftest.py
 
 
 def upload(client, *rows, name="extract.csv", raw: bytes | None = None):

@@ -4,13 +4,9 @@ The upload page says the clinician column may be empty; such contacts must rende
 appear, for every persona that may see them, in both languages.
 """
 
-import datetime
-
 import pytest
-import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from core.periods import OSLO
 from referrals.models import PatientContact
 from tests.factories import FellowshipFactory, login
 
@@ -18,10 +14,7 @@ HEADER = "date,unit,patient_ref,setting,intensity,fellowships,response,clinician
 ROWS = ["2026-11-02,RUS-POL,EP-NOCLIN-1,outpatient,2,AA,positive,", "2026-11-03,RUS-POL,EP-NOCLIN-2,detox,0,,,"]
 
 
-@pytest.fixture(autouse=True)
-def frozen_today():
-    with time_machine.travel(datetime.datetime(2026, 11, 20, 9, 0, tzinfo=OSLO), tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_today")  # tests/conftest.py
 
 
 @pytest.fixture

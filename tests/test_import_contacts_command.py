@@ -1,23 +1,17 @@
 """manage.py import_contacts: prints counts, or every bad row, and exits non-zero without writing."""
 
-import datetime
 import io
 
 import pytest
-import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from core.periods import OSLO
 from referrals.models import AccessLogEntry, PatientContact
 
 HEADER = "date,unit,patient_ref,setting,intensity,fellowships,response,clinician"
 
 
-@pytest.fixture(autouse=True)
-def frozen_today():
-    with time_machine.travel(datetime.datetime(2026, 11, 20, 9, 0, tzinfo=OSLO), tick=False):
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_today")  # tests/conftest.py
 
 
 def write(tmp_path, *rows, encoding="utf-8-sig", delimiter=","):
