@@ -136,32 +136,36 @@ class Generation:
 
         Read the token before computing what will be stored under it, so that nothing computed from older data
         is ever stored under a newer token."""
-        found = cache.get_many([self.key, key])
-        token, hit = self.seen(found.get(self.key)), found.get(key)
-        if isinstance(hit, dict) and hit.get("generation") == token:
-            return token, hit["value"]
-        return token, None
+        token, [value] = self.lookup_many([key])
+        return token, value
+
+    def lookup_many(self, keys: list[str]) -> tuple[str, list[Any | None]]:
+        """`lookup` for several keys in the same round trip: the values in the order of `keys`, None where missing."""
+        found = cache.get_many([self.key, *keys])
+        token = self.seen(found.get(self.key))
+        hits = (found.get(key) for key in keys)
+        return token, [
+            hit["value"] if isinstance(hit, dict) and hit.get("generation") == token else None for hit in hits
+        ]
 
     def store(self, key: str, token: str, value: Any, timeout: int) -> None:
         """Keep `value`, computed under `token` (from `lookup`), for `timeout` seconds, unless the token is private."""
+        self.store_many({key: value}, token, timeout)
+
+    def store_many(self, values: dict[str, Any], token: str, timeout: int) -> None:
+        """`store` for several keys in one round trip."""
         if not is_private(token):
-            cache.set(key, {"generation": token, "value": value}, timeout)
+            cache.set_many({key: {"generation": token, "value": value} for key, value in values.items()}, timeout)
 
     def get_many_or_render(self, keys: list[str], render: Callable[[list[int]], list[Any]], timeout: int) -> list:
         """The values cached under `keys` for the current token, one round trip for all; `render(positions)` gives
         the missing ones (in the order of `positions`), stored in one more round trip for the next request."""
-        found = cache.get_many([self.key, *keys])
-        token = self.seen(found.get(self.key))
-        values = []
-        for key in keys:
-            hit = found.get(key)
-            values.append(hit["value"] if isinstance(hit, dict) and hit.get("generation") == token else None)
+        token, values = self.lookup_many(keys)
         missing = [position for position, value in enumerate(values) if value is None]
         if missing:
             for position, value in zip(missing, render(missing), strict=True):
                 values[position] = value
-            if not is_private(token):
-                cache.set_many({keys[i]: {"generation": token, "value": values[i]} for i in missing}, timeout)
+            self.store_many({keys[position]: values[position] for position in missing}, token, timeout)
         return values
 
     def get_or_render(self, key: str, render: Callable[[], Any], timeout: int) -> Any:

@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 
 from core.generations import fragment_key
 from registry.changes import GENERATION
+from registry.templatetags.registry_tags import distance
 
 KEY_PREFIX = "registry:page:"
 CARD_PREFIX = "registry:card:"
@@ -143,8 +144,6 @@ def _render_cards(results) -> list[str]:
 
 
 def _distance(km: float | None) -> str:
-    from registry.templatetags.registry_tags import distance
-
     if km is None:
         return ""
     return format_html("<dt>{}</dt>\n      <dd>{}</dd>", _("Distance"), distance(km))
