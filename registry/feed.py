@@ -308,8 +308,8 @@ def _json_array(records: Iterable) -> Iterator[tuple[bytes, int]]:
 
 def compressed_feed(records: Iterable) -> tuple[bytes, str, int, int]:
     """(the gzip-compressed JSON array of `records`, the SHA-256 of the JSON, their number, the JSON's length),
-    without ever holding the JSON whole:
-    the plain body is decompressed from the stored copy only where a client or the next build needs it."""
+    without ever holding the JSON whole: the plain body is decompressed from the stored copy only where a client or
+    the next build needs it."""
     digest = hashlib.sha256()
     # wbits 31: a gzip stream, its header without a time, so the bytes are a function of the body alone.
     compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
