@@ -10,10 +10,11 @@ pending messages get the page rendered around a shared part: the search form and
 everyone with the same address and language, so `shared_fragment` keeps that part under the same rules (and the
 filter choices and results are not rendered per request).
 
-A search no address has asked before still shares most of its work: each result's card (`result_cards`) is the
-same in every search that lists the meeting on the same day, in the same language, with the same next date, so
-it is rendered once and taken from the cache with the page's other cards in one round trip. Only the distance,
-which depends on the search, is put in per request.
+A search no address has asked before still shares most of its work: each result's card and map point
+(`result_cards`) are the same in every search that lists the meeting on the same day, in the same language, with
+the same next date, so they are rendered once and taken from the cache with the page's other cards in one round
+trip, before the meeting itself is loaded (only the meetings whose card is missing are). Only the distance, which
+depends on the search, is put in per request.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ from django.utils.translation import gettext as _
 
 from core.generations import fragment_key
 from registry.changes import GENERATION
-from registry.templatetags.registry_tags import distance
+from registry.models import AttendanceMode
+from registry.templatetags.registry_tags import distance, map_point
 
 KEY_PREFIX = "registry:page:"
 CARD_PREFIX = "registry:card:"
@@ -107,32 +109,59 @@ def cached_for_anonymous(view):
     return wrapped
 
 
-def result_cards(results) -> list[SafeString]:
-    """The search results as rendered cards (registry/_meeting_item.html), shared between searches."""
-    if not cache_seconds():
-        cards = _render_cards(results)
-    else:
-        keys = [_card_key(result) for result in results]
-        cards = GENERATION.get_many_or_render(
-            keys, lambda positions: _render_cards([results[i] for i in positions]), cache_seconds()
+def result_cards(rows: list[tuple], load: Callable[[list[int]], list]) -> tuple[list[SafeString], list[dict]]:
+    """The rendered cards (registry/_meeting_item.html) and the map points of a page of search results, shared
+    between searches.
+
+    `rows` are the page's (id, distance in km or None, days until the next date) rows (views.Search.ordered_rows):
+    enough for each card's key, so a card found in the cache costs no query. `load(ids)` gives the results
+    (views.Result) of the meetings whose card is missing, rendered together.
+    """
+    if cache_seconds():
+        keys = [_card_key(row) for row in rows]
+        entries = GENERATION.get_many_or_render(
+            keys, lambda positions: _render_entries(load, [rows[i][0] for i in positions]), cache_seconds()
         )
-    # Our own render, and the distance through format_html.
-    return [
-        mark_safe(card.replace(DISTANCE_SLOT, _distance(result.distance_km)))  # noqa: S308
-        for card, result in zip(cards, results, strict=True)
-    ]
+    else:
+        entries = _render_entries(load, [row[0] for row in rows])
+    cards, points = [], []
+    for (_pk, km, _days), entry in zip(rows, entries, strict=True):
+        if entry is None:  # deleted since the page's rows were read
+            continue
+        # Our own render, and the distance through format_html.
+        shown = _distance(None if entry["online"] else km)
+        cards.append(mark_safe(entry["card"].replace(DISTANCE_SLOT, shown)))  # noqa: S308
+        if entry["point"] is not None:
+            points.append(entry["point"])
+    return cards, points
 
 
-def _card_key(result) -> str:
+def _card_key(row: tuple) -> str:
+    """Everything a card shows is the meeting's (under the registry's generation), the day ("verified 3 weeks ago",
+    "today", "tomorrow", whether it is stale) and the days until its next date, which with the meeting's schedule
+    gives that date (the search's `days_until` counts a meeting that started today as next week's)."""
+    pk, _km, days_until = row
     parts = {
-        "meeting": result.meeting.pk,
+        "meeting": pk,
         "language": get_language(),
-        "day": timezone.localdate().isoformat(),  # "verified 3 weeks ago" and "today"/"tomorrow" move with it
-        "next": result.next.start.isoformat() if result.next else "",
-        "open": result.is_open,
-        "stale": result.is_stale,
+        "day": timezone.localdate().isoformat(),
+        "days_until": days_until,
     }
     return fragment_key(CARD_PREFIX, parts, cache_seconds())
+
+
+def _render_entries(load, ids: list[int]) -> list[dict | None]:
+    """What the cache keeps of each meeting's card, in the order of `ids` (None for a meeting no longer there)."""
+    results = load(ids)
+    entries = {
+        result.meeting.pk: {
+            "card": card,
+            "point": map_point(result.meeting),
+            "online": result.meeting.attendance_mode == AttendanceMode.ONLINE,
+        }
+        for result, card in zip(results, _render_cards(results), strict=True)
+    }
+    return [entries.get(pk) for pk in ids]
 
 
 def _render_cards(results) -> list[str]:

@@ -16,7 +16,7 @@ from django.db.models import Exists, F, Func, OuterRef, Q, QuerySet, TextField, 
 from django.db.models.functions import ASin, Coalesce, Cos, Power, Radians, Sin, Sqrt, Upper
 
 from core.freshness import stale_q
-from registry.models import Group, Meeting, PostalCode, Status
+from registry.models import Group, Meeting, Status
 
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE_LATITUDE = math.pi * EARTH_RADIUS_KM / 180
@@ -135,19 +135,28 @@ class Place:
 
 def place_for_postal_code(code: str) -> Place | None:
     """The municipality centre point of a postal code, or None when the code is unknown or has no municipality."""
-    row = (
-        PostalCode.objects.filter(code=code, municipality__isnull=False)
-        .values("code", "place", "municipality__name", "municipality__latitude", "municipality__longitude")
-        .first()
-    )
-    if row is None:
-        return None
-    return Place(
-        postal_code=row["code"],
-        name=f"{row['place'].title()} ({row['municipality__name']})",
-        latitude=row["municipality__latitude"],
-        longitude=row["municipality__longitude"],
-    )
+    return _postal_code_places().get(code)
+
+
+@functools.cache
+def _postal_code_places() -> dict[str, Place]:
+    """Every postal code with a municipality, as a Place: read once per process from the reference files that
+    migrations 0002 and later load (the admin cannot change them), so a search near a postal code needs no query
+    for it."""
+    from registry.reference_data import read_rows
+
+    municipalities = {row["municipality_number"]: row for row in read_rows("norway_municipalities_2024.csv")}
+    places = {}
+    for row in read_rows("norway_postal_codes.csv"):
+        municipality = municipalities.get(row["municipality_number"])
+        if municipality is not None:
+            places[row["postal_code"]] = Place(
+                postal_code=row["postal_code"],
+                name=f"{row['place'].title()} ({municipality['name']})",
+                latitude=float(municipality["lat"]),
+                longitude=float(municipality["lon"]),
+            )
+    return places
 
 
 def distance_km(place: Place, latitude: float | None, longitude: float | None) -> float | None:
@@ -222,31 +231,33 @@ def distance_km_expression(place: Place):
     return Value(2 * EARTH_RADIUS_KM) * ASin(Sqrt(half_chord))
 
 
-def nearest(queryset: QuerySet[Meeting], place: Place, *, order_by) -> tuple[float | None, list[int]]:
-    """(radius, ids): the smallest radius in RADII_KM with at least MIN_NEARBY meetings and the ids of every meeting
-    within it in `order_by` order (which may use `distance_km`); (None, every meeting with a place) when no radius has
-    MIN_NEARBY.
+def nearest(
+    queryset: QuerySet[Meeting], place: Place, *, order_by, also: tuple[str, ...] = ()
+) -> tuple[float | None, list[tuple]]:
+    """(radius, rows): the smallest radius in RADII_KM with at least MIN_NEARBY meetings and, for every meeting
+    within it in `order_by` order (which may use `distance_km`), a row (id, distance in km, *`also`); (None, a row
+    for every meeting with a place) when no radius has MIN_NEARBY.
 
-    The ids replace a COUNT and a page query (a radius holds few enough meetings to keep their ids; the page then
-    loads 20). Where meetings are dense, one query: the rows in the first radius's box (read through the latitude/
+    The rows replace a COUNT and a page query (a radius holds few enough meetings to keep them; the page then loads
+    20). Where meetings are dense, one query: the rows in the first radius's box (read through the latitude/
     longitude and municipality indexes, distances computed for those only). Elsewhere three: the MIN_NEARBY-th
     nearest distance in the largest box picks the radius, then its rows.
     """
     located = near(queryset, place, None)
-    inside = _ids_within(located, place, RADII_KM[0], order_by)
+    inside = _rows_within(located, place, RADII_KM[0], order_by, also)
     if len(inside) >= MIN_NEARBY:
         return RADII_KM[0], inside
     farthest_box = located.filter(bounding_box_q(place, RADII_KM[-1])).order_by("distance_km")
     kth = list(farthest_box.values_list("distance_km", flat=True)[MIN_NEARBY - 1 : MIN_NEARBY])
     radius = next((radius for radius in RADII_KM if kth and radius >= kth[0]), None)
     if radius is None:
-        return None, list(located.order_by(*order_by).values_list("pk", flat=True))
-    return radius, _ids_within(located, place, radius, order_by)
+        return None, list(located.order_by(*order_by).values_list("pk", "distance_km", *also))
+    return radius, _rows_within(located, place, radius, order_by, also)
 
 
-def _ids_within(located: QuerySet[Meeting], place: Place, radius_km: float, order_by) -> list[int]:
-    rows = located.filter(bounding_box_q(place, radius_km)).order_by(*order_by).values_list("pk", "distance_km")
-    return [pk for pk, distance in rows if distance <= radius_km]
+def _rows_within(located: QuerySet[Meeting], place: Place, radius_km: float, order_by, also) -> list[tuple]:
+    rows = located.filter(bounding_box_q(place, radius_km)).order_by(*order_by).values_list("pk", "distance_km", *also)
+    return [row for row in rows if row[1] <= radius_km]
 
 
 def near(queryset: QuerySet[Meeting], place: Place, radius_km: float | None) -> QuerySet[Meeting]:

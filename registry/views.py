@@ -13,7 +13,7 @@ from functools import wraps
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.db.models import F
+from django.db.models import F, FloatField, Value
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -76,12 +76,22 @@ class Search:
     sort: str
     place: selectors.Place | None
     radius_km: float | None
-    # Near a postal code: the ids of every meeting within the radius, in order (the queryset is then not run).
-    ids: list[int] | None = None
+    # Near a postal code: a row (id, distance in km, days until the next date) for every meeting within the radius,
+    # in order (the queryset is then not run).
+    rows: list[tuple] | None = None
 
     def ordered_ids(self):
         """The result's ids in order: a list, or a lazy query for a page or a slice."""
-        return self.ids if self.ids is not None else self.queryset.values_list("pk", flat=True)
+        if self.rows is not None:
+            return [row[0] for row in self.rows]
+        return self.queryset.values_list("pk", flat=True)
+
+    def ordered_rows(self):
+        """(id, distance in km or None, days until the next date or None) of the result in order: a list, or a lazy
+        query for a page. Enough to find each result's card in the cache (page_cache.result_cards)."""
+        if self.rows is not None:
+            return self.rows
+        return self.queryset.values_list("pk", Value(None, output_field=FloatField()), "days_until")
 
 
 def _ordering(sort: str) -> tuple:
@@ -122,18 +132,18 @@ def run_search(data, now: datetime.datetime, *, prefix: str | None = None) -> Se
         data = filterset.form.data.copy()  # the form is already cleaned; this only sets the menu
         data[sort_key] = chosen
         filterset.form.data = data
-    radius, ids = None, None
+    radius, rows = None, None
     if place is not None:
-        radius, ids = selectors.nearest(queryset, place, order_by=_ordering(sort))
+        radius, rows = selectors.nearest(queryset, place, order_by=_ordering(sort), also=("days_until",))
         queryset = selectors.near(queryset, place, radius)
     queryset = queryset.order_by(*_ordering(sort))
-    return Search(filterset=filterset, queryset=queryset, sort=sort, place=place, radius_km=radius, ids=ids)
+    return Search(filterset=filterset, queryset=queryset, sort=sort, place=place, radius_km=radius, rows=rows)
 
 
 def paginate(result: Search, number):
-    """A page of meeting ids: narrow rows sort fast, and only the page's 20 wide rows are loaded afterwards
-    (sorting 100,000 joined rows is what makes a naive version slow)."""
-    return Paginator(result.ordered_ids(), PAGE_SIZE).get_page(number)
+    """A page of the result's narrow rows (`Search.ordered_rows`): they sort fast, and only the wide rows of the page's
+    meetings whose card is not cached are loaded afterwards (sorting 100,000 joined rows makes a naive version slow)."""
+    return Paginator(result.ordered_rows(), PAGE_SIZE).get_page(number)
 
 
 def load_meetings(ids: list[int]) -> list[Meeting]:
@@ -151,13 +161,13 @@ def _search_context(request: HttpRequest) -> dict:
     now = timezone.now()
     result = run_search(request.GET, now)
     page = paginate(result, request.GET.get("page"))
-    results = results_for(result, list(page.object_list), now)
+    cards, points = page_cache.result_cards(list(page.object_list), lambda ids: results_for(result, ids, now))
     return {
         "filter": result.filterset,
         "form": result.filterset.form,
         "page": page,
-        "results": results,
-        "cards": page_cache.result_cards(results),
+        "cards": cards,
+        "map_points": points,
         "map_tile_url": settings.REGISTRY_MAP_TILE_URL,
         "map_attribution": settings.REGISTRY_MAP_ATTRIBUTION,
         "sort": result.sort,

@@ -52,7 +52,7 @@ def test_seed_creates_about_300_varied_fictional_meetings_in_every_county(seeded
     assert not Meeting.objects.filter(municipality__number="5632").exists()
     response = client.get("/meetings/", {"postal_code": "9990"})
     assert response.context["radius_km"] is None or response.context["radius_km"] > 25
-    assert len(response.context["results"]) >= 5
+    assert response.content.decode().count('class="ds-card registry-result"') >= 5
 
 
 def test_seeding_twice_changes_nothing_and_keeps_a_curators_edit(seeded):

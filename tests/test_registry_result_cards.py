@@ -3,6 +3,7 @@ rendered once per day, language and next date, each search puts in its own dista
 shows in the next search."""
 
 import datetime
+import json
 import re
 
 import pytest
@@ -105,3 +106,24 @@ def test_a_passed_meeting_gets_a_card_with_its_new_next_date(client, meeting):
     assert re.findall(r'<time datetime="([^"]+)"', before) != re.findall(
         r'<time datetime="([^"]+)"', after.content.decode()
     )
+
+
+def map_points(response) -> list[dict]:
+    found = re.search(
+        r'<script id="registry-map-points" type="application/json">(.*?)</script>', response.content.decode()
+    )
+    return json.loads(found.group(1))
+
+
+def test_a_search_whose_cards_are_all_cached_loads_no_meeting(client, meeting, django_assert_num_queries):
+    first = search(client, postal_code="4611")
+    # The rows within 10 km (too few), the fifth nearest distance and the rows within the radius it picks; the
+    # fellowship choices. The page's meetings and their types are not read: every card and map point comes from
+    # the cache.
+    with django_assert_num_queries(4):
+        second = search(client, postal_code="4612")
+
+    assert cards_rendered(second) == 0
+    assert "Kvadraturen tirsdag" in second.content.decode()
+    assert map_points(second) == map_points(first) != []
+    assert map_points(second)[0]["name"] == "Kvadraturen tirsdag"

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from registry import selectors
-from registry.models import Meeting, Status
+from registry.models import Meeting, PostalCode, Status
 from tests.factories import GroupFactory, TypedMeetingFactory, municipality
 
 
@@ -48,9 +48,12 @@ def test_nearest_takes_the_smallest_radius_that_holds_five_meetings_and_all_insi
     if len(by_distance) >= selectors.MIN_NEARBY:
         fifth = by_distance[selectors.MIN_NEARBY - 1][0]
         expected_radius = next((r for r in selectors.RADII_KM if r >= fifth), None)
+    by_pk = {pk: distance for distance, pk in by_distance}
     expected_ids = [pk for distance, pk in by_distance if expected_radius is None or distance <= expected_radius]
-    radius, ids = selectors.nearest(Meeting.objects.all(), place, order_by=("distance_km", "pk"))
-    assert (radius, ids) == (expected_radius, expected_ids)
+    radius, rows = selectors.nearest(Meeting.objects.all(), place, order_by=("distance_km", "pk"), also=("name",))
+    assert (radius, [pk for pk, _distance, _name in rows]) == (expected_radius, expected_ids)
+    names = dict(Meeting.objects.values_list("pk", "name"))
+    assert all(distance == pytest.approx(by_pk[pk]) and name == names[pk] for pk, distance, name in rows)
 
 
 @pytest.mark.parametrize("code", ["9990", "4611", "0150"])
@@ -95,3 +98,17 @@ def test_municipality_centres_from_the_file_match_the_database(db):
 
     in_database = {(m.number, m.latitude, m.longitude) for m in Municipality.objects.all()}
     assert set(selectors.municipality_centres()) == in_database
+
+
+def test_every_postal_code_has_the_place_the_database_gives_it(db):
+    """Searches read postal codes from the reference files, once per process: the same places as the tables."""
+    rows = PostalCode.objects.values_list(
+        "code", "place", "municipality__name", "municipality__latitude", "municipality__longitude"
+    )
+    expected = {
+        code: selectors.Place(code, f"{place.title()} ({name})", latitude, longitude) if name else None
+        for code, place, name, latitude, longitude in rows
+    }
+    assert len(expected) > 5000
+    assert {code: selectors.place_for_postal_code(code) for code in expected} == expected
+    assert selectors.place_for_postal_code("0000") is None

@@ -82,27 +82,20 @@ def distance(km: float | None) -> str:
     return f"{number_format(km, 0 if km >= 10 else 1)} km"
 
 
-@register.simple_tag
-def map_points(results) -> list[dict]:
-    """The search results that have a place, for the map: a meeting's own point (from its source or a curator's pin),
-    else its municipality's centre, marked approximate. Online-only meetings have no place on a map."""
-    points = []
-    for result in results:
-        meeting = result.meeting
-        if meeting.attendance_mode == "online":
-            continue
-        approximate = meeting.latitude is None or meeting.longitude is None
-        point = meeting.municipality if approximate else meeting
-        if point is None:
-            continue
-        points.append(
-            {
-                "name": meeting.name,
-                "url": reverse("registry:meeting_detail", kwargs={"slug": meeting.slug}),
-                "when": schedule_text(meeting),
-                "latitude": point.latitude,
-                "longitude": point.longitude,
-                "approximate": approximate,
-            }
-        )
-    return points
+def map_point(meeting) -> dict | None:
+    """A search result's point on the map: the meeting's own (from its source or a curator's pin), else its
+    municipality's centre, marked approximate; None for an online-only meeting, which has no place on a map."""
+    if meeting.attendance_mode == "online":
+        return None
+    approximate = meeting.latitude is None or meeting.longitude is None
+    point = meeting.municipality if approximate else meeting
+    if point is None:
+        return None
+    return {
+        "name": meeting.name,
+        "url": reverse("registry:meeting_detail", kwargs={"slug": meeting.slug}),
+        "when": schedule_text(meeting),
+        "latitude": point.latitude,
+        "longitude": point.longitude,
+        "approximate": approximate,
+    }
