@@ -7,6 +7,7 @@ plain GET form; with HTMX the form and the page links fetch only the results par
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import wraps
 
@@ -54,7 +55,9 @@ class Result:
     is_stale: bool
 
 
-def _result(meeting: Meeting, now: datetime.datetime, place: selectors.Place | None = None) -> Result:
+def _result(
+    meeting: Meeting, now: datetime.datetime, place: selectors.Place | None = None, type_codes: list[str] | None = None
+) -> Result:
     distance = None
     if place is not None and meeting.attendance_mode != "online":
         point = meeting if meeting.latitude is not None and meeting.longitude is not None else meeting.municipality
@@ -64,7 +67,7 @@ def _result(meeting: Meeting, now: datetime.datetime, place: selectors.Place | N
         meeting=meeting,
         next=schedule.next_occurrence(meeting, after=now),
         distance_km=distance,
-        is_open=schedule.is_open(t.code for t in meeting.types.all()),
+        is_open=schedule.is_open(type_codes if type_codes is not None else (t.code for t in meeting.types.all())),
         is_stale=meeting.is_stale,
     )
 
@@ -72,7 +75,7 @@ def _result(meeting: Meeting, now: datetime.datetime, place: selectors.Place | N
 @dataclass
 class Search:
     filterset: MeetingFilter
-    queryset: object
+    queryset: object  # ordered, except near a postal code (then `rows` are the result)
     sort: str
     place: selectors.Place | None
     radius_km: float | None
@@ -111,11 +114,12 @@ def _ordering(sort: str) -> tuple:
 
 def run_search(data, now: datetime.datetime, *, prefix: str | None = None) -> Search:
     """Filter, measure and order active meetings as `data` (a query string) asks; nothing is loaded yet, except near
-    a postal code, where the ids within the chosen radius are read in one query (selectors.nearest).
+    a postal code, where the rows within the chosen radius are read (selectors.nearest).
 
     The contact form's meeting picker runs the same search on its own fields (prefix "ms").
     """
-    # No joins here: the page's rows are loaded with theirs once the page's ids are known (`load_page`).
+    # No joins here: the page's meetings are loaded with theirs once the page is known, and only those whose card
+    # is not cached (page_cache.result_cards, `results_for`).
     base = schedule.annotate_days_until(Meeting.objects.active(), now).filter(schedule.has_next_date_q(now))
     filterset = MeetingFilter(data or None, queryset=base, prefix=prefix)
     filterset.now_time = schedule.local_now(now).time().replace(tzinfo=None)
@@ -132,12 +136,12 @@ def run_search(data, now: datetime.datetime, *, prefix: str | None = None) -> Se
         data = filterset.form.data.copy()  # the form is already cleaned; this only sets the menu
         data[sort_key] = chosen
         filterset.form.data = data
-    radius, rows = None, None
     if place is not None:
+        # The rows are the result: the queryset is not run (nor measured from the place, which costs to build).
         radius, rows = selectors.nearest(queryset, place, order_by=_ordering(sort), also=("days_until",))
-        queryset = selectors.near(queryset, place, radius)
+        return Search(filterset=filterset, queryset=queryset, sort=sort, place=place, radius_km=radius, rows=rows)
     queryset = queryset.order_by(*_ordering(sort))
-    return Search(filterset=filterset, queryset=queryset, sort=sort, place=place, radius_km=radius, rows=rows)
+    return Search(filterset=filterset, queryset=queryset, sort=sort, place=None, radius_km=None)
 
 
 def paginate(result: Search, number):
@@ -153,8 +157,17 @@ def load_meetings(ids: list[int]) -> list[Meeting]:
 
 
 def results_for(search: Search, ids: list[int], now: datetime.datetime) -> list[Result]:
-    """The given meetings of a search as results: next date, distance, badge and freshness."""
-    return [_result(meeting, now, search.place) for meeting in load_meetings(ids)]
+    """The given meetings of a search as results (next date, distance, badge and freshness), in the given order.
+
+    Two queries: the meetings with what a card shows of their group, fellowship and municipality, and their type
+    codes as plain pairs (a result needs only the codes: prefetching the types as objects cost as much as the rest).
+    """
+    by_id = Meeting.objects.select_related("group__fellowship", "municipality").in_bulk(ids)
+    codes = defaultdict(list)
+    links = Meeting.types.through.objects.filter(meeting_id__in=ids).values_list("meeting_id", "meetingtype_id")
+    for meeting_id, code in links:
+        codes[meeting_id].append(code)
+    return [_result(by_id[pk], now, search.place, codes[pk]) for pk in ids if pk in by_id]
 
 
 def _search_context(request: HttpRequest) -> dict:
