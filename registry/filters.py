@@ -8,6 +8,7 @@ import re
 from operator import attrgetter
 
 import django_filters
+import django_filters.fields
 from django import forms
 from django.db.models import Exists, OuterRef, Q
 from django.forms.utils import flatatt
@@ -16,6 +17,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import ListedChoiceIterator
 from registry import selectors
 from registry.models import AttendanceMode, Fellowship, Meeting, Weekday
 from registry.reference_data import read_rows
@@ -90,6 +92,14 @@ def municipality_choices() -> tuple[tuple[str, str], ...]:
     return tuple(sorted(rows, key=lambda row: row[1]))
 
 
+class FellowshipChoiceField(django_filters.fields.ModelChoiceField):
+    iterator = ListedChoiceIterator  # rendered on every search: one plain query for the few fellowships
+
+
+class FellowshipFilter(django_filters.ModelChoiceFilter):
+    field_class = FellowshipChoiceField
+
+
 def checkbox() -> forms.CheckboxInput:
     return forms.CheckboxInput(attrs={"class": "ds-input"})
 
@@ -132,7 +142,7 @@ class MeetingFilter(django_filters.FilterSet):
         empty_label=_("All"),
         widget=FastSelect(static=True),
     )
-    fellowship = django_filters.ModelChoiceFilter(
+    fellowship = FellowshipFilter(
         widget=FastSelect,
         label=_("Fellowship"),
         queryset=Fellowship.objects.order_by("code"),

@@ -8,6 +8,8 @@ import zoneinfo
 import pytest
 import time_machine
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from registry.models import AttendanceMode, Recurrence, Status
@@ -519,3 +521,12 @@ def test_search_near_a_postal_code_sorts_by_distance_when_the_form_sends_the_def
     near = client.get(URL, {"weekday": "2", "postal_code": "4611", "sort": ""})
     assert names(near) == ["Kristiansand senere", "Arendal i dag"]
     assert "Sorted by distance." in near.content.decode()
+
+
+def test_the_fellowship_choices_are_read_without_a_server_side_cursor(client, aa, na):
+    # Django reads model choices through a cursor of their own on PostgreSQL: three round trips on every search.
+    with CaptureQueriesContext(connection) as queries:
+        content = client.get(URL).content.decode()
+    assert [query["sql"] for query in queries if query["sql"].startswith("DECLARE")] == []
+    assert re.search(r'<option value="AA">[^<]+</option>', content)
+    assert re.search(r'<option value="NA">[^<]+</option>', content)
