@@ -60,3 +60,11 @@ class ListedChoiceIterator(ModelChoiceIterator):
             yield ("", self.field.empty_label)
         for instance in self.queryset.all():
             yield self.choice(instance)
+
+
+class ListedModelChoiceField(forms.ModelChoiceField):
+    iterator = ListedChoiceIterator
+
+
+class ListedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    iterator = ListedChoiceIterator

@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import MonthField, ServiceErrorsMixin
+from core.forms import ListedModelChoiceField, ListedModelMultipleChoiceField, MonthField, ServiceErrorsMixin
 from core.national_id import REFERENCE_MESSAGE, NationalIdFormMixin
 from core.periods import OSLO
 from referrals.models import (
@@ -93,8 +93,8 @@ class ContactForm(NationalIdFormMixin, ServiceErrorsMixin, StyledFormMixin, form
     national_id_cleared_fields = ("patient_reference",)
     national_id_messages = {"patient_reference": REFERENCE_MESSAGE}
 
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=None, empty_label=None)
-    clinician = forms.ModelChoiceField(
+    unit = ListedModelChoiceField(label=_("Unit"), queryset=None, empty_label=None)
+    clinician = ListedModelChoiceField(
         label=_("Recorded for"),
         queryset=None,
         required=False,
@@ -114,7 +114,7 @@ class ContactForm(NationalIdFormMixin, ServiceErrorsMixin, StyledFormMixin, form
     intensity = forms.TypedChoiceField(
         label=_("What did you do about self-help groups?"), coerce=int, widget=forms.RadioSelect
     )
-    fellowships = forms.ModelMultipleChoiceField(
+    fellowships = ListedModelMultipleChoiceField(
         label=_("Fellowships"),
         queryset=Fellowship.objects.order_by("code"),
         required=False,
@@ -359,9 +359,9 @@ class DeleteContactForm(NationalIdFormMixin, ServiceErrorsMixin, StyledFormMixin
 class ContactFilterForm(StyledFormMixin, forms.Form):
     """The list filters, read from the query string. Invalid values are reported and ignored."""
 
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=None, required=False, empty_label=_("All my units"))
+    unit = ListedModelChoiceField(label=_("Unit"), queryset=None, required=False, empty_label=_("All my units"))
     month = MonthField(label=_("Month"), required=False)
-    clinician = forms.ModelChoiceField(
+    clinician = ListedModelChoiceField(
         label=_("Clinician"), queryset=None, required=False, empty_label=_("All clinicians")
     )
     intensity = forms.ChoiceField(label=_("Intensity"), required=False)
@@ -388,7 +388,7 @@ class PatientLookupForm(NationalIdFormMixin, StyledFormMixin, forms.Form):
     national_id_cleared_fields = ("patient_reference",)
     national_id_messages = {"patient_reference": REFERENCE_MESSAGE}
 
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=None, empty_label=None)
+    unit = ListedModelChoiceField(label=_("Unit"), queryset=None, empty_label=None)
     patient_reference = forms.CharField(
         label=_("Patient or episode number"),
         max_length=100,

@@ -4,6 +4,8 @@ import datetime
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from referrals.models import AccessLogEntry, PatientContact
@@ -180,3 +182,14 @@ def test_find_patient_page_lists_the_patients_contacts(client, clinician_a, unit
         reverse("referrals:find_patient"), {"unit": unit_a.pk, "patient_reference": "ep7"}
     )
     assert reverse("referrals:contact_detail", args=[contact.pk]) in response.content.decode()
+
+
+def test_the_form_reads_its_choices_without_server_side_cursors(client, clinician_a, unit_a, unit_b):
+    # Django reads model choices through a cursor of their own on PostgreSQL: three round trips for each list.
+    MembershipFactory(user=clinician_a, unit=unit_b)
+    FellowshipFactory(code="AA")
+    login(client, clinician_a)
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(URL).content.decode()
+    assert [query["sql"] for query in queries if query["sql"].startswith("DECLARE")] == []
+    assert f'<option value="{unit_b.pk}"' in html and 'value="AA"' in html
