@@ -13,8 +13,8 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.core.paginator import Paginator
-from django.db.models import F, FloatField, Value
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, F, FloatField, Value, Window
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -89,12 +89,16 @@ class Search:
             return [row[0] for row in self.rows]
         return self.queryset.values_list("pk", flat=True)
 
-    def ordered_rows(self):
+    def ordered_rows(self, *, with_total: bool = False):
         """(id, distance in km or None, days until the next date or None) of the result in order: a list, or a lazy
-        query for a page. Enough to find each result's card in the cache (page_cache.result_cards)."""
+        query for a page. Enough to find each result's card in the cache (page_cache.result_cards). `with_total`
+        adds the number of rows in the whole result to each row of the query."""
         if self.rows is not None:
             return self.rows
-        return self.queryset.values_list("pk", Value(None, output_field=FloatField()), "days_until")
+        columns = ["pk", Value(None, output_field=FloatField()), "days_until"]
+        if with_total:
+            columns.append(Window(Count("pk")))
+        return self.queryset.values_list(*columns)
 
 
 def _ordering(sort: str) -> tuple:
@@ -146,8 +150,24 @@ def run_search(data, now: datetime.datetime, *, prefix: str | None = None) -> Se
 
 def paginate(result: Search, number):
     """A page of the result's narrow rows (`Search.ordered_rows`): they sort fast, and only the wide rows of the page's
-    meetings whose card is not cached are loaded afterwards (sorting 100,000 joined rows makes a naive version slow)."""
-    return Paginator(result.ordered_rows(), PAGE_SIZE).get_page(number)
+    meetings whose card is not cached are loaded afterwards (sorting 100,000 joined rows makes a naive version slow).
+
+    A lazy result's page and its total come from one query (COUNT(*) OVER ()), not a count and a page query that
+    would each filter every meeting again. As Django's `get_page`, a page number that is not one gives the first page
+    and one past the end the last."""
+    if result.rows is not None:
+        return Paginator(result.rows, PAGE_SIZE).get_page(number)
+    try:
+        number = max(int(number), 1)
+    except (TypeError, ValueError):
+        number = 1
+    start = (number - 1) * PAGE_SIZE
+    rows = list(result.ordered_rows(with_total=True)[start : start + PAGE_SIZE])
+    if not rows and number > 1:
+        return Paginator(result.ordered_rows(), PAGE_SIZE).get_page(number)
+    paginator = Paginator([], PAGE_SIZE)
+    paginator.count = rows[0][-1] if rows else 0  # a cached property: set, it is not counted again
+    return Page([row[:-1] for row in rows], number, paginator)
 
 
 def load_meetings(ids: list[int]) -> list[Meeting]:

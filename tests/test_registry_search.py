@@ -341,6 +341,18 @@ def test_results_are_paginated(client, db):
     assert 'rel="next"' in first.content.decode()
 
 
+@pytest.mark.parametrize(("asked", "shown"), [("3", 3), ("9", 3), ("0", 1), ("x", 1), ("", 1)])
+def test_a_page_past_the_end_or_not_a_number_shows_the_last_or_the_first(client, db, asked, shown):
+    for number in range(45):
+        TypedMeetingFactory(name=f"Møte {number:02d}", weekday=1 + number % 7)
+    content = client.get(URL, {"page": asked}).content.decode()
+    assert f"Page {shown} of 3" in content or f"Side {shown} av 3" in content
+    assert (
+        "45" in re.search(r'<h2 class="ds-heading" data-size="sm" id="results-heading"[^>]*>([^<]+)</h2>', content)[1]
+    )
+    assert len(names(client.get(URL, {"page": asked}))) == (5 if shown == 3 else 20)
+
+
 def test_htmx_request_gets_only_the_results_partial(client, db):
     TypedMeetingFactory(name="Delvis")
     response = client.get(URL, {"q": "delvis"}, headers={"HX-Request": "true"})
@@ -391,9 +403,9 @@ def test_first_page_uses_a_fixed_number_of_queries(client, django_assert_num_que
             municipality=municipality(places[number % len(places)]),
             types=["O", "BE"] if number % 2 else ["C", "X"],
         )
-    # Count, the page's ids, the page's meetings with their joins, their types, and the fellowship choices
-    # (county and municipality choices come from the reference files).
-    with django_assert_num_queries(5):
+    # The page's rows with the total (one query), the page's meetings with their joins, their types, and the
+    # fellowship choices (county and municipality choices come from the reference files).
+    with django_assert_num_queries(4):
         response = client.get(URL)
     assert len(names(response)) == 20
     # Near a postal code (read from the reference files, no query), instead of the count and the page's ids, the
