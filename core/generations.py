@@ -18,6 +18,8 @@ A generation is one of two kinds, by how a writing thread sees its own uncommitt
   never see a build from before them; nothing is stored under a private token, so nobody else sees them either.
 - shared (the reports): the token moves at every change and at commit. Cheaper to reason about where writes are
   few, and what a writer renders inside its own transaction is still replaced at the commit.
+
+What is computed from several kinds of data is kept under all of their tokens at once (`Generations`).
 """
 
 from __future__ import annotations
@@ -53,7 +55,66 @@ def is_private(token: str) -> bool:
     return PRIVATE_MARK in token
 
 
-class Generation:
+class _CachedValues:
+    """Values kept in the shared cache with the token they were computed under (`_token_keys`, `_token_of`)."""
+
+    def _token_keys(self) -> list[str]:
+        raise NotImplementedError
+
+    def _token_of(self, found: dict) -> str:
+        """The token as this thread sees it, from what `cache.get_many(self._token_keys())` found."""
+        raise NotImplementedError
+
+    def lookup(self, key: str) -> tuple[str, Any | None]:
+        """(the token as this thread sees it, the value cached under `key` if it is of that token): one round trip.
+
+        Read the token before computing what will be stored under it, so that nothing computed from older data
+        is ever stored under a newer token."""
+        token, [value] = self.lookup_many([key])
+        return token, value
+
+    def lookup_many(self, keys: list[str]) -> tuple[str, list[Any | None]]:
+        """`lookup` for several keys in the same round trip: the values in the order of `keys`, None where missing."""
+        found = cache.get_many([*self._token_keys(), *keys])
+        token = self._token_of(found)
+        hits = (found.get(key) for key in keys)
+        return token, [
+            hit["value"] if isinstance(hit, dict) and hit.get("generation") == token else None for hit in hits
+        ]
+
+    def store(self, key: str, token: str, value: Any, timeout: int) -> None:
+        """Keep `value`, computed under `token` (from `lookup`), for `timeout` seconds, unless the token is private."""
+        self.store_many({key: value}, token, timeout)
+
+    def store_many(self, values: dict[str, Any], token: str, timeout: int) -> None:
+        """`store` for several keys in one round trip."""
+        if not is_private(token):
+            cache.set_many({key: {"generation": token, "value": value} for key, value in values.items()}, timeout)
+
+    def get_many_or_render(self, keys: list[str], render: Callable[[list[int]], list[Any]], timeout: int) -> list:
+        """The values cached under `keys` for the current token, one round trip for all; `render(positions)` gives
+        the missing ones (in the order of `positions`), stored in one more round trip for the next request."""
+        token, values = self.lookup_many(keys)
+        missing = [position for position, value in enumerate(values) if value is None]
+        if missing:
+            for position, value in zip(missing, render(missing), strict=True):
+                values[position] = value
+            self.store_many({keys[position]: values[position] for position in missing}, token, timeout)
+        return values
+
+    def get_or_render(self, key: str, render: Callable[[], Any], timeout: int) -> Any:
+        """The value cached under `key` for the current token, or `render()`, stored for the next request."""
+        if not timeout:
+            return render()
+        token, value = self.lookup(key)
+        if value is not None:
+            return value
+        value = render()
+        self.store(key, token, value, timeout)
+        return value
+
+
+class Generation(_CachedValues):
     """The change generation of one kind of data, kept in the shared cache under `key` (see the module docstring)."""
 
     def __init__(self, key: str, *, private_until_commit: bool = False):
@@ -129,55 +190,29 @@ class Generation:
         self._uncommitted.queued = False
         return False
 
-    # Cached values ------------------------------------------------------------------------------------------
+    def _token_keys(self) -> list[str]:
+        return [self.key]
 
-    def lookup(self, key: str) -> tuple[str, Any | None]:
-        """(the token as this thread sees it, the value cached under `key` if it is of that token): one round trip.
+    def _token_of(self, found: dict) -> str:
+        return self.seen(found.get(self.key))
 
-        Read the token before computing what will be stored under it, so that nothing computed from older data
-        is ever stored under a newer token."""
-        token, [value] = self.lookup_many([key])
-        return token, value
 
-    def lookup_many(self, keys: list[str]) -> tuple[str, list[Any | None]]:
-        """`lookup` for several keys in the same round trip: the values in the order of `keys`, None where missing."""
-        found = cache.get_many([self.key, *keys])
-        token = self.seen(found.get(self.key))
-        hits = (found.get(key) for key in keys)
-        return token, [
-            hit["value"] if isinstance(hit, dict) and hit.get("generation") == token else None for hit in hits
-        ]
+class Generations(_CachedValues):
+    """Several generations as one, for what is computed from several kinds of data (the home page shows follow-ups,
+    report figures and registry counts): a value is current while every one of their tokens is, and all of them
+    are read in the same round trip as the value. Nothing is stored while any of them is private."""
 
-    def store(self, key: str, token: str, value: Any, timeout: int) -> None:
-        """Keep `value`, computed under `token` (from `lookup`), for `timeout` seconds, unless the token is private."""
-        self.store_many({key: value}, token, timeout)
+    def __init__(self, *generations: Generation):
+        self.generations = generations
 
-    def store_many(self, values: dict[str, Any], token: str, timeout: int) -> None:
-        """`store` for several keys in one round trip."""
-        if not is_private(token):
-            cache.set_many({key: {"generation": token, "value": value} for key, value in values.items()}, timeout)
+    def __repr__(self) -> str:
+        return f"Generations{self.generations!r}"
 
-    def get_many_or_render(self, keys: list[str], render: Callable[[list[int]], list[Any]], timeout: int) -> list:
-        """The values cached under `keys` for the current token, one round trip for all; `render(positions)` gives
-        the missing ones (in the order of `positions`), stored in one more round trip for the next request."""
-        token, values = self.lookup_many(keys)
-        missing = [position for position, value in enumerate(values) if value is None]
-        if missing:
-            for position, value in zip(missing, render(missing), strict=True):
-                values[position] = value
-            self.store_many({keys[position]: values[position] for position in missing}, token, timeout)
-        return values
+    def _token_keys(self) -> list[str]:
+        return [generation.key for generation in self.generations]
 
-    def get_or_render(self, key: str, render: Callable[[], Any], timeout: int) -> Any:
-        """The value cached under `key` for the current token, or `render()`, stored for the next request."""
-        if not timeout:
-            return render()
-        token, value = self.lookup(key)
-        if value is not None:
-            return value
-        value = render()
-        self.store(key, token, value, timeout)
-        return value
+    def _token_of(self, found: dict) -> str:
+        return " ".join(generation.seen(found.get(generation.key)) for generation in self.generations)
 
 
 def fragment_key(prefix: str, parts: dict, seconds: int) -> str:

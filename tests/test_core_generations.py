@@ -5,10 +5,11 @@ import pytest
 from django.core.cache import cache
 from django.db import transaction
 
-from core.generations import Generation, is_private, token_time
+from core.generations import Generation, Generations, is_private, token_time
 
 SHARED = Generation("test:shared:generation")
 PRIVATE = Generation("test:private:generation", private_until_commit=True)
+BOTH = Generations(SHARED, PRIVATE)
 TIMEOUT = 60
 
 
@@ -87,3 +88,23 @@ def test_a_private_generation_moves_once_per_transaction_and_keeps_the_writers_v
     assert after not in (before, shared_during)
     assert PRIVATE.get_or_render("page", lambda: "committed", TIMEOUT) == "committed"
     assert PRIVATE.get_or_render("page", lambda: "again", TIMEOUT) == "committed"
+
+
+def test_a_value_of_several_generations_is_served_until_any_of_them_moves():
+    assert BOTH.get_or_render("k", lambda: "first", TIMEOUT) == "first"
+    assert BOTH.get_or_render("k", lambda: "second", TIMEOUT) == "first"
+    SHARED.bump()
+    assert BOTH.get_or_render("k", lambda: "third", TIMEOUT) == "third"
+    PRIVATE.bump()
+    assert BOTH.get_or_render("k", lambda: "fourth", TIMEOUT) == "fourth"
+    assert BOTH.get_or_render("k", lambda: "fifth", TIMEOUT) == "fourth"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_nothing_of_several_generations_is_stored_while_one_is_private_to_this_thread():
+    with transaction.atomic():
+        PRIVATE.bump()
+        assert BOTH.get_or_render("k", lambda: "uncommitted", TIMEOUT) == "uncommitted"
+        assert cache.get("k") is None
+    assert BOTH.get_or_render("k", lambda: "committed", TIMEOUT) == "committed"
+    assert BOTH.get_or_render("k", lambda: "again", TIMEOUT) == "committed"
