@@ -3,7 +3,9 @@
 - The menu: each app's `navigation.nav_items(request) -> [{"url", "label"(, "current")}]`, only what the user may
   open (the views still check access; the menu only avoids dead ends).
 - The home page: each app's `home.home_section(request) -> dict | None`, rendered by `templates/<app>/_home.html`
-  as `section` (None: nothing to show this user).
+  as `section` (None: nothing to show this user), and `home.GENERATION`, the change generation of what it shows
+  (core/generations.py): the rendered page is cached under all of them (config/home.py). A section that shows
+  patient contacts names them in `section["shown"]` (referrals.list_cache.Shown), for the access log.
 - Demo data: each app's `demo.seed(stdout)`, run by `manage.py seed_demo` after the organisation and its users.
 """
 
@@ -26,11 +28,11 @@ MENU = [
     privacy_navigation.nav_items,
 ]
 
-# (name, builder); the section's template is templates/<name>/_home.html.
+# (name, the app's home module); the section's template is templates/<name>/_home.html.
 HOME_SECTIONS = [
-    ("referrals", referrals_home.home_section),
-    ("reports", reports_home.home_section),
-    ("registry", registry_home.home_section),
+    ("referrals", referrals_home),
+    ("reports", reports_home),
+    ("registry", registry_home),
 ]
 
 DEMO_SEEDS = [accounts_demo.seed, registry_demo.seed, referrals_demo.seed, reports_demo.seed]

@@ -1,6 +1,7 @@
 """The site's own pages: the home page, and the error pages (config/urls.py handler400 and handler500).
 
-The home page shows what this user can do, by role and unit, with a section from each app (config/site.py).
+The home page shows what this user can do, by role and unit, with a section from each app (config/site.py),
+rendered once per user, units, roles, language and day (config/home.py).
 Django renders its 400 and 500 pages without the request, so they would lack the language, the user and the menu.
 These render with it, and fall back to the bare template, then to plain text, if rendering fails too (a 500 can
 come from a database that is down, which the header's user lookup would hit again).
@@ -8,15 +9,14 @@ come from a database that is down, which the header's user lookup would hit agai
 
 import logging
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.csrf import requires_csrf_token
 
-from accounts import access
-from config import site
+from config import home as home_page
+from referrals import audit
 
 logger = logging.getLogger(__name__)
 
@@ -45,21 +45,9 @@ def server_error(request):
 
 @login_required
 def home(request):
-    user = request.user
-    memberships = list(user.memberships.select_related("unit").order_by("unit__path"))
-    context = {
-        "memberships": memberships,
-        # As loaded once for this request (the menu and the sections ask too), top of the tree first.
-        "patient_units": access.covered_units(user),
-        "led_units": access.led_unit_list(user),
-        "is_curator": access.is_curator(user),
-        "is_quality_analyst": access.is_quality_analyst(user),
-        "is_administrator": access.is_administrator(user),
-        "session_idle_minutes": settings.SESSION_COOKIE_AGE // 60,
-        # Built here, in the view, in the order shown: the referrals section writes the access log for its rows.
-        "sections": {name: build(request) for name, build in site.HOME_SECTIONS},
-    }
-    context["has_role"] = bool(
-        memberships or context["is_curator"] or context["is_quality_analyst"] or context["is_administrator"]
+    # The content comes from the cache or is rendered (config/home.py); either way the contacts it shows are logged.
+    html, shown = home_page.content(request)
+    audit.log_shown(
+        user=request.user, action=audit.Action.LIST, contacts=shown, request=request, detail="home worklist"
     )
-    return render(request, "config/home.html", context)
+    return render(request, "config/home.html", {"content": html})

@@ -13,6 +13,8 @@ from reports.presentation import target_status
 from reports.targets import resolve_targets
 
 HOME_UNITS = 3
+# What the section shows changes with the reports (the home page is cached under it, config/home.py).
+GENERATION = report_cache.GENERATION
 
 
 def home_section(request) -> dict | None:
