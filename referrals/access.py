@@ -8,7 +8,7 @@ from functools import wraps
 
 from django.shortcuts import get_object_or_404
 
-from accounts.access import patient_units
+from accounts.access import covered_units, patient_units
 from accounts.models import Unit
 from referrals import audit
 from referrals.models import FollowUp, PatientContact
@@ -60,3 +60,9 @@ def recording_units(user, units=None):
     """Units the user may record contacts in: their patient units of kind "unit" (not clinics or trusts)."""
     units = patient_units(user) if units is None else units
     return Unit.objects.filter(pk__in=units.values("pk"), kind=Unit.Kind.UNIT).select_related("municipality")
+
+
+def recording_unit_ids(user) -> list[int]:
+    """The ids of `recording_units(user)`, from the units already loaded for this request (covered_units): no query,
+    for the cache keys of pages that build the units' form only when they render."""
+    return sorted(unit.pk for unit in covered_units(user) if unit.kind == Unit.Kind.UNIT)

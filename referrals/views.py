@@ -25,6 +25,7 @@ from core.periods import OSLO
 from referrals import audit, list_cache, services
 from referrals.access import (
     get_follow_up_for_user,
+    recording_unit_ids,
     recording_units,
     shows_contact,
 )
@@ -382,17 +383,19 @@ def follow_up_edit(request, contact: PatientContact, follow_up_pk: int):
 @require_GET
 def contact_list(request):
     unit_ids = patient_unit_ids(request.user)
-    recording = _recording_units(request)
     today = _today()
     parts = {
         "page": "contacts",
         "query": sorted(request.GET.lists()),
         "units": sorted(unit_ids),
-        "recording": sorted(unit.pk for unit in recording),
+        # The ids from the units this request has loaded; the units themselves are read only to render.
+        "recording": recording_unit_ids(request.user),
         "language": get_language(),
         "today": today,
     }
-    body, rows = list_cache.get_or_render(parts, lambda: _contact_list_body(request, unit_ids, recording, today))
+    body, rows = list_cache.get_or_render(
+        parts, lambda: _contact_list_body(request, unit_ids, _recording_units(request), today)
+    )
     audit.log_shown(user=request.user, action=audit.Action.LIST, contacts=rows, request=request, detail="contact list")
     context = {"list_body": mark_safe(body), "can_import": leads_any_unit(request.user)}  # noqa: S308 - our own render
     return render(request, "referrals/contact_list.html", context)

@@ -144,3 +144,17 @@ def test_a_retention_run_shows_on_the_next_request(client, clinician_a, unit_a, 
     page = client.get(LIST_URL).content.decode()
     assert PatientContact.objects.get(pk=old.pk).patient_pseudonym == ""
     assert "ABABABAB" not in page and f'href="/contacts/{old.pk}/"' in page
+
+
+def test_a_contact_list_from_the_cache_reads_only_the_session_user_and_units(
+    client, clinician_a, unit_a, django_assert_num_queries
+):
+    contact(unit_a)
+    login(client, clinician_a).get(LIST_URL)
+
+    # The session, the user, the user's units (the access check, the menu and the key, whose recording units come
+    # from them) and the access-log insert: the recording units themselves are read only to render.
+    with django_assert_num_queries(4):
+        response = client.get(LIST_URL)
+
+    assert not rendered(response)
