@@ -24,9 +24,20 @@ The rules, as Norwegian health statistics apply them ("prikking" with secondary 
 6. Leads. A unit's lead sees exact figures of the units they lead, on screen; files leave the unit and
    are always protected. Columns a reader leads never make their totals hide anything (the reader knows
    them), but the columns they do not lead still do.
+7. The reader's own contacts. A protected reader knows the figures of the contacts they recorded (their
+   feedback page shows them, and they saw the patients), so a column minus their own figures is their
+   colleagues' figures. Every protected column that holds some of the reader's own contacts (a unit's
+   total, the columns below it, pooled periods, the comparison's rows and "all these units" row) also
+   hides each count that rules 1–3 mark in (column − the reader's own figures of the same scope and
+   period), and the totals above inherit it under rules 4 and 5. Files a reader downloads follow the same
+   rule for that reader: a file hides at least what the reader's page hides, so it cannot be held against
+   the page. A lead's file of a unit they lead is the reader-free protected file (they know the exact
+   figures anyway); the monthly e-mail and file of the monthly_report command have no reader and follow
+   rules 1–6 only.
 
-Every rule is a function of the figures and of which units the reader leads, never of the page asked
-for, so the page, every export and every other report the reader can open hide the same cells.
+Every rule is a function of the figures and of the reader (the units they lead, the contacts they
+recorded), never of the page asked for, so the page, every export and every other report the reader
+can open hide the same cells.
 tests/test_reports_disclosure_attack.py collects everything a persona can reach and tries to solve
 each hidden cell by differencing; README ("Small numbers") has a worked example.
 """
@@ -35,7 +46,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from core.periods import add_months
-from reports.indicators import INDICATORS, BreakdownRow, Figures, Indicator
+from reports.indicators import INDICATORS, OWN_SCOPE, SUBTREE_SCOPE, BreakdownRow, Figures, Indicator
 from reports.models import IndicatorCode
 from reports.presentation import HIDDEN, SUPPRESSED, RateView, is_small, percent
 from reports.statistics import FunnelPoint, PChart, funnel_curve, funnel_position, p_chart, proportion
@@ -129,6 +140,19 @@ def hidden_names(columns) -> set[str]:
     return {name for column in columns for name in column.marks}
 
 
+def own_marks(figures: Figures, own: Figures | None) -> set[str]:
+    """Rule 7: the counts rules 1–3 mark in the column minus the reader's own figures of the same scope and
+    period (their colleagues' figures), when the reader has contacts there."""
+    if own is None or not (own.eligible or own.contacts):
+        return set()
+    return set(column_marks(figures - own))
+
+
+def reader_column(figures: Figures, own: Figures | None, *, inherited=()) -> Column:
+    """A protected column read by a reader with figures of their own in it (rules 1–3, 7, and `inherited`)."""
+    return protected_column(figures, inherited=set(inherited) | own_marks(figures, own))
+
+
 # --- A unit's report ------------------------------------------------------------------------------
 
 
@@ -193,9 +217,20 @@ def _month_columns(report, *, protected: bool, led_unit_ids) -> dict:
         return {month: open_column(figures) for month, figures in report.month_figures.items()}
     columns = {}
     for month, figures in report.month_figures.items():
-        below = [protected_column(each) for unit_id, each in report.below.get(month, []) if unit_id not in led_unit_ids]
-        columns[month] = protected_column(figures, inherited=hidden_names(below))
+        below = [
+            reader_column(each, report.reader.get((scope, unit_id, month)))
+            for unit_id, scope, each in report.below.get(month, [])
+            if unit_id not in led_unit_ids
+        ]
+        own = report.reader.get((SUBTREE_SCOPE, report.unit.pk, month))
+        columns[month] = reader_column(figures, own, inherited=hidden_names(below))
     return columns
+
+
+def _reader_sum(report, key_of, keys) -> Figures | None:
+    """The reader's own figures summed over several columns (a pooled period, all compared units)."""
+    found = [report.reader[key_of(key)] for key in keys if key_of(key) in report.reader]
+    return sum(found, Figures()) if found else None
 
 
 def publish_unit_report(report, *, protected: bool, led_unit_ids=frozenset()) -> PublishedUnitReport:
@@ -203,6 +238,7 @@ def publish_unit_report(report, *, protected: bool, led_unit_ids=frozenset()) ->
 
     `protected`: the reader does not lead the unit, or the report leaves the unit as a file.
     `led_unit_ids`: units below that the reader leads (their figures are known to the reader).
+    The reader's own figures (rule 7) come with the exact report (`report.reader`).
     """
     minimum = report.min_denominator
     columns = _month_columns(report, protected=protected, led_unit_ids=led_unit_ids)
@@ -210,7 +246,8 @@ def publish_unit_report(report, *, protected: bool, led_unit_ids=frozenset()) ->
     previous_months = [add_months(report.month, -offset) for offset in range(1, 4)]
     pooled = sum((report.month_figures[month] for month in previous_months), Figures())
     if protected:
-        previous = protected_column(pooled, inherited=hidden_names(columns[month] for month in previous_months))
+        own = _reader_sum(report, lambda month: (SUBTREE_SCOPE, report.unit.pk, month), previous_months)
+        previous = reader_column(pooled, own, inherited=hidden_names(columns[month] for month in previous_months))
     else:
         previous = open_column(pooled)
     points = [
@@ -305,11 +342,21 @@ def _centre(report, rows: list[Column], pooled: RateView) -> tuple[float | None,
 
 
 def publish_comparison(report, *, protected: bool = True) -> PublishedComparison:
-    """The one disclosure step for the comparison (reports.selectors.ComparisonReport → PublishedComparison)."""
+    """The one disclosure step for the comparison (reports.selectors.ComparisonReport → PublishedComparison).
+
+    The reader's own figures in each unit (rule 7) come with the exact report (`report.reader`)."""
     minimum = report.min_denominator
-    make = protected_column if protected else (lambda figures, inherited=(): open_column(figures))
-    columns = [(row, make(row.figures)) for row in report.rows]
-    pooled_column = make(report.pooled_figures, inherited=hidden_names(column for _row, column in columns))
+    if protected:
+        columns = [
+            (row, reader_column(row.figures, report.reader.get((OWN_SCOPE, row.unit.pk, report.month))))
+            for row in report.rows
+        ]
+        own = _reader_sum(report, lambda key: key, [key for key in report.reader if key[0] == OWN_SCOPE])
+        inherited = hidden_names(column for _row, column in columns)
+        pooled_column = reader_column(report.pooled_figures, own, inherited=inherited)
+    else:
+        columns = [(row, open_column(row.figures)) for row in report.rows]
+        pooled_column = open_column(report.pooled_figures)
     pooled = pooled_column.rate(report.indicator, minimum)
     if report.centre_target is not None:
         centre, centre_is_target, centre_is_pooled = float(report.centre_target.percent) / 100, True, False

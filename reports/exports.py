@@ -251,6 +251,10 @@ def _notes(report) -> list[str]:
             "informed minus referred) is from 1 to 4; or it is a total (a clinic, a pooled period, all units) over "
             "a figure that is hidden. A rate with a hidden count reads “hidden”."
         ),
+        _(
+            "Downloaded by someone who does not lead the unit, a file also hides the counts that, minus that "
+            "person's own patients, would give a count from 1 to 4 of other clinicians' patients back."
+        ),
         _("The same figures are hidden on the page, in every file and in every other report you can open."),
         _("Baseline 15 %%: %(source)s") % {"source": baseline_source()},
         _("Produced %(time)s.") % {"time": date_format(generated, "DATETIME_FORMAT")},

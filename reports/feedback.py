@@ -4,9 +4,9 @@ month's patients they saw who have no referral yet.
 Audit and feedback changes practice most when it is individual, recurring, compared with a target and tied to
 an action (Ivers et al., Cochrane 2012): hence one's own rate, every month, the target line, and a list of
 patients to act on. A clinician sees only their own figures; the per-clinician table stays the lead's. The
-unit's figures go through the disclosure step (reports.disclosure) like any report, and a unit count also
-reads "hidden" when it differs from the clinician's own by 1 to 4: the clinician knows their own patients,
-so the difference would be a small count of colleagues' patients.
+unit's figures go through the disclosure step (reports.disclosure) like any report, with the clinician as the
+reader: a unit count reads "hidden" where the unit's figures minus the clinician's own would give a small count
+of colleagues' patients back (rule 7), on this page, on the unit's report and in its files alike.
 """
 
 import datetime
@@ -20,7 +20,7 @@ from referrals.models import PatientContact
 from reports import disclosure, indicators
 from reports.indicators import PRIMARY, Figures
 from reports.models import MonthlyBreakdown
-from reports.presentation import HIDDEN, RateView, is_small
+from reports.presentation import RateView
 from reports.selectors import build_unit_report
 
 MONTHS = 12
@@ -91,27 +91,18 @@ def open_patients(user, units, month) -> list[OpenPatient]:
     return sorted(patients, key=lambda patient: patient.contact.contacted_at, reverse=True)
 
 
-def _unit_view(column: disclosure.Column, own: Figures, protected: bool) -> RateView:
-    """The unit's rate; on a protected view, counts within 1–4 of the clinician's own are hidden too."""
-    if protected:
-        marks = dict(column.marks)
-        for name in ("eligible", "referred"):
-            if is_small(getattr(column.figures, name) - getattr(own, name)):
-                marks.setdefault(name, HIDDEN)
-        column = disclosure.Column(column.figures, marks)
-    return column.rate(PRIMARY, settings.REPORT_MIN_DENOMINATOR)
-
-
 def build_feedback(*, user, unit, month, this_month, leads: bool, units) -> Feedback:
     months = month_range(month, MONTHS)
-    exact = build_unit_report(unit=unit, month=month, indicator_code=PRIMARY.code, span=MONTHS, protected=not leads)
+    exact = build_unit_report(
+        unit=unit, month=month, indicator_code=PRIMARY.code, span=MONTHS, protected=not leads, reader=user
+    )
     report = disclosure.publish_unit_report(exact, protected=not leads)
     own = own_figures(unit, user, months)
     rows = [
         FeedbackMonth(
             point.month,
             disclosure.open_column(own[point.month]).rate(PRIMARY, settings.REPORT_MIN_DENOMINATOR),
-            _unit_view(report.columns[point.month], own[point.month], not leads),
+            report.columns[point.month].rate(PRIMARY, settings.REPORT_MIN_DENOMINATOR),
             point.target,
         )
         for point in reversed(report.points)

@@ -237,6 +237,9 @@ class Figures:
     def __add__(self, other: "Figures") -> "Figures":
         return Figures(**{name: getattr(self, name) + getattr(other, name) for name in FIGURE_FIELDS})
 
+    def __sub__(self, other: "Figures") -> "Figures":
+        return Figures(**{name: getattr(self, name) - getattr(other, name) for name in FIGURE_FIELDS})
+
 
 assert [f.name for f in fields(Figures) if f.name != "frozen"] == FIGURE_FIELDS  # noqa: S101 - import-time guard
 
@@ -548,24 +551,106 @@ def own_figures_by_unit_month(units, months, frozen=None) -> dict[tuple[int, dat
     return result
 
 
-def columns_below(unit: Unit, months, frozen=None) -> dict[datetime.date, list[tuple[int, Figures]]]:
-    """Per month, every column of figures below `unit` that a reader may see elsewhere: the own contacts of the
-    unit and of each unit in its subtree (the comparison), and the subtree of each unit below it that has units
-    of its own (their reports). Empty for a unit without units below it (its own report is all there is).
+def subtree_units(unit: Unit) -> list[Unit]:
+    """The unit and every unit below it, top first (one query)."""
+    return list(Unit.objects.filter(path__startswith=unit.path).order_by("path").only("pk", "path", "parent_id"))
 
-    One query for the tree, one or two for the own figures, and up to three per unit below with units of its own.
-    """
-    subtree = list(Unit.objects.filter(path__startswith=unit.path).order_by("path").only("pk", "path"))
+
+def parents_below(unit: Unit, subtree: list[Unit]) -> list[Unit]:
+    """The units of `subtree` below `unit` that have units of their own below them (their reports are totals)."""
     below = [each for each in subtree if each.pk != unit.pk]
-    result: dict[datetime.date, list[tuple[int, Figures]]] = {month: [] for month in months}
-    if not below:
+    return [each for each in below if any(other.path.startswith(each.path) and other.pk != each.pk for other in below)]
+
+
+def columns_below(unit: Unit, months, frozen=None, subtree=None) -> dict[datetime.date, list[tuple[int, str, Figures]]]:
+    """Per month, every column of figures below `unit` that a reader may see elsewhere, as (unit id, scope,
+    figures): the own contacts of the unit and of each unit in its subtree (the comparison), and the subtree of
+    each unit below it that has units of its own (their reports). Empty for a unit without units below it (its
+    own report is all there is).
+
+    One query for the tree (none when `subtree` is given), one or two for the own figures, and up to three per
+    unit below with units of its own.
+    """
+    subtree = subtree_units(unit) if subtree is None else subtree
+    result: dict[datetime.date, list[tuple[int, str, Figures]]] = {month: [] for month in months}
+    if len(subtree) < 2:
         return result
     for (unit_id, month), figures in own_figures_by_unit_month(subtree, months, frozen=frozen).items():
-        result[month].append((unit_id, figures))
-    parents = [
-        each for each in below if any(other.path.startswith(each.path) and other.pk != each.pk for other in below)
-    ]
-    for parent in parents:
+        result[month].append((unit_id, Scope.OWN.value, figures))
+    for parent in parents_below(unit, subtree):
         for month, figures in scope_figures_by_month(parent, list(months), frozen=frozen).items():
-            result[month].append((parent.pk, figures))
+            result[month].append((parent.pk, Scope.SUBTREE.value, figures))
+    return result
+
+
+# --- The reader's own contacts (reports.disclosure, rule 7) ---------------------------------------
+
+OWN_SCOPE, SUBTREE_SCOPE = Scope.OWN.value, Scope.SUBTREE.value
+
+
+def live_reader_figures(user, units, scopes, months) -> dict[tuple[str, int, datetime.date], Figures]:
+    """(scope, unit id, month) → the figures of the contacts `user` recorded: each of `units`' own contacts
+    ("own") and each of `scopes`' subtree ("subtree", patients counted once across its units). One query: a
+    UNION ALL of the per-patient rows, all on the reader's contacts only."""
+    if not months:
+        return {}
+    contacts = in_months(current_contacts().filter(clinician=user), months)
+
+    def groups(scope: str, unit_id):
+        return {
+            "group_scope": Value(scope, output_field=CharField()),
+            "group_unit": unit_id,
+            "group_month": F("contact_month"),
+        }
+
+    inners = []
+    if units is not None:
+        own = contacts.filter(unit__in=units)
+        inners.append(_per_patient(own, groups(OWN_SCOPE, F("unit_id")), with_follow_ups=True))
+    for scope in scopes:
+        subtree = contacts.filter(unit__in=Unit.objects.filter(path__startswith=scope.path).values("pk"))
+        unit_id = Value(scope.pk, output_field=IntegerField())
+        inners.append(_per_patient(subtree, groups(SUBTREE_SCOPE, unit_id), with_follow_ups=True))
+    if not inners:
+        return {}
+    inner = inners[0].union(*inners[1:], all=True) if len(inners) > 1 else inners[0]
+    rows = _aggregate_inner(inner, dict.fromkeys(("group_scope", "group_unit", "group_month")), with_follow_ups=True)
+    return {
+        (row["group_scope"], row["group_unit"], _as_date(row["group_month"])): Figures.from_mapping(row) for row in rows
+    }
+
+
+def frozen_reader_figures(user, units, months) -> dict[tuple[str, int, datetime.date], Figures]:
+    """The same from the frozen per-clinician rows, which keep only eligible and referred of each unit's subtree.
+    A unit's own contacts are its subtree minus its children's subtrees: exact unless the reader saw one patient
+    in two of those units in the month, as the reader would work it out too. `units` must hold every unit of the
+    scopes' subtrees. One query."""
+    rows = MonthlyBreakdown.objects.filter(
+        unit__in=units,
+        month__in=list(months),
+        dimension=MonthlyBreakdown.Dimension.CLINICIAN,
+        key=user.pk,
+    ).values_list("unit_id", "unit__parent_id", "month", "eligible", "referred")
+    result, children = {}, {}
+    for unit_id, parent_id, month, eligible, referred in rows:
+        result[(SUBTREE_SCOPE, unit_id, month)] = Figures(eligible=eligible, referred=referred)
+        children.setdefault((parent_id, month), []).append(unit_id)
+    for (_scope, unit_id, month), subtree in list(result.items()):
+        below = sum((result[(SUBTREE_SCOPE, child, month)] for child in children.get((unit_id, month), [])), Figures())
+        own = subtree - below
+        result[(OWN_SCOPE, unit_id, month)] = Figures(eligible=max(own.eligible, 0), referred=max(own.referred, 0))
+    return result
+
+
+def reader_figures(user, units, scopes, months, frozen=None) -> dict[tuple[str, int, datetime.date], Figures]:
+    """What a reader knows without any report: the figures of the contacts they recorded themselves, per
+    (scope, unit id, month), for the own contacts of each of `units` (a list or a queryset of units, every unit
+    of the scopes' subtrees) and the subtree of each of `scopes`. A missing key: the reader recorded nothing
+    there. At most two queries."""
+    if user is None or not getattr(user, "pk", None):
+        return {}
+    frozen = _known_frozen(months, frozen)
+    result = live_reader_figures(user, units, scopes, [month for month in months if month not in frozen])
+    if frozen:
+        result.update(frozen_reader_figures(user, units, sorted(frozen)))
     return result

@@ -2,7 +2,8 @@
 
 A unit report aggregates up to 24 months of contacts (two aggregate queries and a chart, about 70 ms at a
 million contacts), yet it is the same for everyone who asks for the same unit, month, indicator and span with
-the same view of small numbers (a lead sees exact counts, others "<5"). So the part below the filter form is
+the same view of small numbers (a lead sees exact counts, others "<5"; a protected body also depends on the
+reader's own contacts, reports.disclosure rule 7, so it is kept per reader). So the part below the filter form is
 rendered once and served from the cache (one round trip) to every worker; the page around it (menu, CSRF
 token, messages) is still rendered per request.
 

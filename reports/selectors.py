@@ -56,9 +56,12 @@ class UnitReport:
     targets: dict = field(default_factory=dict)  # (unit id, indicator code, month) → AppliedTarget
     # Every month read (the trend and the three months before `month`) → the unit's figures.
     month_figures: dict = field(default_factory=dict)
-    # month → [(unit id, Figures)]: every column below the unit (own contacts of each unit in the subtree,
-    # and the subtree of each unit below with units of its own), for secondary suppression.
+    # month → [(unit id, scope, Figures)]: every column below the unit (own contacts of each unit in the
+    # subtree, and the subtree of each unit below with units of its own), for secondary suppression.
     below: dict = field(default_factory=dict)
+    # (scope, unit id, month) → the figures of the reader's own contacts in the unit's column and in each
+    # column below (reports.disclosure, rule 7); empty for an open report or without a reader.
+    reader: dict = field(default_factory=dict)
 
     @property
     def baseline_percent(self):
@@ -93,10 +96,12 @@ def build_unit_report(
     span: int = 12,
     include_clinicians: bool = False,
     protected: bool = True,
+    reader=None,
     now: datetime.datetime | None = None,
 ) -> UnitReport:
-    """One unit's report (the unit and every unit below it). A fixed number of queries (at most eight), plus
-    two, and one per unit below with units of its own, when the unit has units below it."""
+    """One unit's report (the unit and every unit below it). A fixed number of queries (at most eight); a
+    protected report adds one for the tree, two more and up to three per unit below with units of its own when
+    the unit has units below it, and at most two for the reader's own figures (rule 7) when given a reader."""
     indicator = INDICATORS[indicator_code]
     span = span if span in SPANS else SPANS[0]
     months = month_range(month, max(span, PREVIOUS_MONTHS + 1))
@@ -116,6 +121,9 @@ def build_unit_report(
     previous_months = [add_months(month, -offset) for offset in range(1, PREVIOUS_MONTHS + 1)]
     pooled = sum((figures[each] for each in previous_months), Figures())
     current = figures[month]
+    # Only a protected report needs the columns below and the reader's own figures: an open one hides nothing.
+    subtree = indicators.subtree_units(unit) if protected else []
+    scopes = [unit, *indicators.parents_below(unit, subtree)]
     return UnitReport(
         unit=unit,
         month=month,
@@ -137,8 +145,8 @@ def build_unit_report(
         min_denominator=settings.REPORT_MIN_DENOMINATOR,
         targets=targets,
         month_figures=figures,
-        # Only a protected report needs the columns below: an open one hides nothing (reports.disclosure).
-        below=indicators.columns_below(unit, months, frozen=frozen) if protected else {},
+        below=indicators.columns_below(unit, months, frozen=frozen, subtree=subtree) if protected else {},
+        reader=indicators.reader_figures(reader, subtree, scopes, months, frozen=frozen) if protected else {},
     )
 
 
@@ -162,6 +170,8 @@ class ComparisonReport:
     min_denominator: int = 10
     targets: dict = field(default_factory=dict)  # (unit id, indicator code, month) → AppliedTarget
     frozen: bool = False
+    # ("own", unit id, month) → the figures of the reader's own contacts in each unit (reports.disclosure, rule 7).
+    reader: dict = field(default_factory=dict)
 
 
 def build_comparison(
@@ -169,9 +179,11 @@ def build_comparison(
     month: datetime.date,
     indicator_code: str,
     scope: Unit | None = None,
+    reader=None,
     now: datetime.datetime | None = None,
 ) -> ComparisonReport:
-    """Every unit with contacts of its own in the month (within `scope`), for a funnel plot. Five queries.
+    """Every unit with contacts of its own in the month (within `scope`), for a funnel plot. Five queries, and
+    one more for the reader's own figures (rule 7) when given a reader.
 
     The centre line is the target of the smallest unit containing every compared unit (its own or
     inherited from above); without one, the units' pooled rate as far as it may be shown (reports.disclosure).
@@ -201,4 +213,7 @@ def build_comparison(
         min_denominator=settings.REPORT_MIN_DENOMINATOR,
         targets=targets,
         frozen=bool(frozen),
+        reader=indicators.reader_figures(
+            reader, units_filter if units_filter is not None else Unit.objects.all(), [], [month], frozen=frozen
+        ),
     )

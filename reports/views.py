@@ -64,17 +64,21 @@ def _unit_report_form(request):
 def _unit_report_request(request):
     """(form, unit, published report) for an export; the report is None when the form has errors.
 
-    Exports leave the unit: they are always protected and never carry the per-clinician breakdown.
+    Exports leave the unit: they are always protected and never carry the per-clinician breakdown. A reader
+    who does not lead the unit gets a file that also hides what their own contacts would give back (rule 7 of
+    reports.disclosure), as their page does; a lead's file is the same for every lead.
     """
     form, unit, valid = _unit_report_form(request)
     if unit is None or not valid:
         return form, unit, None
+    leads = access.viewer_for(request).leads(unit)
     with snapshot():
         report = build_unit_report(
             unit=unit,
             month=form.cleaned_data["month"],
             indicator_code=form.cleaned_data["indicator"],
             span=form.cleaned_data["span"],
+            reader=None if leads else request.user,
         )
     return form, unit, disclosure.publish_unit_report(report, protected=True)
 
@@ -123,6 +127,7 @@ def report(request):
                 span=span,
                 include_clinicians=leads,
                 protected=not leads,
+                reader=request.user,
             )
         report = disclosure.publish_unit_report(exact, protected=not leads, led_unit_ids=viewer.led_unit_ids)
         other_span = SPANS[1] if report.span == SPANS[0] else SPANS[0]
@@ -138,8 +143,9 @@ def report(request):
             "reports/_report_body.html", body_context
         )
 
-    # Everything the form and the body depend on (reports/report_cache.py); the user only through `lead` and the
-    # units they may choose (a unit's name or place in the tree changing changes the reports generation).
+    # Everything the form and the body depend on (reports/report_cache.py); the user only through `lead`, the
+    # units they may choose (a unit's name or place in the tree changing changes the reports generation), and,
+    # on a protected body, the reader: their own contacts change what it hides (reports.disclosure, rule 7).
     parts = {
         "units": ",".join(str(choice.pk) for choice in access.viewer_for(request).units),
         "unit": unit.pk,
@@ -149,6 +155,7 @@ def report(request):
         "lead": leads,
         # Units below that the reader leads change what a protected report hides (reports.disclosure, rule 6).
         "led": ",".join(str(pk) for pk in sorted(viewer.led_unit_ids)) if not leads else "",
+        "reader": request.user.pk if not leads else "",
         "language": get_language(),
         "this_month": current_month().isoformat(),
     }
@@ -194,7 +201,10 @@ def _comparison_request(request):
     scope = Unit.objects.get(code=form.cleaned_data["scope"]) if form.cleaned_data["scope"] else None
     with snapshot():
         report = build_comparison(
-            month=form.cleaned_data["month"], indicator_code=form.cleaned_data["indicator"], scope=scope
+            month=form.cleaned_data["month"],
+            indicator_code=form.cleaned_data["indicator"],
+            scope=scope,
+            reader=request.user,
         )
     return form, disclosure.publish_comparison(report, protected=True)
 

@@ -11,9 +11,9 @@ from tests.reports_helpers import NOW, in_english, jit_switches, month_of_contac
 
 URL = reverse("reports:compare")
 # Session and user (2), the units the user's memberships cover (1), the scope choices (1), the comparison (frozen month,
-# figures, units, targets: 4); the session is saved at most once a minute, not here. On PostgreSQL the
-# aggregate first switches JIT off.
-QUERIES_COMPARISON = 8 + jit_switches(1)
+# figures, units, targets: 4), the reader's own figures in each unit (1, reports.disclosure rule 7); the session is
+# saved at most once a minute, not here. On PostgreSQL each of the two aggregates first switches JIT off.
+QUERIES_COMPARISON = 9 + jit_switches(2)
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,10 @@ every cell by differencing, as a reader with a spreadsheet would:
 - across periods: the "previous three months" are the sum of those months;
 - across nested indicators: informed − referred is the patients at intensity 1, and so on
   (reports.disclosure.nested_differences);
-- from centre lines: the funnel's and the p-chart's centre is Σx / Σn over the units or months it pools.
+- from centre lines: the funnel's and the p-chart's centre is Σx / Σn over the units or months it pools;
+- from the reader's own contacts (rule 7): a clinician's feedback page (/reports/mine/) shows their own patients
+  exactly, and they know every count of the contacts they recorded, so a unit's column minus their own figures
+  is their colleagues' figures.
 
 The solver tightens each unknown's bounds through every equation until nothing changes (interval constraint
 propagation). The test fails when a cell whose true value is from 1 to 4, and that the persona may not see
@@ -24,14 +27,16 @@ import math
 from collections import defaultdict
 
 import pytest
+from django.db.models import F
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from accounts.models import Membership, Unit
 from core.periods import add_months
+from referrals.models import PatientContact
 from reports.disclosure import COUNTS
 from reports.exports import COLUMNS, PRIMARY_COLUMNS, SECONDARY, heading
-from reports.indicators import INDICATORS, Figures, live_own_figures
+from reports.indicators import INDICATORS, Figures, _aggregate, _as_date, live_own_figures
 from reports.models import IndicatorCode
 from tests.factories import MembershipFactory, PatientContactFactory, UnitFactory, UserFactory, login
 from tests.reports_helpers import OSLO, in_english
@@ -238,6 +243,47 @@ def _collect_comparison(client, knowledge, scope, month, indicator) -> None:
         _read_column(knowledge, lambda name, code=row["unit_code"]: ("own", code, month, name), row)
 
 
+def _mine_figures(user, units) -> dict:
+    """Per (unit code, month), the figures of the contacts `user` recorded in the unit's subtree."""
+    months = [JULY, AUGUST, SEPTEMBER, OCTOBER]
+    contacts = PatientContact.objects.current().filter(clinician=user)
+    rows = _aggregate(contacts, {"group_unit": F("unit_id"), "group_month": F("contact_month")}, with_follow_ups=True)
+    own_contacts = {(row["group_unit"], _as_date(row["group_month"])): Figures.from_mapping(row) for row in rows}
+    result = {}
+    for unit in units.values():
+        for month in months:
+            subtree = [each for each in units.values() if each.path.startswith(unit.path)]
+            result[unit.code, month] = sum(
+                (own_contacts.get((each.pk, month), Figures()) for each in subtree), Figures()
+            )
+    return result
+
+
+def _collect_own_figures(client, knowledge, user, units, reachable) -> None:
+    """The reader's own figures: the feedback page of every unit they may open (eligible, referred, and the unit's
+    rate as shown there), and every other count of the contacts they recorded themselves (they know those).
+    The unit's column is their own figures plus their colleagues' ("others"), a count of its own."""
+    mine = _mine_figures(user, units)
+    for unit in reachable:
+        response = client.get(reverse("reports:feedback"), {"unit": unit.code})
+        assert response.status_code == (200 if user.memberships.exists() else 403)
+        for row in response.context["feedback"].months if response.status_code == 200 else []:
+            knowledge.see(("mine", unit.code, row.month, "referred"), row.own.numerator)
+            knowledge.see(("mine", unit.code, row.month, "eligible"), row.own.denominator)
+            knowledge.see(("subtree", unit.code, row.month, "referred"), row.unit.numerator)
+            knowledge.see(("subtree", unit.code, row.month, "eligible"), row.unit.denominator)
+        for month in (JULY, AUGUST, SEPTEMBER, OCTOBER):
+            for name in COUNTS:
+                knowledge.see(("mine", unit.code, month, name), getattr(mine[unit.code, month], name))
+                knowledge.equation(
+                    {
+                        ("subtree", unit.code, month, name): 1.0,
+                        ("mine", unit.code, month, name): -1.0,
+                        ("others", unit.code, month, name): -1.0,
+                    }
+                )
+
+
 def _add_structure(knowledge, units) -> None:
     """The equations a reader knows without seeing a figure: sums along the tree, periods and nesting."""
     months = [JULY, AUGUST, SEPTEMBER, OCTOBER]
@@ -269,8 +315,8 @@ def _add_structure(knowledge, units) -> None:
                 knowledge.equation(terms)
 
 
-def _truth(units) -> dict:
-    """The exact value of every cell, for judging the attack."""
+def _truth(units, reader=None) -> dict:
+    """The exact value of every cell, for judging the attack; with a reader, also their colleagues' figures."""
     months = [JULY, AUGUST, SEPTEMBER, OCTOBER]
     own = live_own_figures(months)
     by_code = {unit.pk: unit.code for unit in units.values()}
@@ -287,10 +333,14 @@ def _truth(units) -> dict:
                 for nested in NESTED:
                     value = sum(getattr(figures, name) * sign for name, sign in nested.items())
                     truth[(kind, unit.code, month, "diff:" + "/".join(sorted(nested)))] = value
+    if reader is not None:
+        for (code, month), mine in _mine_figures(reader, units).items():
+            for name in COUNTS:
+                truth[("others", code, month, name)] = truth[("subtree", code, month, name)] - getattr(mine, name)
     return truth
 
 
-def _attack(client, user, units, *, compare: bool) -> list[str]:
+def _attack(client, user, units, *, compare: bool, own: bool = False) -> list[str]:
     login(in_english(client), user)
     knowledge = Knowledge()
     reachable = _reachable_units(user)
@@ -302,10 +352,12 @@ def _attack(client, user, units, *, compare: bool) -> list[str]:
             for month in (SEPTEMBER, OCTOBER):
                 for indicator in INDICATORS.values():
                     _collect_comparison(client, knowledge, scope, month, indicator)
+    if own:
+        _collect_own_figures(client, knowledge, user, units, reachable)
     _add_structure(knowledge, units)
     knowledge.solve()
     led = {unit.code for unit in reachable if getattr(unit, "as_lead", False)}
-    truth = _truth(units)
+    truth = _truth(units, user if own else None)
     pinned = []
     for cell, value in truth.items():
         kind, code, _month, _name = cell
@@ -341,6 +393,34 @@ def test_the_lead_of_one_unit_cannot_work_out_its_sibling_from_the_clinic(client
     MembershipFactory(user=lead, unit=scenarios["KLIN-B"])
 
     assert _attack(client, lead, scenarios, compare=False) == []
+
+
+def _record_as(user, unit, month, *, leave_out: int, leave_out_referred: int) -> None:
+    """Make `user` the clinician of the unit's contacts of the month, except a few patients (colleagues')."""
+    contacts = PatientContact.objects.filter(unit=unit, contact_month=month)
+    referred = list(contacts.filter(intensity__gte=2).values_list("pk", flat=True)[:leave_out_referred])
+    others = list(contacts.filter(intensity__lt=2).values_list("pk", flat=True)[: leave_out - leave_out_referred])
+    contacts.exclude(pk__in=referred + others).update(clinician=user)
+
+
+def test_a_clinician_cannot_work_out_colleagues_counts_from_their_own_figures(client, scenarios):
+    """Rule 7: A1 has 30 eligible and 12 referred in October; the clinician saw 27 of them and referred 10, so
+    their colleagues' 3 and 2 must not come back from the unit's column, its files or the clinic's total."""
+    clinician = MembershipFactory(user=UserFactory(username="egen"), unit=scenarios["A1"]).user
+    MembershipFactory(user=clinician, unit=scenarios["KLIN-A"])
+    _record_as(clinician, scenarios["A1"], OCTOBER, leave_out=3, leave_out_referred=2)
+    _record_as(clinician, scenarios["A1"], AUGUST, leave_out=12, leave_out_referred=4)
+
+    assert _attack(client, clinician, scenarios, compare=False, own=True) == []
+
+
+def test_an_analyst_who_records_contacts_cannot_work_out_colleagues_counts(client, scenarios):
+    """The comparison's rows and "all these units" row include the reader's own contacts too (rule 7)."""
+    analyst = UserFactory(username="analytikerklin", is_quality_analyst=True)
+    _record_as(analyst, scenarios["B1"], SEPTEMBER, leave_out=3, leave_out_referred=1)
+    _record_as(analyst, scenarios["A1"], OCTOBER, leave_out=2, leave_out_referred=2)
+
+    assert _attack(client, analyst, scenarios, compare=True, own=True) == []
 
 
 def test_the_attacker_does_pin_small_counts_when_nothing_is_hidden(scenarios):
