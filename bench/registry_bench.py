@@ -96,7 +96,7 @@ def feed_section(client: Client) -> None:
     start, cpu = time.perf_counter(), time.process_time()
     feed.meeting_feed_records(base_url="http://localhost/")
     row(
-        "  building the records alone (2 queries)",
+        "  building the records alone (1 query on PostgreSQL)",
         ms(time.perf_counter() - start),
         f"CPU {ms(time.process_time() - cpu)}",
     )

@@ -53,6 +53,9 @@ ENTRY_KEY_PREFIX = "registry:feed:entry:"
 ENTRY_TIMEOUT_SECONDS = 24 * 60 * 60
 COORDINATE_DECIMALS = 5
 ROWS_PER_FETCH = 2000
+# Records joined into one piece of the body. Fresh ones come straight from orjson, each in a buffer of about 16 KB
+# (`_serialised`): 500 of them hold 8 MB until they are joined; 2,000 held 32 MB.
+RECORDS_PER_PIECE = 500
 # zlib level 6 took 0.53 s for 92,000 meetings (70 MB of JSON), level 1 0.22 s for a third more bytes (8 MB instead
 # of 6): most of a rebuild's time after a change (issue 15: at most 1 s at 100,000 meetings).
 GZIP_LEVEL = 1
@@ -285,11 +288,11 @@ def _in_order(ids: array, kept: dict, fresh: dict, body: memoryview | None, ends
 
 
 def _json_array(records: Iterable) -> Iterator[tuple[bytes, int]]:
-    """The records as one JSON array, in pieces of a few thousand records: (piece, records in it)."""
+    """The records as one JSON array, in pieces of RECORDS_PER_PIECE records: (piece, records in it)."""
     yield b"[", 0
     records = iter(records)
     separator = b""
-    while piece := list(itertools.islice(records, ROWS_PER_FETCH)):
+    while piece := list(itertools.islice(records, RECORDS_PER_PIECE)):
         yield separator + b",".join(piece), len(piece)
         separator = b","
     yield b"]", 0
