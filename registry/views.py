@@ -82,6 +82,8 @@ class Search:
     # Near a postal code: a row (id, distance in km, days until the next date) for every meeting within the radius,
     # in order (the queryset is then not run).
     rows: list[tuple] | None = None
+    # With free text, filtering costs more than sorting: the page and the total are read in one query (`paginate`).
+    is_text: bool = False
 
     def ordered_ids(self):
         """The result's ids in order: a list, or a lazy query for a page or a slice."""
@@ -145,25 +147,29 @@ def run_search(data, now: datetime.datetime, *, prefix: str | None = None) -> Se
         radius, rows = selectors.nearest(queryset, place, order_by=_ordering(sort), also=("days_until",))
         return Search(filterset=filterset, queryset=queryset, sort=sort, place=place, radius_km=radius, rows=rows)
     queryset = queryset.order_by(*_ordering(sort))
-    return Search(filterset=filterset, queryset=queryset, sort=sort, place=None, radius_km=None)
+    is_text = bool(filterset.is_bound and filterset.form.cleaned_data.get("q"))
+    return Search(filterset=filterset, queryset=queryset, sort=sort, place=None, radius_km=None, is_text=is_text)
 
 
 def paginate(result: Search, number):
     """A page of the result's narrow rows (`Search.ordered_rows`): they sort fast, and only the wide rows of the page's
     meetings whose card is not cached are loaded afterwards (sorting 100,000 joined rows makes a naive version slow).
 
-    A lazy result's page and its total come from one query (COUNT(*) OVER ()), not a count and a page query that
-    would each filter every meeting again. As Django's `get_page`, a page number that is not one gives the first page
-    and one past the end the last."""
+    With free text, the page and its total come from one query (COUNT(*) OVER ()), not a count and a page query that
+    would each look up every word again. Without, the two are cheaper: the window would hold every row of a large
+    result (all 92,000 meetings: 59 → 134 ms) where the page's sort keeps only 20. As Django's `get_page`, a page
+    number that is not a number gives the first page, and one out of range the last."""
     if result.rows is not None:
         return Paginator(result.rows, PAGE_SIZE).get_page(number)
+    if not result.is_text:
+        return Paginator(result.ordered_rows(), PAGE_SIZE).get_page(number)
     try:
-        number = max(int(number), 1)
+        number = int(number)
     except (TypeError, ValueError):
         number = 1
     start = (number - 1) * PAGE_SIZE
-    rows = list(result.ordered_rows(with_total=True)[start : start + PAGE_SIZE])
-    if not rows and number > 1:
+    rows = list(result.ordered_rows(with_total=True)[start : start + PAGE_SIZE]) if number >= 1 else []
+    if not rows and number != 1:
         return Paginator(result.ordered_rows(), PAGE_SIZE).get_page(number)
     paginator = Paginator([], PAGE_SIZE)
     paginator.count = rows[0][-1] if rows else 0  # a cached property: set, it is not counted again

@@ -341,16 +341,27 @@ def test_results_are_paginated(client, db):
     assert 'rel="next"' in first.content.decode()
 
 
-@pytest.mark.parametrize(("asked", "shown"), [("3", 3), ("9", 3), ("0", 1), ("x", 1), ("", 1)])
-def test_a_page_past_the_end_or_not_a_number_shows_the_last_or_the_first(client, db, asked, shown):
+@pytest.mark.parametrize("text", ["", "møte"])  # free text reads the page and the total in one query
+@pytest.mark.parametrize(("asked", "shown"), [("3", 3), ("9", 3), ("0", 3), ("x", 1), ("", 1)])
+def test_a_page_out_of_range_shows_the_last_and_one_not_a_number_the_first(client, db, asked, shown, text):
     for number in range(45):
         TypedMeetingFactory(name=f"Møte {number:02d}", weekday=1 + number % 7)
-    content = client.get(URL, {"page": asked}).content.decode()
+    query = {"page": asked, "q": text}
+    content = client.get(URL, query).content.decode()
     assert f"Page {shown} of 3" in content or f"Side {shown} av 3" in content
-    assert (
-        "45" in re.search(r'<h2 class="ds-heading" data-size="sm" id="results-heading"[^>]*>([^<]+)</h2>', content)[1]
-    )
-    assert len(names(client.get(URL, {"page": asked}))) == (5 if shown == 3 else 20)
+    heading = re.search(r'<h2 class="ds-heading" data-size="sm" id="results-heading"[^>]*>([^<]+)</h2>', content)[1]
+    assert "45" in heading
+    assert len(names(client.get(URL, query))) == (5 if shown == 3 else 20)
+
+
+def test_free_text_reads_the_page_and_the_total_in_one_query(client, db, django_assert_num_queries):
+    for number in range(25):
+        TypedMeetingFactory(name=f"Møte {number:02d}", group=GroupFactory(), weekday=1 + number % 7)
+    # The groups whose names hold the word, the page's rows with the total, the page's meetings, their types and
+    # the fellowship choices.
+    with django_assert_num_queries(5):
+        response = client.get(URL, {"q": "møte"})
+    assert len(names(response)) == 20 and "25" in response.content.decode()
 
 
 def test_htmx_request_gets_only_the_results_partial(client, db):
@@ -403,9 +414,9 @@ def test_first_page_uses_a_fixed_number_of_queries(client, django_assert_num_que
             municipality=municipality(places[number % len(places)]),
             types=["O", "BE"] if number % 2 else ["C", "X"],
         )
-    # The page's rows with the total (one query), the page's meetings with their joins, their types, and the
-    # fellowship choices (county and municipality choices come from the reference files).
-    with django_assert_num_queries(4):
+    # The count, the page's rows, the page's meetings with their joins, their types, and the fellowship choices
+    # (county and municipality choices come from the reference files).
+    with django_assert_num_queries(5):
         response = client.get(URL)
     assert len(names(response)) == 20
     # Near a postal code (read from the reference files, no query), instead of the count and the page's ids, the
