@@ -154,6 +154,17 @@ def analyze_if_stale(model: type[models.Model]) -> bool:
     return True
 
 
+def analyze(*models: type[models.Model]) -> None:
+    """ANALYZE the models' tables now, inside the writing transaction (which counts its own new rows); a no-op off
+    PostgreSQL. For a writer that has just changed many rows: `analyze_if_stale` cannot tell, as the activity
+    counters it reads include a transaction's writes only once it has committed."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
 UPDATE_BATCH = 5000
 
 

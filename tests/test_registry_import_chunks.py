@@ -6,8 +6,9 @@ import json
 
 import pytest
 from auditlog.models import LogEntry
+from django.db import connection
 
-from registry.importers import import_meetings
+from registry.importers import apply, import_meetings
 from registry.models import Group, Meeting, Status
 from tests.factories import FellowshipFactory
 
@@ -140,3 +141,27 @@ def test_the_records_are_counted_and_each_read_once_per_pass():
     assert len(records) == 3
     assert [raw.data["slug"] for raw in records] == ["e-0", "e-1", "e-2"]
     assert [raw.position for raw in records] == ["record 1", "record 2", "record 3"]
+
+
+def planned_rows(table: str) -> float:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner statistics")
+def test_a_large_import_leaves_statistics_that_count_its_meetings(monkeypatch):
+    # Stale statistics made the next feed build plan 100,000 meetings as a few: minutes instead of a second.
+    monkeypatch.setattr(apply, "ANALYZE_AFTER_ROWS", 5)
+    run("stat", [record("stat", number) for number in range(12)])
+
+    assert planned_rows("registry_meeting") == Meeting.objects.count() == 12
+    assert planned_rows("registry_meeting_types") == 24
+
+
+def test_a_small_import_leaves_the_statistics_to_autovacuum(monkeypatch):
+    analyzed = []
+    monkeypatch.setattr(apply, "analyze", lambda *models: analyzed.append(models))
+    run("few", [record("few", number) for number in range(12)])
+
+    assert analyzed == []
