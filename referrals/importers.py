@@ -44,7 +44,7 @@ from core import bulk_copy
 from core.national_id import contains_national_id
 from core.periods import OSLO
 from referrals import services
-from referrals.models import PatientContact, Response, Setting
+from referrals.models import AccessLogEntry, PatientContact, Response, Setting
 from referrals.pseudonyms import pseudonym_for
 from registry.models import Fellowship
 
@@ -64,6 +64,8 @@ _RESPONSES = frozenset(Response.values)
 LOOKUP_CHUNK = 900
 # Rows are checked, looked up and written this many at a time: memory stays flat whatever the file's length.
 BATCH_ROWS = 2000
+# An import that writes this many contacts refreshes the tables' statistics before it commits.
+ANALYZE_AFTER_ROWS = 1000
 # The contact service's answers kept for rows with the same values (_ServiceCheck).
 ANSWERS_KEPT = 20_000
 # progress(stage, done, total) is called after every so many checked rows: "check", then "write".
@@ -853,6 +855,10 @@ def apply_import(
             plan.errors.sort(key=lambda error: error.line)
             raise ImportInvalid(plan)  # leaving the transaction undoes what the batches before the bad row wrote
         progress("write", plan.created + plan.updated, plan.created + plan.updated)
+        if plan.created + plan.updated >= ANALYZE_AFTER_ROWS:
+            # The reports and lists read next would be planned with statistics from before the import until
+            # autovacuum notices (the activity counters include this transaction only once it has committed).
+            bulk_copy.analyze(PatientContact, PatientContact.fellowships.through, AccessLogEntry)
     return ImportResult(
         created=plan.created, updated=plan.updated, unchanged=plan.unchanged, skipped_deleted=plan.skipped_deleted
     )

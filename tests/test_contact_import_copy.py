@@ -210,3 +210,25 @@ def test_a_file_of_several_batches_refreshes_stale_statistics_before_its_look_up
     importers.apply_import(csv_bytes(*ROWS))
 
     assert analyzed == [PatientContact, PatientContact]
+
+
+def planned_rows(model) -> float:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [model._meta.db_table])
+        return cursor.fetchone()[0]
+
+
+def test_a_large_import_leaves_statistics_that_count_its_contacts(recorded, monkeypatch):
+    monkeypatch.setattr(importers, "ANALYZE_AFTER_ROWS", 2)
+    importers.apply_import(csv_bytes(*ROWS))
+
+    assert planned_rows(PatientContact) == PatientContact.objects.count() > 0
+    assert planned_rows(AccessLogEntry) == AccessLogEntry.objects.count() > 0
+
+
+def test_a_small_import_leaves_the_statistics_to_autovacuum(recorded, monkeypatch):
+    analyzed = []
+    monkeypatch.setattr(bulk_copy, "analyze", lambda *models: analyzed.append(models))
+    importers.apply_import(csv_bytes(*ROWS))
+
+    assert analyzed == []
