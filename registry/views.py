@@ -82,8 +82,11 @@ class Search:
     # Near a postal code: a row (id, distance in km, days until the next date) for every meeting within the radius,
     # in order (the queryset is then not run).
     rows: list[tuple] | None = None
-    # With free text, filtering costs more than sorting: the page and the total are read in one query (`paginate`).
-    is_text: bool = False
+
+    @property
+    def is_text(self) -> bool:
+        """Whether the search has free text, whose filtering costs more than sorting (`paginate`)."""
+        return bool(self.filterset.is_bound and self.filterset.form.cleaned_data.get("q"))
 
     def ordered_ids(self):
         """The result's ids in order: a list, or a lazy query for a page or a slice."""
@@ -147,8 +150,7 @@ def run_search(data, now: datetime.datetime, *, prefix: str | None = None) -> Se
         radius, rows = selectors.nearest(queryset, place, order_by=_ordering(sort), also=("days_until",))
         return Search(filterset=filterset, queryset=queryset, sort=sort, place=place, radius_km=radius, rows=rows)
     queryset = queryset.order_by(*_ordering(sort))
-    is_text = bool(filterset.is_bound and filterset.form.cleaned_data.get("q"))
-    return Search(filterset=filterset, queryset=queryset, sort=sort, place=None, radius_km=None, is_text=is_text)
+    return Search(filterset=filterset, queryset=queryset, sort=sort, place=None, radius_km=None)
 
 
 def paginate(result: Search, number):
