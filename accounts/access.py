@@ -10,6 +10,7 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
+from accounts import principals
 from accounts.models import Membership, Unit
 from core.roles import is_administrator, is_curator, is_quality_analyst  # noqa: F401 - one module for views to ask
 
@@ -34,18 +35,23 @@ COVERED_UNITS_SQL = """
 def covered_units(user) -> list[Unit]:
     """Every unit at or below one of the user's memberships, top of the tree first, marked `as_lead` where led.
 
-    One query, made once per user object, that is once per request for `request.user`: the menu, the access
-    check and the view all ask.
+    One query, made once per user object, that is once per request for `request.user` (the menu, the access
+    check and the view all ask), and kept with the signed-in user for the next requests (accounts/principals.py).
     """
     if not (user.is_authenticated and user.is_active):
         return []
     units = getattr(user, "_covered_units", None)
     if units is None:
-        roles = {"user": user.pk, "clinician": Membership.Role.CLINICIAN.value, "lead": Membership.Role.LEAD.value}
-        units = list(Unit.objects.raw(COVERED_UNITS_SQL, roles))
-        for unit in units:
-            unit.as_lead = bool(unit.lead_flag)
+        units = principals.remembered(user, "units", None, lambda: _load_covered_units(user))
         user._covered_units = units
+    return units
+
+
+def _load_covered_units(user) -> list[Unit]:
+    roles = {"user": user.pk, "clinician": Membership.Role.CLINICIAN.value, "lead": Membership.Role.LEAD.value}
+    units = list(Unit.objects.raw(COVERED_UNITS_SQL, roles))
+    for unit in units:
+        unit.as_lead = bool(unit.lead_flag)
     return units
 
 

@@ -7,4 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and units")
 
     def ready(self):
-        from accounts import signals  # noqa: F401 - connects the receivers
+        from accounts import principals, signals  # noqa: F401 - signals connects the receivers
+        from accounts.models import Membership, Unit, User
+
+        principals.watch(User, Membership, Unit)

@@ -9,7 +9,11 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
+from django.contrib.auth import middleware as auth_middleware
 from django.utils.cache import patch_cache_control
+from django.utils.functional import SimpleLazyObject
+
+from accounts import principals
 
 REFRESHED_KEY = "_refreshed_at"
 
@@ -48,3 +52,17 @@ class PrivateResponseMiddleware:
         if user is not None and user.is_authenticated and "public" not in response.get("Cache-Control", ""):
             patch_cache_control(response, private=True, no_store=True)
         return response
+
+
+class AuthenticationMiddleware(auth_middleware.AuthenticationMiddleware):
+    """Django's, with the user kept between requests by this process (accounts/principals.py)."""
+
+    def process_request(self, request):
+        super().process_request(request)
+        request.user = SimpleLazyObject(lambda: _user(request))
+
+
+def _user(request):
+    if not hasattr(request, "_cached_user"):
+        request._cached_user = principals.get_user(request)
+    return request._cached_user

@@ -84,10 +84,12 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's, with the signed-in user kept between requests (accounts/principals.py).
+    "accounts.middleware.AuthenticationMiddleware",
     # Cache-Control: private, no-store on every response to a logged-in person.
     "accounts.middleware.PrivateResponseMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    # django-otp's, with the session's authenticator kept with the user (accounts/principals.py).
+    "privacy.middleware.OTPMiddleware",
     # No page but the two-factor ones until the second factor is given (when REQUIRE_2FA is on).
     "privacy.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -12,7 +12,10 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp import middleware as otp_middleware
 
+from accounts import principals
 from accounts.oidc import SECOND_FACTOR_SESSION_KEY
 from privacy.services import ENROLLED_SESSION_KEY, has_second_factor
 
@@ -30,6 +33,24 @@ EXEMPT_URL_NAMES = (
 
 def _exempt_paths() -> frozenset[str]:
     return frozenset(reverse(name) for name in EXEMPT_URL_NAMES)
+
+
+class OTPMiddleware(otp_middleware.OTPMiddleware):
+    """django-otp's: `request.user.otp_device` is the authenticator this session was verified with, or None. The
+    device is kept with the signed-in user between requests (accounts/principals.py; a save or delete of any
+    authenticator replaces the token), and django-otp's own check that it is the user's and confirmed runs on
+    every request."""
+
+    def _verify_user_sync(self, request, user):
+        self._init_user_fields(user)
+        if user.is_authenticated:
+            persistent_id = request.session.get(DEVICE_ID_SESSION_KEY)
+            device = None
+            if persistent_id:
+                load = lambda: self._device_from_persistent_id(persistent_id)  # noqa: E731
+                device = principals.remembered(user, "otp_device", persistent_id, load)
+            user.otp_device = self._finalize_device(request, user, device)
+        return user
 
 
 class TwoFactorMiddleware:

@@ -28,6 +28,15 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
 @pytest.fixture(autouse=True)
+def principals_forgotten():
+    """No test starts with users a previous test's requests kept in this process (accounts/principals.py): the
+    ids of rolled-back users come again on SQLite."""
+    from accounts import principals
+
+    principals.forget()
+
+
+@pytest.fixture(autouse=True)
 def language_restored():
     """Each test leaves the language as it found it: one that activates Norwegian and stops there must not hand
     it on (a job's summary read after the admin tests came out in Norwegian)."""

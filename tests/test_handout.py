@@ -365,7 +365,8 @@ def test_handout_page_is_not_cached(client, clinician_a, contact):
 
 
 def test_more_meetings_cost_no_more_queries(client, clinician_a, unit_a):
-    login(client, clinician_a)
+    # A first page loads the user and the units, which later requests are given (accounts/principals.py).
+    login(client, clinician_a).get(reverse("home"))
     fellowship = FellowshipFactory(code="AA")
 
     def queries_for(count: int) -> int:

@@ -146,15 +146,14 @@ def test_a_retention_run_shows_on_the_next_request(client, clinician_a, unit_a, 
     assert "ABABABAB" not in page and f'href="/contacts/{old.pk}/"' in page
 
 
-def test_a_contact_list_from_the_cache_reads_only_the_session_user_and_units(
-    client, clinician_a, unit_a, django_assert_num_queries
-):
+def test_a_contact_list_from_the_cache_reads_only_the_session(client, clinician_a, unit_a, django_assert_num_queries):
     contact(unit_a)
     login(client, clinician_a).get(LIST_URL)
 
-    # The session, the user, the user's units (the access check, the menu and the key, whose recording units come
-    # from them) and the access-log insert: the recording units themselves are read only to render.
-    with django_assert_num_queries(4):
+    # The session and the access-log insert (the user and the user's units, which the access check, the menu and
+    # the key ask, are kept from the first request: accounts/principals.py). The recording units themselves are
+    # read only to render.
+    with django_assert_num_queries(2):
         response = client.get(LIST_URL)
 
     assert not rendered(response)

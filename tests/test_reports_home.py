@@ -41,9 +41,10 @@ def test_home_headline_is_shared_and_a_new_contact_shows_on_the_next_request(
     login(client, lead_a)
     assert "3 of 12 patients" in client.get(reverse("home")).content.decode()
 
-    # The session, the user and the user's units (for the menu and the cache key): the whole content, figures
-    # included, comes from the cache (config/home.py); one more means something was rendered again.
-    with django_assert_num_queries(3) as cached:
+    # The session (the user and the user's units, for the menu and the cache key, are kept from the first request:
+    # accounts/principals.py): the whole content, figures included, comes from the cache (config/home.py); one more
+    # means something was rendered again.
+    with django_assert_num_queries(1) as cached:
         client.get(reverse("home"))
     assert not any("group_scope" in query["sql"] for query in cached)  # the figures' aggregate is not run again
 

@@ -8,9 +8,10 @@ from tests.factories import TargetFactory, login
 from tests.reports_helpers import in_english
 
 URL = reverse("reports:targets")
-# Session and user (2), the units the user's memberships cover (1), the targets with their units (1), the form's unit
-# choices (1) and whether there is only one (1); the session is saved at most once a minute, not here.
-QUERIES_TARGET_LIST = 6
+# The session (1; the user and the units the user's memberships cover are kept from the first request:
+# accounts/principals.py), the targets with their units (1), the form's unit choices (1) and whether there is only
+# one (1); the session is saved at most once a minute, not here.
+QUERIES_TARGET_LIST = 4
 
 
 @pytest.fixture(autouse=True)
