@@ -4,6 +4,8 @@ Each write here commits on its own, as requests do: row versions (PostgreSQL's x
 transactions apart. After every change the incremental feed must equal a build from nothing.
 """
 
+import gzip
+
 import orjson
 import pytest
 from django.core.cache import cache
@@ -157,3 +159,31 @@ def test_a_worker_with_no_build_of_its_own_copies_from_the_shared_one(client, th
 
     assert built == ["c"]
     assert body == from_nothing()
+
+
+def test_a_rebuild_copies_the_kept_records_without_decompressing_the_whole_previous_body(three, monkeypatch):
+    """The whole body of 100,000 meetings is 70 MB: a worker that held it to copy from went over 300 MB."""
+    first = feed.get_feed_entry(base_url=BASE_URL)
+    Meeting.objects.filter(slug="b").update(notes="Endret")
+    changes.registry_changed()
+
+    def whole_body(entry):
+        raise AssertionError("the previous body was decompressed whole")
+
+    monkeypatch.setattr(feed.FeedEntry, "body", property(whole_body))
+    rebuilt = feed.get_feed_entry(base_url=BASE_URL)
+    monkeypatch.undo()
+
+    assert rebuilt.generation != first.generation
+    assert b"".join(rebuilt.plain_chunks()) == from_nothing()
+
+
+def test_spans_are_taken_across_decompressed_pieces_and_in_any_order():
+    body = b"".join(b"%07d," % number for number in range(400_000))  # 3.2 MB: several pieces of 1 MB
+    entry = feed.FeedEntry(
+        generation="g", gzip_body=gzip.compress(body), etag="", last_modified=0, meeting_count=0, body_length=0
+    )
+    spans = [(0, 7), (1_048_572, 1_048_579), (2_400_000, 2_400_007), (8, 15), (3_199_992, 3_199_999)]
+    plain = feed._PlainSpans(entry)
+
+    assert [plain.take(start, end) for start, end in spans] == [body[start:end] for start, end in spans]
