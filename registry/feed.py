@@ -362,6 +362,11 @@ def _serialised(record: bytes) -> bytes:
     return memoryview(record).tobytes()
 
 
+# The choices the builder compares every record with, read once: reading a member of a choices class is an enum
+# attribute lookup (0.2 µs, four per record, 70 ms of a build of 100,000 meetings).
+WEEKLY, BIWEEKLY, MONTHLY, ONLINE = Recurrence.WEEKLY, Recurrence.BIWEEKLY, Recurrence.MONTHLY, AttendanceMode.ONLINE
+
+
 class _RecordBuilder:
     """Turns one row of `_rows` into a record; split by field group, one call per meeting.
 
@@ -372,6 +377,7 @@ class _RecordBuilder:
         self.no_items: list[str] = []
         self.regions: dict[tuple[str, str | None], list[str]] = {}
         self.end_times: dict[datetime.time, str] = {}
+        self.clock_texts: dict[datetime.time, str] = {}  # "18:30": a few hundred times, formatted once each
 
     def __call__(self, row: tuple) -> dict:
         (
@@ -382,7 +388,7 @@ class _RecordBuilder:
             centre_longitude, county, codes, _version,
         ) = row  # fmt: skip
         city = city or ""
-        if recurrence == Recurrence.WEEKLY:
+        if recurrence == WEEKLY:
             name_suffix = rhythm = ""
         else:
             name_suffix, rhythm = schedule_texts(
@@ -396,8 +402,8 @@ class _RecordBuilder:
             "name": name + name_suffix,
             "slug": slug,
             "day": weekday % 7,
-            "time": start.isoformat("minutes"),
-            "end_time": end.isoformat("minutes") if end is not None else self.end_time(start),
+            "time": self.clock(start),
+            "end_time": self.clock(end) if end is not None else self.end_time(start),
             "timezone": FEED_TIMEZONE,
             "types": codes,
             "notes": f"{rhythm}\n{notes}" if rhythm and notes else (rhythm or notes),
@@ -420,7 +426,7 @@ class _RecordBuilder:
         if contact:
             record["email" if "@" in contact else "phone"] = contact
         self.place(record, address, postal_code, city, county)
-        if attendance_mode == AttendanceMode.ONLINE:
+        if attendance_mode == ONLINE:
             record["approximate"] = "yes"  # an online meeting's address is where it belongs, not where to go
         if latitude is not None and longitude is not None:
             record["latitude"] = round(latitude, COORDINATE_DECIMALS)
@@ -432,15 +438,21 @@ class _RecordBuilder:
                 round(centre_latitude, COORDINATE_DECIMALS),
                 round(centre_longitude, COORDINATE_DECIMALS),
             ]
-        if recurrence == Recurrence.BIWEEKLY and anchor_date:
+        if recurrence == BIWEEKLY and anchor_date:
             record["anchor_date"] = anchor_date.isoformat()
-        elif recurrence == Recurrence.MONTHLY and week_of_month:
+        elif recurrence == MONTHLY and week_of_month:
             record["week_of_month"] = week_of_month
         if valid_from:
             record["valid_from"] = valid_from.isoformat()
         if valid_to:
             record["valid_to"] = valid_to.isoformat()
         return record
+
+    def clock(self, value: datetime.time) -> str:
+        text = self.clock_texts.get(value)
+        if text is None:
+            text = self.clock_texts[value] = value.isoformat("minutes")
+        return text
 
     def end_time(self, start: datetime.time) -> str:
         text = self.end_times.get(start)
