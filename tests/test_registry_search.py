@@ -12,8 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from registry.models import AttendanceMode, Recurrence, Status
-from tests.factories import FellowshipFactory, GroupFactory, TypedMeetingFactory, login, municipality
+from registry.models import AttendanceMode, Meeting, Recurrence, Status
+from tests.factories import FellowshipFactory, GroupFactory, MeetingFactory, TypedMeetingFactory, login, municipality
 
 OSLO = zoneinfo.ZoneInfo("Europe/Oslo")
 # Wednesday 25 November 2026, noon.
@@ -137,6 +137,21 @@ def test_free_text_is_answered_from_the_trigram_index_on_postgresql(db):
         plan = words.explain()
         cursor.execute("SET enable_seqscan = on")
     assert "registry_meeting_text_trgm" in plan
+
+
+def test_new_meetings_wait_in_no_long_list_that_every_free_text_search_reads(db):
+    """A GIN index keeps new rows in a pending list that each search reads whole, until it is merged: the trigram
+    indexes merge theirs past 64 kB (migration 0008), so 500 new meetings leave at most 8 pages pending."""
+    if connection.vendor != "postgresql":
+        pytest.skip("trigram indexes are PostgreSQL's")
+    group = GroupFactory()
+    Meeting.objects.bulk_create(
+        MeetingFactory.build(group=group, name=f"Møte {n} i Kirkegata", notes=f"Notat nummer {n} om stedet")
+        for n in range(500)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT gin_clean_pending_list('registry_meeting_text_trgm'::regclass)")
+        assert cursor.fetchone()[0] <= 8
 
 
 def test_filter_by_county_and_municipality(client, db):
