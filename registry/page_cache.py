@@ -28,23 +28,19 @@ from functools import wraps
 from django.conf import settings
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
-from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 
 from core.generations import fragment_key
+from registry import cards
 from registry.changes import GENERATION
 from registry.models import AttendanceMode
-from registry.templatetags.registry_tags import distance, map_point
 
 KEY_PREFIX = "registry:page:"
-CARD_PREFIX = "registry:card:"
-# Where a cached card takes the search's own distance.
-DISTANCE_SLOT = mark_safe("<!--registry-distance-->")  # noqa: S308 - a constant
-CARD_END = "<!--registry-card-end-->"
+# The 2 is the form of a cached card (its pieces around the distance): a new form needs a new number, so that
+# workers of two versions sharing the cache never read each other's.
+CARD_PREFIX = "registry:card:2:"
 CSRF_FIELD = re.compile(r'(name="csrfmiddlewaretoken" value=")([^"]+)(")')
 CSRF_PLACEHOLDER = "__registry_csrf_token__"
 KEPT_HEADERS = ("Content-Type", "Content-Disposition")
@@ -110,12 +106,11 @@ def cached_for_anonymous(view):
 
 
 def result_cards(rows: list[tuple], load: Callable[[list[int]], list]) -> tuple[list[SafeString], list[dict]]:
-    """The rendered cards (registry/_meeting_item.html) and the map points of a page of search results, shared
-    between searches.
+    """The cards (registry/cards.py) and the map points of a page of search results, shared between searches.
 
     `rows` are the page's (id, distance in km or None, days until the next date) rows (views.Search.ordered_rows):
     enough for each card's key, so a card found in the cache costs no query. `load(ids)` gives the results
-    (views.Result) of the meetings whose card is missing, rendered together.
+    (views.Result) of the meetings whose card is missing.
     """
     if cache_seconds():
         keys = [_card_key(row) for row in rows]
@@ -124,16 +119,16 @@ def result_cards(rows: list[tuple], load: Callable[[list[int]], list]) -> tuple[
         )
     else:
         entries = _render_entries(load, [row[0] for row in rows])
-    cards, points = [], []
+    shown, points = [], []
     for (_pk, km, _days), entry in zip(rows, entries, strict=True):
         if entry is None:  # deleted since the page's rows were read
             continue
         # Our own render, and the distance through format_html.
-        shown = _distance(None if entry["online"] else km)
-        cards.append(mark_safe(entry["card"].replace(DISTANCE_SLOT, shown)))  # noqa: S308
+        distance = cards.distance_fact(None if entry["online"] else km)
+        shown.append(mark_safe(entry["before"] + distance + entry["after"]))  # noqa: S308
         if entry["point"] is not None:
             points.append(entry["point"])
-    return cards, points
+    return shown, points
 
 
 def _card_key(row: tuple) -> str:
@@ -151,28 +146,16 @@ def _card_key(row: tuple) -> str:
 
 
 def _render_entries(load, ids: list[int]) -> list[dict | None]:
-    """What the cache keeps of each meeting's card, in the order of `ids` (None for a meeting no longer there)."""
-    results = load(ids)
-    entries = {
-        result.meeting.pk: {
-            "card": card,
-            "point": map_point(result.meeting),
+    """What the cache keeps of each meeting's card, in the order of `ids` (None for a meeting no longer there): the
+    card's markup before and after the distance, which each search puts in."""
+    url = cards.detail_urls()
+    entries = {}
+    for result in load(ids):
+        before, after = cards.card_pieces(result, url)
+        entries[result.meeting.pk] = {
+            "before": str(before),
+            "after": str(after),
+            "point": cards.map_point(result.meeting, url),
             "online": result.meeting.attendance_mode == AttendanceMode.ONLINE,
         }
-        for result, card in zip(results, _render_cards(results), strict=True)
-    }
     return [entries.get(pk) for pk in ids]
-
-
-def _render_cards(results) -> list[str]:
-    """The cards of `results`, in one render of the template (a render per card cost twice as much)."""
-    if not results:
-        return []
-    page = render_to_string("registry/_meeting_cards.html", {"results": results, "distance_slot": DISTANCE_SLOT})
-    return page.split(CARD_END)[:-1]
-
-
-def _distance(km: float | None) -> str:
-    if km is None:
-        return ""
-    return format_html("<dt>{}</dt>\n      <dd>{}</dd>", _("Distance"), distance(km))

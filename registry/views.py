@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from core.freshness import is_stale
-from registry import ical, page_cache, schedule, selectors
+from registry import cards, ical, page_cache, schedule, selectors
 from registry.filters import MeetingFilter
 from registry.models import Group, Meeting, Status
 from registry.page_cache import cached_for_anonymous
@@ -48,7 +48,7 @@ def registry_access(view):
 
 @dataclass
 class Result:
-    meeting: Meeting
+    meeting: Meeting | cards.CardMeeting
     next: schedule.Occurrence | None
     distance_km: float | None
     is_open: bool | None
@@ -56,7 +56,10 @@ class Result:
 
 
 def _result(
-    meeting: Meeting, now: datetime.datetime, place: selectors.Place | None = None, type_codes: list[str] | None = None
+    meeting: Meeting | cards.CardMeeting,
+    now: datetime.datetime,
+    place: selectors.Place | None = None,
+    type_codes: list[str] | None = None,
 ) -> Result:
     distance = None
     if place is not None and meeting.attendance_mode != "online":
@@ -68,7 +71,7 @@ def _result(
         next=schedule.next_occurrence(meeting, after=now),
         distance_km=distance,
         is_open=schedule.is_open(type_codes if type_codes is not None else (t.code for t in meeting.types.all())),
-        is_stale=meeting.is_stale,
+        is_stale=is_stale(meeting.last_verified_at, now),
     )
 
 
@@ -185,7 +188,8 @@ def load_meetings(ids: list[int]) -> list[Meeting]:
 
 
 def results_for(search: Search, ids: list[int], now: datetime.datetime) -> list[Result]:
-    """The given meetings of a search as results (next date, distance, badge and freshness), in the given order.
+    """The given meetings of a search as results (next date, distance, badge and freshness), in the given order, with
+    the meetings as model instances: the contact form's meeting picker (referrals/views.py) shows them.
 
     Two queries: the meetings with what a card shows of their group, fellowship and municipality, and their type
     codes as plain pairs (a result needs only the codes: prefetching the types as objects cost as much as the rest).
@@ -198,16 +202,23 @@ def results_for(search: Search, ids: list[int], now: datetime.datetime) -> list[
     return [_result(by_id[pk], now, search.place, codes[pk]) for pk in ids if pk in by_id]
 
 
+def card_results(meetings, now: datetime.datetime, place: selectors.Place | None = None) -> list[Result]:
+    """The meetings of the queryset `meetings` as results for their cards, in its order (two queries, cards.load)."""
+    return [_result(meeting, now, place, codes) for meeting, codes in cards.load(meetings)]
+
+
 def _search_context(request: HttpRequest) -> dict:
     now = timezone.now()
     result = run_search(request.GET, now)
     page = paginate(result, request.GET.get("page"))
-    cards, points = page_cache.result_cards(list(page.object_list), lambda ids: results_for(result, ids, now))
+    shown, points = page_cache.result_cards(
+        list(page.object_list), lambda ids: card_results(Meeting.objects.filter(pk__in=ids), now, result.place)
+    )
     return {
         "filter": result.filterset,
         "form": result.filterset.form,
         "page": page,
-        "cards": cards,
+        "cards": shown,
         "map_points": points,
         "map_tile_url": settings.REGISTRY_MAP_TILE_URL,
         "map_attribution": settings.REGISTRY_MAP_ATTRIBUTION,
@@ -306,10 +317,11 @@ def meeting_ics(request: HttpRequest, slug: str) -> HttpResponse:
 def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
     group = get_object_or_404(Group.objects.select_related("fellowship", "municipality__county"), pk=pk)
     now = timezone.now()
-    meetings = group.meetings.exclude(status=Status.INACTIVE).for_listing().order_by("weekday", "start_time")
+    meetings = group.meetings.exclude(status=Status.INACTIVE).order_by("weekday", "start_time")
+    url = cards.detail_urls()
     context = {
         "group": group,
-        "results": [_result(meeting, now) for meeting in meetings],
+        "cards": [cards.card(result, url) for result in card_results(meetings, now)],
         "is_stale": is_stale(group.last_verified_at, now),
     }
     return render(request, "registry/group_detail.html", context)

@@ -1,6 +1,7 @@
 """Meeting and group pages, and their calendar files (parsed back with icalendar)."""
 
 import datetime
+import re
 import zoneinfo
 
 import pytest
@@ -79,8 +80,19 @@ def test_group_page_lists_current_meetings(client, db):
     TypedMeetingFactory(group=group, name="Stengt nå", weekday=2, status=Status.TEMPORARILY_CLOSED)
     TypedMeetingFactory(group=group, name="Nedlagt", status=Status.INACTIVE)
     response = client.get(reverse("registry:group_detail", kwargs={"pk": group.pk}))
-    assert [r.meeting.name for r in response.context["results"]] == ["Mandag", "Stengt nå"]
+    headings = re.findall(r'<h3 class="ds-heading" data-size="xs"><a [^>]*>([^<]*)</a></h3>', response.content.decode())
+    assert headings == ["Mandag", "Stengt nå"]
     assert client.get(reverse("registry:group_detail", kwargs={"pk": 999999})).status_code == 404
+
+
+def test_group_page_reads_its_meetings_in_a_fixed_number_of_queries(client, db, django_assert_num_queries):
+    group = GroupFactory()
+    for weekday in range(1, 8):
+        TypedMeetingFactory(group=group, weekday=weekday, types=["O"])
+    # The group with its fellowship and place, its meetings as the cards' rows, and their type codes.
+    with django_assert_num_queries(3):
+        response = client.get(reverse("registry:group_detail", kwargs={"pk": group.pk}))
+    assert response.content.decode().count('class="ds-card registry-result"') == 7
 
 
 @pytest.mark.parametrize("name", ["registry:meeting_detail", "registry:meeting_ics"])

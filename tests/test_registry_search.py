@@ -27,7 +27,7 @@ def frozen_time():
         yield
 
 
-# A result card's heading, and its distance where the search has a place (registry/_meeting_item.html).
+# A result card's heading, and its distance where the search has a place (registry/cards.py).
 CARD_HEADING = re.compile(
     r'<h3 class="ds-heading" data-size="xs"><a class="ds-link" href="/meetings/([^"/]+)/">([^<]+)</a>'
 )

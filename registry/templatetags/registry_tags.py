@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 
 from django import template
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format, get_format, number_format
 from django.utils.timesince import timesince
@@ -80,22 +79,3 @@ def distance(km: float | None) -> str:
     if km < 1:
         return _("under 1 km")
     return f"{number_format(km, 0 if km >= 10 else 1)} km"
-
-
-def map_point(meeting) -> dict | None:
-    """A search result's point on the map: the meeting's own (from its source or a curator's pin), else its
-    municipality's centre, marked approximate; None for an online-only meeting, which has no place on a map."""
-    if meeting.attendance_mode == "online":
-        return None
-    approximate = meeting.latitude is None or meeting.longitude is None
-    point = meeting.municipality if approximate else meeting
-    if point is None:
-        return None
-    return {
-        "name": meeting.name,
-        "url": reverse("registry:meeting_detail", kwargs={"slug": meeting.slug}),
-        "when": schedule_text(meeting),
-        "latitude": point.latitude,
-        "longitude": point.longitude,
-        "approximate": approximate,
-    }
