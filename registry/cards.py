@@ -9,7 +9,6 @@ cost more to build than the card takes to render.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
@@ -20,7 +19,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from registry.models import AttendanceMode, Fellowship, Meeting, Status
+from registry import selectors
+from registry.models import SCHEDULE_FIELDS, AttendanceMode, Fellowship, Meeting, Status
 from registry.templatetags.registry_tags import distance, friendly_date, schedule_text, verified_ago
 
 if TYPE_CHECKING:
@@ -76,14 +76,7 @@ COLUMNS = (
     "pk",
     "slug",
     "name",
-    "weekday",
-    "start_time",
-    "end_time",
-    "recurrence",
-    "anchor_date",
-    "week_of_month",
-    "valid_from",
-    "valid_to",
+    *SCHEDULE_FIELDS,
     "attendance_mode",
     "status",
     "venue",
@@ -104,10 +97,7 @@ def load(meetings: QuerySet[Meeting]) -> list[tuple[CardMeeting, list[str]]]:
     """The meetings of `meetings`, in its order, with their type codes. Two queries: the meetings as plain rows,
     and their type codes as pairs (a card needs only whether a meeting is open)."""
     rows = list(meetings.values_list(*COLUMNS))
-    codes = defaultdict(list)
-    links = Meeting.types.through.objects.filter(meeting_id__in=[row[0] for row in rows])
-    for meeting_id, code in links.values_list("meeting_id", "meetingtype_id"):
-        codes[meeting_id].append(code)
+    codes = selectors.type_codes([row[0] for row in rows])
     # A page has a handful of fellowships: one (unsaved) instance each, for their labels.
     fellowships = {}
     loaded = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import functools
 import math
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Exists, F, FloatField, Func, OuterRef, Q, QuerySet, TextField, Value
@@ -96,6 +97,19 @@ def text_q(word: str) -> Q:
 
 def with_search_text(queryset: QuerySet[Meeting]) -> QuerySet[Meeting]:
     return queryset.alias(search_text=meeting_text())
+
+
+# Type codes ----------------------------------------------------------------------------------------------------
+
+
+def type_codes(ids) -> defaultdict[int, list[str]]:
+    """The type codes of each of the meetings `ids`, read as plain pairs in one query (a card or a result needs only
+    the codes: prefetching the types as objects cost as much as the rest of the page)."""
+    codes = defaultdict(list)
+    links = Meeting.types.through.objects.filter(meeting_id__in=ids).values_list("meeting_id", "meetingtype_id")
+    for meeting_id, code in links:
+        codes[meeting_id].append(code)
+    return codes
 
 
 # Duplicates ----------------------------------------------------------------------------------------------------

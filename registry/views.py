@@ -7,7 +7,6 @@ plain GET form; with HTMX the form and the page links fetch only the results par
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 from dataclasses import dataclass
 from functools import wraps
 
@@ -195,10 +194,7 @@ def results_for(search: Search, ids: list[int], now: datetime.datetime) -> list[
     codes as plain pairs (a result needs only the codes: prefetching the types as objects cost as much as the rest).
     """
     by_id = Meeting.objects.select_related("group__fellowship", "municipality").in_bulk(ids)
-    codes = defaultdict(list)
-    links = Meeting.types.through.objects.filter(meeting_id__in=ids).values_list("meeting_id", "meetingtype_id")
-    for meeting_id, code in links:
-        codes[meeting_id].append(code)
+    codes = selectors.type_codes(ids)
     return [_result(by_id[pk], now, search.place, codes[pk]) for pk in ids if pk in by_id]
 
 

@@ -43,6 +43,10 @@ def principal_queries(client, path=CONTACTS) -> list[str]:
     return [part for query in captured for part in PRINCIPAL_QUERIES if part in query["sql"]]
 
 
+def sent_to(response, url_name: str) -> bool:
+    return response.status_code == 302 and response["Location"].startswith(reverse(url_name))
+
+
 def test_a_repeated_request_reads_no_user_authenticator_or_units(client, clinician_a):
     verified(client, clinician_a, authenticator_for(clinician_a))
 
@@ -57,8 +61,7 @@ def test_a_deactivated_account_is_logged_out_on_its_next_request(client, clinici
     user_deactivate(user=User.objects.get(pk=clinician_a.pk), actor=None, detail="left the unit")
 
     response = client.get(CONTACTS)
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    assert sent_to(response, "login")
 
 
 def test_a_removed_membership_takes_the_unit_away_on_the_next_request(client, clinician_a):
@@ -78,8 +81,7 @@ def test_a_removed_authenticator_unverifies_the_session_on_the_next_request(clie
     device.delete()
 
     response = client.get(CONTACTS)
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("privacy:two_factor_verify"))
+    assert sent_to(response, "privacy:two_factor_verify")
 
 
 def test_one_session_s_authenticator_does_not_verify_another_session_of_the_same_person(client, clinician_a):
@@ -91,8 +93,7 @@ def test_one_session_s_authenticator_does_not_verify_another_session_of_the_same
 
     response = other.get(CONTACTS)
 
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("privacy:two_factor_verify"))
+    assert sent_to(response, "privacy:two_factor_verify")
     assert client.get(CONTACTS).status_code == 200
 
 
@@ -105,8 +106,7 @@ def test_a_new_password_logs_out_the_other_sessions(client, clinician_a):
     user.save()
 
     response = client.get(CONTACTS)
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
+    assert sent_to(response, "login")
 
 
 def test_a_change_written_without_a_signal_shows_within_the_keeping_time(client, clinician_a, monkeypatch):
