@@ -62,3 +62,27 @@ def test_a_field_with_an_error_is_rendered_each_time_with_its_message(client, db
     for _ in range(2):
         response = client.get(URL, {"time_of_day": "midnight"})
         assert "Select a valid choice. midnight is not one of the available choices." in response.content.decode()
+
+
+def test_searches_share_the_form_class_but_not_each_others_state(db):
+    """The filters and the form class are built once per process (registry/filters.py); each search still checks
+    its own postal code, finds its own place and runs its filter methods on its own instance."""
+    import datetime
+
+    from django.http import QueryDict
+
+    from registry.filters import MeetingFilter
+    from registry.models import Meeting
+    from tests.factories import MeetingFactory
+
+    evening = MeetingFactory(start_time=datetime.time(19, 0))
+    morning = MeetingFactory(start_time=datetime.time(9, 0))
+    oslo = MeetingFilter(QueryDict("postal_code=0150&time_of_day=evening"), queryset=Meeting.objects.all())
+    bergen = MeetingFilter(QueryDict("postal_code=5003"), queryset=Meeting.objects.all())
+    unknown = MeetingFilter(QueryDict("postal_code=0000"), queryset=Meeting.objects.all())
+
+    assert oslo.is_valid() and bergen.is_valid() and not unknown.is_valid()
+    assert "(Oslo)" in oslo.place.name and "(Bergen)" in bergen.place.name and unknown.place is None
+    assert set(oslo.qs) == {evening} and set(bergen.qs) == {evening, morning}
+    shared = MeetingFilter.shared_form_class().base_fields["postal_code"]
+    assert len(bergen.form.fields["postal_code"].validators) == len(shared.validators) + 1
