@@ -7,8 +7,8 @@ page lives for settings.REGISTRY_PAGE_CACHE_SECONDS (default 60 s, 0 turns the c
 "next date" can be. The one per-visitor part of an anonymous page, the CSRF token of the language switch, is
 swapped in on the way out. Logged-in users (their menu and quick searches differ) and visitors with a session or
 pending messages get the page rendered around a shared part: the search form and its results are the same for
-everyone with the same address and language, so `shared_fragment` keeps that part under the same rules (and the
-filter choices and results are not rendered per request).
+everyone with the same address and language, so `shared_fragment` keeps that part for them under the same rules
+(and the filter choices and results are not rendered per request).
 
 A search no address has asked before still shares most of its work: each result's card and map point
 (`result_cards`) are the same in every search that lists the meeting on the same day, in the same language, with
@@ -72,8 +72,10 @@ def page_key(request, part: str = "") -> str:
 def shared_fragment(request, part: str, render: Callable[[], str]) -> str:
     """`render()`, a part of the page that depends only on the address and language, shared between requests.
 
-    The caller must make sure the part holds nothing of the visitor's own (no CSRF token, no user)."""
-    if request.method not in ("GET", "HEAD") or not cache_seconds():
+    The caller must make sure the part holds nothing of the visitor's own (no CSRF token, no user). In a view under
+    `cached_for_anonymous`, a visitor whose whole page is cached gets the part rendered: keeping it a second time
+    cost two more cache round trips and a second copy for every address nobody had asked for before."""
+    if request.method not in ("GET", "HEAD") or not cache_seconds() or is_cacheable(request):
         return render()
     return GENERATION.get_or_render(page_key(request, part), render, cache_seconds())
 

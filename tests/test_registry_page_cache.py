@@ -74,7 +74,8 @@ def test_logged_in_users_share_the_search_body_but_get_their_own_page(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         TypedMeetingFactory(name="Delt treff")
-    anonymous = Client().get(URL).content.decode()  # fills the shared body
+    anonymous = Client().get(URL).content.decode()
+    first = login(Client(), lead_a).get(URL).content.decode()  # fills the shared body
     login(client, clinician_a)
 
     with django_assert_max_num_queries(4) as queries:  # session, user, memberships, quick-search units
@@ -83,9 +84,19 @@ def test_logged_in_users_share_the_search_body_but_get_their_own_page(
     assert not any("registry_meeting" in query["sql"] for query in queries)
     assert "Delt treff" in page
     me, colleague = (user.get_full_name() or user.username for user in (clinician_a, lead_a))
-    assert me in page and me not in anonymous
-    other = login(Client(), lead_a).get(URL).content.decode()
-    assert colleague in other and me not in other and "Delt treff" in other
+    assert me in page and me not in anonymous and me not in first
+    assert colleague in first and colleague not in page and "Delt treff" in first
+
+
+def test_an_anonymous_page_is_kept_once_not_also_as_its_body(db, monkeypatch, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        TypedMeetingFactory()
+    stored, set_many = [], cache.set_many
+    monkeypatch.setattr(
+        cache, "set_many", lambda values, *args, **kwargs: set_many(stored.extend(values) or values, *args, **kwargs)
+    )
+    Client().get(URL, {"weekday": "3"})
+    assert len([key for key in stored if key.startswith("registry:page:")]) == 1
 
 
 def test_logged_in_users_see_an_edit_on_the_next_request(client, clinician_a, django_capture_on_commit_callbacks):
