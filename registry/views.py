@@ -57,8 +57,8 @@ class Result:
 def _result(
     meeting: Meeting | cards.CardMeeting,
     now: datetime.datetime,
-    place: selectors.Place | None = None,
-    type_codes: list[str] | None = None,
+    place: selectors.Place | None,
+    is_open: bool | None,
 ) -> Result:
     distance = None
     if place is not None and meeting.attendance_mode != "online":
@@ -69,7 +69,7 @@ def _result(
         meeting=meeting,
         next=schedule.next_occurrence(meeting, after=now),
         distance_km=distance,
-        is_open=schedule.is_open(type_codes if type_codes is not None else (t.code for t in meeting.types.all())),
+        is_open=is_open,
         is_stale=is_stale(meeting.last_verified_at, now),
     )
 
@@ -195,20 +195,22 @@ def results_for(search: Search, ids: list[int], now: datetime.datetime) -> list[
     """
     by_id = Meeting.objects.select_related("group__fellowship", "municipality").in_bulk(ids)
     codes = selectors.type_codes(ids)
-    return [_result(by_id[pk], now, search.place, codes[pk]) for pk in ids if pk in by_id]
+    return [_result(by_id[pk], now, search.place, schedule.is_open(codes[pk])) for pk in ids if pk in by_id]
 
 
 def card_results(meetings, now: datetime.datetime, place: selectors.Place | None = None) -> list[Result]:
-    """The meetings of the queryset `meetings` as results for their cards, in its order (two queries, cards.load)."""
-    return [_result(meeting, now, place, codes) for meeting, codes in cards.load(meetings)]
+    """The meetings of the queryset `meetings` as results for their cards, in its order (one query, cards.load)."""
+    return [_result(meeting, now, place, is_open) for meeting, is_open in cards.load(meetings)]
 
 
 def _search_context(request: HttpRequest) -> dict:
     now = timezone.now()
     result = run_search(request.GET, now)
     page = paginate(result, request.GET.get("page"))
+    # The cards are put in the page's order by id: the meetings' own order would only cost a sort.
     shown, points = page_cache.result_cards(
-        list(page.object_list), lambda ids: card_results(Meeting.objects.filter(pk__in=ids), now, result.place)
+        list(page.object_list),
+        lambda ids: card_results(Meeting.objects.filter(pk__in=ids).order_by(), now, result.place),
     )
     return {
         "filter": result.filterset,

@@ -372,9 +372,9 @@ def test_a_page_out_of_range_shows_the_last_and_one_not_a_number_the_first(clien
 def test_free_text_reads_the_page_and_the_total_in_one_query(client, db, django_assert_num_queries):
     for number in range(25):
         TypedMeetingFactory(name=f"Møte {number:02d}", group=GroupFactory(), weekday=1 + number % 7)
-    # The groups whose names hold the word, the page's rows with the total, the page's meetings, their types and
-    # the fellowship choices.
-    with django_assert_num_queries(5):
+    # The groups whose names hold the word, the page's rows with the total, the page's meetings (each saying whether
+    # it is open: no query for their types) and the fellowship choices.
+    with django_assert_num_queries(4):
         response = client.get(URL, {"q": "møte"})
     assert len(names(response)) == 20 and "25" in response.content.decode()
 
@@ -429,15 +429,15 @@ def test_first_page_uses_a_fixed_number_of_queries(client, django_assert_num_que
             municipality=municipality(places[number % len(places)]),
             types=["O", "BE"] if number % 2 else ["C", "X"],
         )
-    # The count, the page's rows, the page's meetings with their joins, their types, and the fellowship choices
-    # (county and municipality choices come from the reference files).
-    with django_assert_num_queries(5):
+    # The count, the page's rows, the page's meetings with their joins (each saying whether it is open: no query for
+    # their types), and the fellowship choices (county and municipality choices come from the reference files).
+    with django_assert_num_queries(4):
         response = client.get(URL)
     assert len(names(response)) == 20
     # Near a postal code (read from the reference files, no query), instead of the count and the page's ids, the
     # rows within the radius: one query where the first radius holds five meetings, three where it does not (as
     # here: the fifth nearest picks the radius, then its rows).
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = client.get(URL, {"postal_code": "4611", "openness": "open", "weekday": ["1", "2"]})
     assert names(response)
 
@@ -447,8 +447,8 @@ def test_near_postal_code_where_meetings_are_dense_takes_one_query_for_the_radiu
 ):
     for number in range(6):
         TypedMeetingFactory(name=f"Møte {number}", latitude=58.15 + number / 1000, longitude=8.0)
-    # The rows within 10 km, the page's meetings, their types and the fellowship choices.
-    with django_assert_num_queries(4):
+    # The rows within 10 km, the page's meetings (each saying whether it is open) and the fellowship choices.
+    with django_assert_num_queries(3):
         response = client.get(URL, {"postal_code": "4611"})
     assert response.context["radius_km"] == 10
     assert len(names(response)) == 6

@@ -112,3 +112,17 @@ def test_every_postal_code_has_the_place_the_database_gives_it(db):
     assert len(expected) > 5000
     assert {code: selectors.place_for_postal_code(code) for code in expected} == expected
     assert selectors.place_for_postal_code("0000") is None
+
+
+def test_whether_a_meeting_is_open_is_read_on_its_row_as_its_type_codes_say(db):
+    types = {"open": ["O", "BE"], "closed": ["C"], "both": ["O", "C"], "neither": ["BE"], "none": []}
+    meetings = {name: TypedMeetingFactory(types=codes).pk for name, codes in types.items()}
+    rows = dict(Meeting.objects.values_list("pk", selectors.is_open_sql()))
+
+    assert {name: rows[pk] for name, pk in meetings.items()} == {
+        "open": True,
+        "closed": False,
+        "both": False,  # closed wins, as schedule.is_open says
+        "neither": None,
+        "none": None,
+    }
