@@ -8,15 +8,17 @@ cost more to build than the card takes to render.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from html import escape
 from typing import TYPE_CHECKING, NamedTuple
 
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from registry import selectors
@@ -128,51 +130,51 @@ def detail_urls() -> Callable[[str], str]:
 def card(result: Result, url: Callable[[str], str]) -> SafeString:
     """The card of `result` (views.Result) with its distance, if it has one."""
     before, after = card_pieces(result, url)
-    return mark_safe(before + distance_fact(result.distance_km) + after)  # noqa: S308 - built by format_html
+    return mark_safe(before + distance_fact(result.distance_km) + after)  # noqa: S308 - escaped as it was built
 
 
 def card_pieces(result: Result, url: Callable[[str], str]) -> tuple[SafeString, SafeString]:
     """The card of `result` before and after its distance: the search's cache keeps the pieces, and each search
-    puts its own distance between them."""
+    puts its own distance between them.
+
+    Built as plain strings, every value from the data escaped where it goes in by the standard library's escape,
+    which Django's calls (format_html's checks for lazy and safe strings cost more than the escaping); the fixed
+    words come from `_phrases`."""
     meeting = result.meeting
-    tags = [_tag("accent", meeting.fellowship.short_label, title=meeting.fellowship.display_name)]
+    phrases = _phrases(get_language())
+    fellowship = meeting.fellowship
+    tags = [_tag("accent", fellowship.short_label, title=fellowship.display_name)]
     if result.is_open is True:
-        tags.append(_tag("success", _("Open")))
+        tags.append(phrases.open_tag)
     elif result.is_open is False:
-        tags.append(_tag("neutral", _("Closed")))
-    tags.append(_tag("info", AttendanceMode(meeting.attendance_mode).label))
+        tags.append(phrases.closed_tag)
+    tags.append(phrases.attendance_tags[meeting.attendance_mode])
     if meeting.status != Status.ACTIVE:
-        tags.append(_tag("warning", Status(meeting.status).label))
-    before = format_html(
+        tags.append(phrases.status_tags[meeting.status])
+    tag_items = "\n    ".join(tags)
+    before = (
         '<li class="ds-card registry-result">\n'
-        '  <h3 class="ds-heading" data-size="xs"><a class="ds-link" href="{}">{}</a></h3>\n'
-        '  <ul class="registry-tags" aria-label="{}">\n    {}\n  </ul>\n'
+        '  <h3 class="ds-heading" data-size="xs">'
+        f'<a class="ds-link" href="{escape(url(meeting.slug))}">{escape(meeting.name)}</a></h3>\n'
+        f'  <ul class="registry-tags" aria-label="{phrases.about}">\n    {tag_items}\n  </ul>\n'
         '  <dl class="registry-facts">\n'
-        "    <dt>{}</dt>\n    <dd>{}</dd>\n"
-        "    <dt>{}</dt>\n    <dd>{}</dd>\n"
-        "    <dt>{}</dt>\n    <dd>{}</dd>\n",
-        url(meeting.slug),
-        meeting.name,
-        _("About this meeting"),
-        mark_safe("\n    ".join(tags)),  # noqa: S308 - built by format_html
-        _("When"),
-        schedule_text(meeting),
-        _("Next"),
-        _next_date(result),
-        _("Where"),
-        _place(meeting),
+        f"    <dt>{phrases.when}</dt>\n    <dd>{escape(schedule_text(meeting))}</dd>\n"
+        f"    <dt>{phrases.next}</dt>\n    <dd>{_next_date(result, phrases)}</dd>\n"
+        f"    <dt>{phrases.where}</dt>\n    <dd>{_place(meeting, phrases)}</dd>\n"
     )
-    after = format_html(
-        '  </dl>\n  <p class="ds-paragraph registry-freshness" data-size="sm">{}</p>\n</li>\n', _freshness(result)
+    after = (
+        '  </dl>\n  <p class="ds-paragraph registry-freshness" data-size="sm">'
+        f"{_freshness(result, phrases)}</p>\n</li>\n"
     )
-    return before, after
+    return mark_safe(before), mark_safe(after)  # noqa: S308 - escaped as it was built
 
 
 def distance_fact(km: float | None) -> SafeString:
     """The distance's line of a card's facts ("1.5 km"); nothing without a distance."""
     if km is None:
         return mark_safe("")
-    return format_html("    <dt>{}</dt>\n    <dd>{}</dd>\n", _("Distance"), distance(km))
+    phrases = _phrases(get_language())
+    return mark_safe(f"    <dt>{phrases.distance}</dt>\n    <dd>{escape(distance(km))}</dd>\n")  # noqa: S308 - escaped
 
 
 def map_point(meeting: CardMeeting, url: Callable[[str], str]) -> dict | None:
@@ -194,38 +196,85 @@ def map_point(meeting: CardMeeting, url: Callable[[str], str]) -> dict | None:
     }
 
 
-def _tag(color: str, text: str, *, title: str | None = None) -> SafeString:
-    if title is None:
-        return format_html('<li><span class="ds-tag" data-color="{}">{}</span></li>', color, text)
-    return format_html('<li><span class="ds-tag" data-color="{}" title="{}">{}</span></li>', color, title, text)
+@dataclass(frozen=True, slots=True)
+class Phrases:
+    """A card's fixed words and tags in one language, escaped."""
+
+    about: str
+    when: str
+    next: str
+    where: str
+    distance: str
+    no_date: str
+    online: str
+    open_tag: str
+    closed_tag: str
+    attendance_tags: dict[str, str]
+    status_tags: dict[str, str]
+    not_verified: str
+    stale: str
+    verified: str  # "Verified %(ago)s ago", for an escaped "ago"
 
 
-def _next_date(result: Result) -> str:
-    if result.next is None:
-        return _("No date set")
-    start = timezone.localtime(result.next.start)
-    return format_html(
-        '<time datetime="{}">{} {}</time>', start.isoformat(), friendly_date(start), start.strftime("%H:%M")
+@functools.cache
+def _phrases(language: str | None) -> Phrases:
+    """The card's phrases in the active language, whose name `language` is (the key that keeps each language's
+    apart). Made once per language and process: a card needed about thirteen translations, and each cost as much
+    through Django's translation machinery as building the rest of the card's markup."""
+    return Phrases(
+        about=escape(_("About this meeting")),
+        when=escape(_("When")),
+        next=escape(_("Next")),
+        where=escape(_("Where")),
+        distance=escape(_("Distance")),
+        no_date=escape(_("No date set")),
+        online=escape(_("Online: link on the meeting page")),
+        open_tag=_tag("success", _("Open")),
+        closed_tag=_tag("neutral", _("Closed")),
+        attendance_tags={mode: _tag("info", label) for mode, label in AttendanceMode.choices},
+        status_tags={status: _tag("warning", label) for status, label in Status.choices},
+        not_verified=_warning(_("Not verified yet")),
+        stale=_warning(_("Not verified in over 6 months")),
+        verified=escape(_("Verified %(ago)s ago")),
     )
 
 
-def _place(meeting: CardMeeting) -> str:
-    """Where it is held: the venue, address and municipality in person, a pointer to the link online."""
+def _tag(color: str, text: str, *, title: str | None = None) -> str:
+    title_attribute = "" if title is None else f' title="{escape(title)}"'
+    return f'<li><span class="ds-tag" data-color="{color}"{title_attribute}>{escape(text)}</span></li>'
+
+
+def _warning(text: str) -> str:
+    return f'<span class="ds-tag" data-color="warning">{escape(text)}</span>'
+
+
+def _next_date(result: Result, phrases: Phrases) -> str:
+    if result.next is None:
+        return phrases.no_date
+    start = timezone.localtime(result.next.start)
+    # The hour and minute as strftime("%H:%M") gives them, for less.
+    return (
+        f'<time datetime="{start.isoformat()}">{escape(friendly_date(start))} {start.hour:02}:{start.minute:02}</time>'
+    )
+
+
+def _place(meeting: CardMeeting, phrases: Phrases) -> str:
+    """Where it is held, escaped: the venue, address and municipality in person, a pointer to the link online."""
     parts = []
     if meeting.attendance_mode != AttendanceMode.ONLINE:
         address = [meeting.venue, meeting.address] if meeting.venue else [meeting.address]
         if meeting.municipality is not None:
             address.append(" ".join(filter(None, [meeting.postal_code, meeting.municipality.name])))
-        parts.append(", ".join(address))
+        parts.append(escape(", ".join(address)))
     if meeting.attendance_mode != AttendanceMode.IN_PERSON:
-        parts.append(_("Online: link on the meeting page"))
+        parts.append(phrases.online)
     return " · ".join(parts)
 
 
-def _freshness(result: Result) -> str:
+def _freshness(result: Result, phrases: Phrases) -> str:
     last_verified_at = result.meeting.last_verified_at
     if last_verified_at is None:
-        return format_html('<span class="ds-tag" data-color="warning">{}</span>', _("Not verified yet"))
+        return phrases.not_verified
     if result.is_stale:
-        return format_html('<span class="ds-tag" data-color="warning">{}</span>', _("Not verified in over 6 months"))
-    return _("Verified %(ago)s ago") % {"ago": verified_ago(last_verified_at)}
+        return phrases.stale
+    return phrases.verified % {"ago": escape(verified_ago(last_verified_at))}
