@@ -173,8 +173,8 @@ def _listed(meetings) -> tuple[str, tuple]:
 
 
 def _rows(meetings) -> Iterator[tuple]:
-    """Each meeting's MEETING_VALUES, type codes (sorted) and row version, in feed order, read in chunks, so that a
-    build of 100,000 meetings never holds them all as rows at once.
+    """Each meeting's MEETING_VALUES (its times as text, feed_sql.AS_TEXT), type codes (sorted) and row version, in
+    feed order, read in chunks, so that a build of 100,000 meetings never holds them all as rows at once.
 
     On PostgreSQL one query (registry/feed_sql.py), streamed: PostgreSQL sends the rows as it makes them, in
     chunks of ROWS_PER_FETCH, and makes the next ones on the other core while this thread turns the last into
@@ -201,7 +201,20 @@ def _rows(meetings) -> Iterator[tuple]:
     for meeting_id, code in links.values_list("meeting_id", "meetingtype_id"):
         types_by_meeting.setdefault(meeting_id, []).append(code)
     for row in meetings.order_by("slug").values_list(*MEETING_VALUES).iterator(chunk_size=ROWS_PER_FETCH):
-        yield (*row, types_by_meeting.get(row[0]), None)
+        yield (*_as_text(row), types_by_meeting.get(row[0]), None)
+
+
+_START, _END, _UPDATED = (MEETING_VALUES.index(name) for name in ("start_time", "end_time", "updated_at"))
+
+
+def _as_text(row: tuple) -> list:
+    """The row with its times as PostgreSQL formats them (feed_sql.AS_TEXT)."""
+    row = list(row)
+    start, end = row[_START], row[_END]
+    row[_START] = start.isoformat("minutes")
+    row[_END] = (end if end is not None else default_end_time(start)).isoformat("minutes")
+    row[_UPDATED] = utc_timestamp(row[_UPDATED])
+    return row
 
 
 def meeting_feed_records(*, base_url: str, today: datetime.date | None = None) -> list[dict]:
@@ -380,23 +393,21 @@ WEEKLY, BIWEEKLY, MONTHLY, ONLINE = Recurrence.WEEKLY, Recurrence.BIWEEKLY, Recu
 
 
 class _RecordBuilder:
-    """Turns one row of `_rows` into a record; split by field group, one call per meeting.
+    """Turns one row of `_rows` into a record; one call per meeting, the address fields inline.
 
-    What many meetings share (a municipality's regions, a start time's default end) is worked out once per build."""
+    What many meetings share (a municipality's regions) is worked out once per build."""
 
     def __init__(self, url_prefix: str, url_suffix: str) -> None:
         self.url_prefix, self.url_suffix = url_prefix, url_suffix
         self.no_items: list[str] = []
         self.regions: dict[tuple[str, str | None], list[str]] = {}
-        self.end_times: dict[datetime.time, str] = {}
-        self.clock_texts: dict[datetime.time, str] = {}  # "18:30": a few hundred times, formatted once each
 
     def __call__(self, row: tuple) -> dict:
         (
             meeting_id, slug, name, weekday, start, end, recurrence, anchor_date, week_of_month, valid_from,
             valid_to, attendance_mode, venue, address, postal_code, latitude, longitude, location_notes,
             conference_url, conference_url_notes, conference_phone, conference_phone_notes, languages, notes,
-            updated_at, group_name, group_notes, website, contact, fellowship_code, city, centre_latitude,
+            updated, group_name, group_notes, website, contact, fellowship_code, city, centre_latitude,
             centre_longitude, county, codes, _version,
         ) = row  # fmt: skip
         city = city or ""
@@ -414,12 +425,12 @@ class _RecordBuilder:
             "name": name + name_suffix,
             "slug": slug,
             "day": weekday % 7,
-            "time": self.clock(start),
-            "end_time": self.clock(end) if end is not None else self.end_time(start),
+            "time": start,
+            "end_time": end,
             "timezone": FEED_TIMEZONE,
             "types": codes,
             "notes": f"{rhythm}\n{notes}" if rhythm and notes else (rhythm or notes),
-            "updated": updated_at if isinstance(updated_at, str) else utc_timestamp(updated_at),
+            "updated": updated,
             "location": venue,
             "location_notes": location_notes,
             "conference_url": conference_url,
@@ -437,9 +448,21 @@ class _RecordBuilder:
         }
         if contact:
             record["email" if "@" in contact else "phone"] = contact
-        self.place(record, address, postal_code, city, county)
-        if attendance_mode == ONLINE:
-            record["approximate"] = "yes"  # an online meeting's address is where it belongs, not where to go
+        # The address fields; `approximate` as the spec means it: whether the *address* is a specific place.
+        record["address"] = address
+        record["city"] = city
+        record["postal_code"] = postal_code
+        record["country"] = FEED_COUNTRY
+        formatted = formatted_address(address=address, postal_code=postal_code, city=city)
+        if formatted:
+            record["formatted_address"] = formatted
+        # In-person and hybrid meetings always have a street address (Meeting.clean); an online meeting's place, if
+        # any, is only where it belongs, not where to go.
+        record["approximate"] = "no" if address and attendance_mode != ONLINE else "yes"
+        regions = self.regions.get((city, county))
+        if regions is None:
+            regions = self.regions[city, county] = self.region_levels(city, county)
+        record["regions"] = regions
         if latitude is not None and longitude is not None:
             record["latitude"] = round(latitude, COORDINATE_DECIMALS)
             record["longitude"] = round(longitude, COORDINATE_DECIMALS)
@@ -459,35 +482,6 @@ class _RecordBuilder:
         if valid_to:
             record["valid_to"] = valid_to.isoformat()
         return record
-
-    def clock(self, value: datetime.time) -> str:
-        text = self.clock_texts.get(value)
-        if text is None:
-            text = self.clock_texts[value] = value.isoformat("minutes")
-        return text
-
-    def end_time(self, start: datetime.time) -> str:
-        text = self.end_times.get(start)
-        if text is None:
-            text = self.end_times[start] = default_end_time(start).isoformat("minutes")
-        return text
-
-    def place(self, record: dict, address: str, postal_code: str, city: str, county: str | None) -> None:
-        """Address fields; `approximate` as the spec means it: whether the *address* is a specific place."""
-        record["address"] = address
-        record["city"] = city
-        record["postal_code"] = postal_code
-        record["country"] = FEED_COUNTRY
-        formatted = formatted_address(address=address, postal_code=postal_code, city=city)
-        if formatted:
-            record["formatted_address"] = formatted
-        # In-person and hybrid meetings always have a street address (Meeting.clean); an online meeting's place, if
-        # any, is only where it belongs.
-        record["approximate"] = "no" if address else "yes"
-        regions = self.regions.get((city, county))
-        if regions is None:
-            regions = self.regions[city, county] = self.region_levels(city, county)
-        record["regions"] = regions
 
     def region_levels(self, city: str, county: str | None) -> list[str]:
         if not city:
