@@ -189,8 +189,12 @@ def _rows(meetings) -> Iterator[tuple]:
             # The query's cost estimate (a lookup of type links per meeting) is high enough for PostgreSQL to
             # compile it first, which took 0.4 s at 100,000 meetings and kept back the first row as long. Sorted
             # by slug after the joins, the rows came only once all were joined and sorted (0.3-0.4 s at 100,000
-            # meetings, a sort that spilled to disk); read along the slug index, the first comes at once.
-            cursor.execute("SELECT set_config('jit', 'off', true), set_config('enable_sort', 'off', true)")
+            # meetings, a sort that spilled to disk); read along the slug index, the first comes at once. A
+            # parallel worker would only hand the rows on to this backend, on the core this process needs.
+            cursor.execute(
+                "SELECT set_config('jit', 'off', true), set_config('enable_sort', 'off', true), "
+                "set_config('max_parallel_workers_per_gather', '0', true)"
+            )
             # psycopg's own stream(): Django's cursor has none. Logged as Django logs its queries when it does
             # (tests count them), and with Django's exceptions. The values come in PostgreSQL's binary form, which
             # a cursor that sends its parameters apart from the query can ask for (Django's sends them inside):

@@ -200,7 +200,10 @@ def test_the_rows_are_read_with_jit_compilation_and_sorting_off(client, three, d
         served(client)
 
     statements = [query["sql"] for query in queries.captured_queries]
-    assert statements[2] == "SELECT set_config('jit', 'off', true), set_config('enable_sort', 'off', true)"
+    assert statements[2] == (
+        "SELECT set_config('jit', 'off', true), set_config('enable_sort', 'off', true), "
+        "set_config('max_parallel_workers_per_gather', '0', true)"
+    )
     assert "registry_meeting_types" in statements[3]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(statements[2])
@@ -208,4 +211,5 @@ def test_the_rows_are_read_with_jit_compilation_and_sorting_off(client, three, d
         cursor.execute("EXPLAIN " + feed_sql.rows_sql(listed, feed.MEETING_VALUES), params)
         plan = "\n".join(line for (line,) in cursor.fetchall())
     assert "Sort" not in plan
+    assert "Gather" not in plan
     assert "registry_meeting_slug" in plan
