@@ -16,7 +16,7 @@ JOIN registry_fellowship f ON f.id = g.fellowship_id
 LEFT JOIN registry_municipality mu ON mu.number = m.municipality_id
 LEFT JOIN registry_county c ON c.number = mu.county_id
 {types}
-WHERE m.id IN ({listed})
+WHERE {conditions}
 ORDER BY m.slug
 """
 # The links are inserted and deleted, never updated, so their codes stand for them: `versions` sums their hashes
@@ -52,20 +52,21 @@ AS_TEXT = {
 }
 
 
-def row_versions_sql(listed: str) -> str:
-    """(id, row version) of each meeting `listed` (a query of ids) selects, in feed order."""
+def row_versions_sql(conditions: str) -> str:
+    """(id, row version) of each meeting that meets `conditions` (on the meeting table `m`), in feed order."""
     return f"SELECT m.id, {ROW_VERSION} " + RECORD_SOURCES.format(
-        types=GROUPED_TYPES.format(versions=TYPE_VERSIONS), listed=listed
+        types=GROUPED_TYPES.format(versions=TYPE_VERSIONS), conditions=conditions
     )
 
 
-def rows_sql(listed: str, values: tuple[str, ...]) -> str:
-    """Each meeting `listed` selects, in feed order: its `values` (names as Django's `values_list` takes them; those
-    in AS_TEXT as the feed writes them), its type codes in order (NULL without any) and its row version."""
+def rows_sql(conditions: str, values: tuple[str, ...]) -> str:
+    """Each meeting that meets `conditions` (on the meeting table `m`), in feed order: its `values` (names as Django's
+    `values_list` takes them; those in AS_TEXT as the feed writes them), its type codes in order (NULL without any) and
+    its row version."""
     columns = []
     for name in values:
         prefix, alias = next(((prefix, alias) for prefix, alias in ALIASES if name.startswith(prefix)), ("", "m"))
         columns.append(AS_TEXT.get(name) or f"{alias}.{name.removeprefix(prefix)}")
     return f"SELECT {', '.join(columns)}, t.codes, {ROW_VERSION} " + RECORD_SOURCES.format(
-        types=TYPES_PER_MEETING.format(versions=TYPE_VERSIONS), listed=listed
+        types=TYPES_PER_MEETING.format(versions=TYPE_VERSIONS), conditions=conditions
     )

@@ -207,8 +207,8 @@ def test_the_rows_are_read_with_jit_compilation_and_sorting_off(client, three, d
     assert "registry_meeting_types" in statements[3]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(statements[2])
-        listed, params = feed._listed(feed.feed_meetings(feed.feed_today()))
-        cursor.execute("EXPLAIN " + feed_sql.rows_sql(listed, feed.MEETING_VALUES), params)
+        conditions, params = feed._conditions(feed.feed_meetings(feed.feed_today()))
+        cursor.execute("EXPLAIN " + feed_sql.rows_sql(conditions, feed.MEETING_VALUES), params)
         plan = "\n".join(line for (line,) in cursor.fetchall())
     assert "Sort" not in plan
     assert "Gather" not in plan
