@@ -183,6 +183,20 @@ def setup(database_url: str, cache_url: str | None) -> None:
         cache.clear()  # the benchmark's own Redis database: nothing cached from an earlier run
 
 
+def cpu_reference_seconds() -> float:
+    """The best of three runs of a fixed pure-Python loop (10 million additions). The same two-core virtual machine
+    ran it in 0.95 s and in 2.0 s within one afternoon (2026-12-04), and every figure here moves with it: compare
+    runs by their ratios to the bare view, and absolute times only with this figure beside them."""
+    best = float("inf")
+    for _run in range(3):
+        start = time.perf_counter()
+        total = 0
+        for number in range(10_000_000):
+            total += number
+        best = min(best, time.perf_counter() - start)
+    return round(best, 2)
+
+
 def machine() -> dict:
     from django.db import connection
 
@@ -207,6 +221,7 @@ def machine() -> dict:
         "python": platform.python_version(),
         "django": django.get_version(),
         "load_average_at_start": os.getloadavg()[0],
+        "cpu_reference_s": cpu_reference_seconds(),
     }
 
 
@@ -864,7 +879,8 @@ def markdown(info: dict, build: dict, times: list[dict], load: list[dict], extra
     out = [
         f"Measured {info['date']} on {info['cpus']} CPUs ({info['cpu']}), {info['memory_gb']} GB memory, "
         f"PostgreSQL {info['postgresql']}, Python {info['python']}, Django {info['django']}, "
-        f"cache: {info['cache']} (load average {info['load_average_at_start']:.1f} at start), "
+        f"cache: {info['cache']} (load average {info['load_average_at_start']:.1f} at start, "
+        f"CPU reference loop {info['cpu_reference_s']} s), "
         f"{info['scale']:,} meetings.",
         "",
     ]
@@ -924,7 +940,7 @@ def main() -> None:
     info["cache"] = arguments.cache_url.split("@")[-1] if arguments.cache_url else "database cache and sessions"
     print(
         f"{info['cpus']} CPUs ({info['cpu']}), {info['memory_gb']} GB, PostgreSQL {info['postgresql']}, "
-        f"load average {info['load_average_at_start']:.1f}"
+        f"load average {info['load_average_at_start']:.1f}, CPU reference loop {info['cpu_reference_s']} s"
     )
     build = build_data(meetings=meetings, contacts=meetings * 10, units=50, months=24, rebuild=arguments.rebuild)
     times = [] if arguments.no_server_times else server_times(quick=arguments.quick)
