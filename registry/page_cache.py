@@ -115,7 +115,8 @@ def result_cards(rows: list[tuple], load: Callable[[list[int]], list]) -> tuple[
     (views.Result) of the meetings whose card is missing.
     """
     if cache_seconds():
-        keys = [_card_key(row) for row in rows]
+        language, day = get_language(), timezone.localdate().isoformat()  # once for the page, not per card
+        keys = [_card_key(row, language, day) for row in rows]
         entries = GENERATION.get_many_or_render(
             keys, lambda positions: _render_entries(load, [rows[i][0] for i in positions]), cache_seconds()
         )
@@ -133,17 +134,12 @@ def result_cards(rows: list[tuple], load: Callable[[list[int]], list]) -> tuple[
     return shown, points
 
 
-def _card_key(row: tuple) -> str:
-    """Everything a card shows is the meeting's (under the registry's generation), the day ("verified 3 weeks ago",
-    "today", "tomorrow", whether it is stale) and the days until its next date, which with the meeting's schedule
-    gives that date (the search's `days_until` counts a meeting that started today as next week's)."""
+def _card_key(row: tuple, language: str, day: str) -> str:
+    """Everything a card shows is the meeting's (under the registry's generation), the language, the day ("verified
+    3 weeks ago", "today", "tomorrow", whether it is stale) and the days until its next date, which with the meeting's
+    schedule gives that date (the search's `days_until` counts a meeting that started today as next week's)."""
     pk, _km, days_until = row
-    parts = {
-        "meeting": pk,
-        "language": get_language(),
-        "day": timezone.localdate().isoformat(),
-        "days_until": days_until,
-    }
+    parts = {"meeting": pk, "language": language, "day": day, "days_until": days_until}
     return fragment_key(CARD_PREFIX, parts, cache_seconds())
 
 
