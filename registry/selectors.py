@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 import functools
 import math
-from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import (
@@ -113,16 +112,6 @@ def with_search_text(queryset: QuerySet[Meeting]) -> QuerySet[Meeting]:
 
 
 # Type codes ----------------------------------------------------------------------------------------------------
-
-
-def type_codes(ids) -> defaultdict[int, list[str]]:
-    """The type codes of each of the meetings `ids`, read as plain pairs in one query (a card or a result needs only
-    the codes: prefetching the types as objects cost as much as the rest of the page)."""
-    codes = defaultdict(list)
-    links = Meeting.types.through.objects.filter(meeting_id__in=ids).values_list("meeting_id", "meetingtype_id")
-    for meeting_id, code in links:
-        codes[meeting_id].append(code)
-    return codes
 
 
 def is_open_sql() -> RawSQL:

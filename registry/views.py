@@ -190,12 +190,12 @@ def results_for(search: Search, ids: list[int], now: datetime.datetime) -> list[
     """The given meetings of a search as results (next date, distance, badge and freshness), in the given order, with
     the meetings as model instances: the contact form's meeting picker (referrals/views.py) shows them.
 
-    Two queries: the meetings with what a card shows of their group, fellowship and municipality, and their type
-    codes as plain pairs (a result needs only the codes: prefetching the types as objects cost as much as the rest).
+    One query: the meetings with what a card shows of their group, fellowship and municipality, and whether each is
+    open, read on its row as the cards read it (selectors.is_open_sql).
     """
-    by_id = Meeting.objects.select_related("group__fellowship", "municipality").in_bulk(ids)
-    codes = selectors.type_codes(ids)
-    return [_result(by_id[pk], now, search.place, schedule.is_open(codes[pk])) for pk in ids if pk in by_id]
+    meetings = Meeting.objects.select_related("group__fellowship", "municipality")
+    by_id = meetings.annotate(is_open=selectors.is_open_sql()).in_bulk(ids)
+    return [_result(by_id[pk], now, search.place, by_id[pk].is_open) for pk in ids if pk in by_id]
 
 
 def card_results(meetings, now: datetime.datetime, place: selectors.Place | None = None) -> list[Result]:

@@ -79,3 +79,12 @@ def test_patient_number_is_checked_when_the_field_changes(client, clinician_a):
     field = re.search(r'<input[^>]*name="patient_reference"[^>]*>', content, re.S).group(0)
     assert 'data-check-on-change="check-patient"' in field
     assert 'id="check-patient"' in content
+
+
+def test_picker_results_say_open_or_closed_as_the_meetings_types_do(client, clinician_a):
+    TypedMeetingFactory(name="Åpent", types=["O"])
+    TypedMeetingFactory(name="Lukket", types=["C", "O"])  # closed wins over open
+    TypedMeetingFactory(name="Uten", types=["BE"])
+    response = login(client, clinician_a).get(PARTIAL, {"ms-q": "e"}, HTTP_HX_REQUEST="true")
+    results = {result.meeting.name: result.is_open for result in response.context["meeting_results"]}
+    assert results == {"Åpent": True, "Lukket": False, "Uten": None}
