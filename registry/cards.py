@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from registry import selectors
 from registry.models import SCHEDULE_FIELDS, AttendanceMode, Fellowship, Meeting, Status
-from registry.templatetags.registry_tags import distance, friendly_date, schedule_text, verified_ago
+from registry.templatetags.registry_tags import distance, friendly_date, hour_minute, schedule_text, verified_ago
 
 if TYPE_CHECKING:
     import datetime
@@ -252,10 +252,7 @@ def _next_date(result: Result, phrases: Phrases) -> str:
     if result.next is None:
         return phrases.no_date
     start = timezone.localtime(result.next.start)
-    # The hour and minute as strftime("%H:%M") gives them, for less.
-    return (
-        f'<time datetime="{start.isoformat()}">{escape(friendly_date(start))} {start.hour:02}:{start.minute:02}</time>'
-    )
+    return f'<time datetime="{start.isoformat()}">{escape(friendly_date(start))} {hour_minute(start)}</time>'
 
 
 def _place(meeting: CardMeeting, phrases: Phrases) -> str:

@@ -26,14 +26,14 @@ ORDINALS = {
 
 
 def _time_range(meeting) -> str:
-    start = _hour_minute(meeting.start_time)
+    start = hour_minute(meeting.start_time)
     if not meeting.end_time:
         return start
-    return f"{start}–{_hour_minute(meeting.end_time)}"
+    return f"{start}–{hour_minute(meeting.end_time)}"
 
 
-def _hour_minute(time: datetime.time) -> str:
-    # As strftime("%H:%M"), for less: a search card shows three.
+def hour_minute(time: datetime.time | datetime.datetime) -> str:
+    """As strftime("%H:%M"), for less: a search card shows three."""
     return f"{time.hour:02}:{time.minute:02}"
 
 
