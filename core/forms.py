@@ -3,6 +3,8 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import ModelChoiceIterator
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from core.periods import BadMonth, format_month, parse_month
@@ -68,3 +70,22 @@ class ListedModelChoiceField(forms.ModelChoiceField):
 
 class ListedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
     iterator = ListedChoiceIterator
+
+
+class PlainTextInput(forms.TextInput):
+    """A text input rendered in Python, with the same markup as Django's template (django/forms/widgets/input.html).
+
+    The search form renders its two text inputs on every uncached search, and Django's way (a template that
+    includes another for the attributes) was about a sixth of such a search's time."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [f'<input type="{conditional_escape(widget["type"])}" name="{conditional_escape(widget["name"])}"']
+        if widget["value"] is not None:
+            parts.append(f' value="{conditional_escape(str(widget["value"]))}"')
+        for attribute, attribute_value in widget["attrs"].items():
+            if attribute_value is True:
+                parts.append(f" {attribute}")
+            elif attribute_value is not False:
+                parts.append(f' {attribute}="{conditional_escape(str(attribute_value))}"')
+        return mark_safe("".join(parts) + ">")  # noqa: S308 - every value escaped above

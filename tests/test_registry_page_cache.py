@@ -150,3 +150,36 @@ def test_pages_rendered_from_uncommitted_changes_are_not_cached(db, django_asser
     with django_assert_max_num_queries(10) as queries:
         Client().get(URL)
     assert len(queries) > 0
+
+
+def fellowship_options(content: str) -> list[str]:
+    menu = re.search(r'<select[^>]* name="fellowship".*?</select>', content, re.S).group(0)
+    return re.findall(r"<option[^>]*>([^<]*)</option>", menu)
+
+
+def test_the_fellowship_menu_is_read_once_and_shows_a_curators_edit_on_the_next_search(
+    db, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import FellowshipFactory
+
+    with django_capture_on_commit_callbacks(execute=True):
+        fellowship = FellowshipFactory(code="NA")
+    # Every address a new one, so that neither the page cache nor the shared body answers.
+    first = fellowship_options(Client().get(URL, {"weekday": 1}, headers={"accept-language": "nb"}).content.decode())
+    assert first[0] == "Alle"
+    assert "Anonyme Narkomane (NA)" in first
+    with CaptureQueriesContext(connection) as queries:
+        second = Client().get(URL, {"weekday": 2}, headers={"accept-language": "nb"})
+    assert not [query for query in queries if "registry_fellowship" in query["sql"]]
+    assert fellowship_options(second.content.decode()) == first
+    english = fellowship_options(Client().get(URL, {"weekday": 3}, headers={"accept-language": "en"}).content.decode())
+    assert english[0] == "All"
+    with django_capture_on_commit_callbacks(execute=True):
+        fellowship.name = "Narcotics Anonymous"
+        fellowship.save()
+    renamed = fellowship_options(Client().get(URL, {"weekday": 4}, headers={"accept-language": "nb"}).content.decode())
+    assert "Narcotics Anonymous (NA)" in renamed
+    assert "Anonyme Narkomane (NA)" not in renamed

@@ -120,10 +120,10 @@ def map_points(response) -> list[dict]:
 
 def test_a_search_whose_cards_are_all_cached_loads_no_meeting(client, meeting, django_assert_num_queries):
     first = search(client, postal_code="4611")
-    # The rows within 10 km (too few), the fifth nearest distance and the rows within the radius it picks; the
-    # fellowship choices. The page's meetings and their types are not read: every card and map point comes from
-    # the cache.
-    with django_assert_num_queries(4):
+    # The rows within 10 km (too few), the fifth nearest distance and the rows within the radius it picks. The
+    # fellowship menu, the page's meetings and their types are not read: the menu, every card and map point come
+    # from the cache.
+    with django_assert_num_queries(3):
         second = search(client, postal_code="4612")
 
     assert cards_rendered(second) == 0
