@@ -91,11 +91,22 @@ class _CachedValues:
         if not is_private(token):
             cache.set_many({key: {"generation": token, "value": value} for key, value in values.items()}, timeout)
 
-    def get_many_or_render(self, keys: list[str], render: Callable[[list[int]], list[Any]], timeout: int) -> list:
+    def get_many_or_render(
+        self,
+        keys: list[str],
+        render: Callable[[list[int]], list[Any]],
+        timeout: int,
+        usable: Callable[[Any], bool] | None = None,
+    ) -> list:
         """The values cached under `keys` for the current token, one round trip for all; `render(positions)` gives
-        the missing ones (in the order of `positions`), stored in one more round trip for the next request."""
+        the missing ones (in the order of `positions`), stored in one more round trip for the next request. A value
+        for which `usable(value)` is false (one that has gone out of date within its timeout) counts as missing."""
         token, values = self.lookup_many(keys)
-        missing = [position for position, value in enumerate(values) if value is None]
+        missing = [
+            position
+            for position, value in enumerate(values)
+            if value is None or (usable is not None and not usable(value))
+        ]
         if missing:
             for position, value in zip(missing, render(missing), strict=True):
                 values[position] = value

@@ -14,12 +14,16 @@ A search no address has asked before still shares most of its work: each result'
 (`result_cards`) are the same in every search that lists the meeting on the same day, in the same language, with
 the same next date, so they are rendered once and taken from the cache with the page's other cards in one round
 trip, before the meeting itself is loaded (only the meetings whose card is missing are). Only the distance, which
-depends on the search, is put in per request.
+depends on the search, is put in per request. A card is kept until its "verified ... ago" line could read
+differently (`_card_until`), at most CARD_SECONDS: rendered again every minute, most cards of a large registry
+were rendered again before a second search had listed them.
 """
 
 from __future__ import annotations
 
+import datetime
 import hashlib
+import math
 import re
 import time
 from collections.abc import Callable
@@ -32,15 +36,18 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-from core.generations import fragment_key
 from registry import cards
 from registry.changes import GENERATION
 from registry.models import AttendanceMode
 
 KEY_PREFIX = "registry:page:"
-# The 2 is the form of a cached card (its pieces around the distance): a new form needs a new number, so that
-# workers of two versions sharing the cache never read each other's.
-CARD_PREFIX = "registry:card:2:"
+# The 3 is the form of a cached card (its pieces around the distance, and until when it holds): a new form needs a
+# new number, so that workers of two versions sharing the cache never read each other's.
+CARD_PREFIX = "registry:card:3:"
+# The longest a card is kept: the registry's generation shows every change at once; this bounds how long a write
+# that moved no generation could go unseen.
+CARD_SECONDS = 3600
+DAY = datetime.timedelta(days=1)
 CSRF_FIELD = re.compile(r'(name="csrfmiddlewaretoken" value=")([^"]+)(")')
 CSRF_PLACEHOLDER = "__registry_csrf_token__"
 KEPT_HEADERS = ("Content-Type", "Content-Disposition")
@@ -114,14 +121,19 @@ def result_cards(rows: list[tuple], load: Callable[[list[int]], list]) -> tuple[
     enough for each card's key, so a card found in the cache costs no query. `load(ids)` gives the results
     (views.Result) of the meetings whose card is missing.
     """
+    now = timezone.now()
     if cache_seconds():
-        language, day = get_language(), timezone.localdate().isoformat()  # once for the page, not per card
+        language, day = get_language(), timezone.localdate(now).isoformat()  # once for the page, not per card
         keys = [_card_key(row, language, day) for row in rows]
+        moment = now.timestamp()
         entries = GENERATION.get_many_or_render(
-            keys, lambda positions: _render_entries(load, [rows[i][0] for i in positions]), cache_seconds()
+            keys,
+            lambda positions: _render_entries(load, [rows[i][0] for i in positions], now),
+            CARD_SECONDS,
+            usable=lambda entry: entry["until"] > moment,
         )
     else:
-        entries = _render_entries(load, [row[0] for row in rows])
+        entries = _render_entries(load, [row[0] for row in rows], now)
     shown, points = [], []
     for (_pk, km, _days), entry in zip(rows, entries, strict=True):
         if entry is None:  # deleted since the page's rows were read
@@ -135,17 +147,32 @@ def result_cards(rows: list[tuple], load: Callable[[list[int]], list]) -> tuple[
 
 
 def _card_key(row: tuple, language: str, day: str) -> str:
-    """Everything a card shows is the meeting's (under the registry's generation), the language, the day ("verified
-    3 weeks ago", "today", "tomorrow", whether it is stale) and the days until its next date, which with the meeting's
-    schedule gives that date (the search's `days_until` counts a meeting that started today as next week's)."""
+    """Everything a card shows is the meeting's (under the registry's generation), the language, the day ("today",
+    "tomorrow"), the days until its next date, which with the meeting's schedule gives that date (the search's
+    `days_until` counts a meeting that started today as next week's), and how long ago it was verified, which
+    `_card_until` follows."""
     pk, _km, days_until = row
-    parts = {"meeting": pk, "language": language, "day": day, "days_until": days_until}
-    return fragment_key(CARD_PREFIX, parts, cache_seconds())
+    text = f"meeting={pk}\nlanguage={language}\nday={day}\ndays_until={days_until}"
+    return CARD_PREFIX + hashlib.sha256(text.encode()).hexdigest()
 
 
-def _render_entries(load, ids: list[int]) -> list[dict | None]:
+def _card_until(last_verified_at: datetime.datetime | None, now: datetime.datetime) -> float:
+    """Until when (a Unix time) a card rendered `now` reads right. Its only words that change with the clock are
+    how long ago the meeting was verified ("5 minutes", "3 weeks", timesince to one unit) and the warning once
+    that is over six months (core/freshness.py). Past a day's age, both change only a whole number of days after
+    the verification; within it, by the minute, so such a card lives as long as a page."""
+    if last_verified_at is None:
+        return now.timestamp() + CARD_SECONDS
+    age = now - last_verified_at
+    if age < DAY:
+        return now.timestamp() + cache_seconds()
+    next_change = last_verified_at + DAY * math.floor(age / DAY + 1)
+    return min(next_change.timestamp(), now.timestamp() + CARD_SECONDS)
+
+
+def _render_entries(load, ids: list[int], now: datetime.datetime) -> list[dict | None]:
     """What the cache keeps of each meeting's card, in the order of `ids` (None for a meeting no longer there): the
-    card's markup before and after the distance, which each search puts in."""
+    card's markup before and after the distance, which each search puts in, and until when it holds."""
     url = cards.detail_urls()
     entries = {}
     for result in load(ids):
@@ -155,5 +182,6 @@ def _render_entries(load, ids: list[int]) -> list[dict | None]:
             "after": str(after),
             "point": cards.map_point(result.meeting, url),
             "online": result.meeting.attendance_mode == AttendanceMode.ONLINE,
+            "until": _card_until(result.meeting.last_verified_at, now),
         }
     return [entries.get(pk) for pk in ids]

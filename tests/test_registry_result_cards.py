@@ -130,3 +130,79 @@ def test_a_search_whose_cards_are_all_cached_loads_no_meeting(client, meeting, d
     assert "Kvadraturen tirsdag" in second.content.decode()
     assert map_points(second) == map_points(first) != []
     assert map_points(second)[0]["name"] == "Kvadraturen tirsdag"
+
+
+NOW = datetime.datetime(2026, 11, 26, 12, 0, 10, tzinfo=datetime.UTC)
+
+
+def verified(meeting, ago: datetime.timedelta, django_capture_on_commit_callbacks) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting.last_verified_at = NOW - ago
+        meeting.save()
+
+
+def freshness(response) -> str:
+    found = re.search(r'registry-freshness" data-size="sm">(.*?)</p>', response.content.decode()).group(1)
+    return found.replace("\xa0", " ")  # timesince puts a no-break space between number and unit
+
+
+def later(minutes: float):
+    return time_machine.travel(NOW + datetime.timedelta(minutes=minutes), tick=False)
+
+
+def test_a_card_verified_weeks_ago_is_kept_past_the_minute(client, meeting, django_capture_on_commit_callbacks):
+    verified(meeting, datetime.timedelta(days=21, hours=3), django_capture_on_commit_callbacks)
+    search(client, postal_code="4611")
+    with later(45):
+        kept = search(client, postal_code="4612")
+
+    assert cards_rendered(kept) == 0
+    assert freshness(kept) == "Verified 3 weeks ago"
+
+
+def test_a_card_verified_minutes_ago_is_rendered_again_the_next_minute(
+    client, meeting, django_capture_on_commit_callbacks
+):
+    verified(meeting, datetime.timedelta(minutes=5), django_capture_on_commit_callbacks)
+    assert freshness(search(client, postal_code="4611")) == "Verified 5 minutes ago"
+    with later(1):
+        again = search(client, postal_code="4612")
+
+    assert cards_rendered(again) == 1
+    assert freshness(again) == "Verified 6 minutes ago"
+
+
+def test_a_card_is_rendered_again_when_its_days_since_verification_tick_over(
+    client, meeting, django_capture_on_commit_callbacks
+):
+    verified(meeting, datetime.timedelta(days=2, hours=23, minutes=50), django_capture_on_commit_callbacks)
+    assert freshness(search(client, postal_code="4611")) == "Verified 2 days ago"
+    with later(9):
+        same = search(client, postal_code="4612")
+    with later(11):
+        ticked = search(client, postal_code="4613")
+
+    assert cards_rendered(same) == 0
+    assert cards_rendered(ticked) == 1
+    assert freshness(ticked) == "Verified 3 days ago"
+
+
+def test_a_card_turns_stale_when_six_months_have_passed(client, meeting, django_capture_on_commit_callbacks):
+    verified(meeting, datetime.timedelta(days=181, hours=23, minutes=55), django_capture_on_commit_callbacks)
+    assert "Not verified in over 6 months" not in freshness(search(client, postal_code="4611"))
+    with later(6):
+        stale = search(client, postal_code="4612")
+
+    assert "Not verified in over 6 months" in freshness(stale)
+
+
+def test_a_write_that_moves_no_generation_shows_within_an_hour(client, meeting, django_capture_on_commit_callbacks):
+    from registry.models import Meeting
+
+    verified(meeting, datetime.timedelta(days=30), django_capture_on_commit_callbacks)
+    search(client, postal_code="4611")
+    Meeting.objects.filter(pk=meeting.pk).update(name="Endret uten signal")  # no save(): no generation moves
+    with later(59):
+        assert "Endret uten signal" not in search(client, postal_code="4612").content.decode()
+    with later(61):
+        assert "Endret uten signal" in search(client, postal_code="4613").content.decode()
