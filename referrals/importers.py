@@ -33,7 +33,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import F, Lookup, Q
 from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -60,7 +61,7 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _FELLOWSHIP_SEPARATORS = re.compile(r"[;,]")
 _SETTINGS = frozenset(Setting.values)
 _RESPONSES = frozenset(Response.values)
-# Existing contacts are looked up in slices of this many pseudonyms, to stay under SQLite's variable limit.
+# Off PostgreSQL, existing contacts are looked up in slices of this many pseudonyms, under SQLite's variable limit.
 LOOKUP_CHUNK = 900
 # Rows are checked, looked up and written this many at a time: memory stays flat whatever the file's length.
 BATCH_ROWS = 2000
@@ -118,7 +119,7 @@ class PlannedContact:
 
     line: int
     contact: PatientContact
-    fellowship_ids: set[int] | None  # None: the cell was empty, leave an existing contact's fellowships alone
+    fellowship_ids: frozenset[int] | None  # None: the cell was empty, leave an existing contact's fellowships alone
     existing_fellowship_ids: set[int] = field(default_factory=set)
     pseudonym: str = ""
     clinician_id: int | None = None
@@ -126,7 +127,7 @@ class PlannedContact:
     def new_contact(self, created_by_id: int | None) -> PatientContact:
         contact = _shallow_copy(self.contact)
         contact.patient_pseudonym = self.pseudonym
-        # Checked against memberships in _check_row, for all rows at once.
+        # Checked against memberships in _RowChecker, for all rows at once.
         contact.clinician_id = self.clinician_id
         contact.created_by_id = created_by_id
         return contact
@@ -363,7 +364,9 @@ def _check_intensity(value: str) -> int | None:
     raise ValueError(_("intensity %(value)s is not a whole number from 0 to 4 (or empty)") % {"value": shown(value)})
 
 
-def _check_fellowships(value: str, lookups: _Lookups) -> set[int] | None:
+def _check_fellowships(value: str, lookups: _Lookups) -> frozenset[int] | None:
+    """The fellowships' ids, frozen: rows with the same cell share them (_RowChecker), and they key the service's
+    answers (_Planner._plan_create)."""
     codes = [part.strip().upper() for part in _FELLOWSHIP_SEPARATORS.split(value) if part.strip()]
     unknown = [code for code in codes if code not in lookups.fellowships]
     if unknown:
@@ -371,7 +374,7 @@ def _check_fellowships(value: str, lookups: _Lookups) -> set[int] | None:
             ngettext("unknown fellowship code %(codes)s", "unknown fellowship codes %(codes)s", len(unknown))
             % {"codes": ", ".join(shown(code) for code in unknown)}
         )
-    return {lookups.fellowships[code].pk for code in codes} if codes else None
+    return frozenset(lookups.fellowships[code].pk for code in codes) if codes else None
 
 
 def _check_response(value: str) -> str:
@@ -399,55 +402,113 @@ def _check_clinician(value: str, unit: Unit | None, lookups: _Lookups) -> User |
     return user
 
 
-def _check_row(record: dict[str, str], lookups: _Lookups, today: datetime.date) -> tuple[dict, list[str]]:
-    """The row's clean values and its problems (empty when the row is valid), one problem per column at most."""
-    reasons: list[str] = []
-    values: dict = {}
-    unreadable = set()
-    for name in COLUMNS:
-        problem = _cell_problem(name, record[name])
-        if problem:
-            reasons.append(problem)
-            unreadable.add(name)
-    cell = {name: record[name].strip() for name in COLUMNS}
+class _RowChecker:
+    """Each row's clean values and problems (empty when the row is valid), one problem per column at most.
 
-    if "date" not in unreadable:
-        day = _check_date(cell["date"], today)
-        if isinstance(day, str):
-            reasons.append(day)
-        else:
-            values["date"] = day
-    unit = None
-    if "unit" not in unreadable:
-        unit = _check_unit(cell["unit"], lookups)
-        if isinstance(unit, str):
-            reasons.append(unit)
-            unit = None
-        else:
-            values["unit"] = unit
-    if "patient_ref" not in unreadable:
-        # The messages of validate_reference never contain the reference.
+    Apart from the patient reference, cells repeat from row to row (a few hundred dates, a few units, clinicians and
+    fellowship lists), so each distinct cell is checked once per file and its outcome reused: checking every cell of
+    every row was a third of a 100,000-row preview. At most ANSWERS_KEPT outcomes are kept, so that a file whose cells
+    all differ keeps no more. The reference is checked on every row and never kept.
+    """
+
+    def __init__(self, lookups: _Lookups, today: datetime.date):
+        self.lookups = lookups
+        self.today = today
+        # (column, cell[, unit id]) -> (the cell's own problem, or None; the column's check: value or message)
+        self._outcomes: dict[tuple, tuple[str | None, object]] = {}
+
+    def check(self, record: dict[str, str]) -> tuple[dict, list[str]]:
+        """Cells that cannot be read at all come first in the problems, then what the columns' checks say."""
+        problems: list[str] = []
+        reasons: list[str] = []
+        values: dict = {}
+        for name in COLUMNS:
+            raw = record[name]
+            if name == "patient_ref":
+                problem, outcome = self._reference(raw)
+            else:
+                # Whether a clinician may record in the unit depends on the row's unit too.
+                key = (name, raw, values["unit"].pk if name == "clinician" and "unit" in values else None)
+                found = self._outcomes.get(key)
+                if found is None:
+                    if len(self._outcomes) >= ANSWERS_KEPT:
+                        self._outcomes.clear()
+                    found = self._outcomes[key] = self._cell(name, raw, values.get("unit"))
+                problem, outcome = found
+            if problem:
+                problems.append(problem)
+            elif isinstance(outcome, _Refused):
+                reasons.append(outcome.message)
+            elif name == "patient_ref":
+                values["pseudonym"], values["reference"] = outcome, raw.strip()
+            else:
+                values[name] = outcome
+        values["fellowship_ids"] = values.pop("fellowships", None)
+        return values, problems + reasons
+
+    def _reference(self, raw: str) -> tuple[str | None, object]:
+        problem = _cell_problem("patient_ref", raw)
+        if problem:
+            return problem, None
         try:
-            values["pseudonym"] = pseudonym_for(cell["patient_ref"])
-            values["reference"] = cell["patient_ref"]
+            return None, pseudonym_for(raw.strip())
         except ValidationError as error:
-            reasons.append(_("patient_ref: %(message)s") % {"message": " ".join(error.messages).rstrip(".")})
-    checks = {
-        "setting": _check_setting,
-        "intensity": _check_intensity,
-        "fellowships": lambda value: _check_fellowships(value, lookups),
-        "response": _check_response,
-        "clinician": lambda value: _check_clinician(value, unit, lookups),
-    }
-    for name, check in checks.items():
-        if name in unreadable:
-            continue
+            # The messages of validate_reference never contain the reference.
+            return None, _Refused(_("patient_ref: %(message)s") % {"message": " ".join(error.messages).rstrip(".")})
+
+    def _cell(self, name: str, raw: str, unit: Unit | None) -> tuple[str | None, object]:
+        problem = _cell_problem(name, raw)
+        if problem:
+            return problem, None
+        value = raw.strip()
+        if name == "date":
+            day = _check_date(value, self.today)
+            return None, _Refused(day) if isinstance(day, str) else day
+        if name == "unit":
+            found = _check_unit(value, self.lookups)
+            return None, _Refused(found) if isinstance(found, str) else found
+        checks = {
+            "setting": _check_setting,
+            "intensity": _check_intensity,
+            "fellowships": lambda value: _check_fellowships(value, self.lookups),
+            "response": _check_response,
+            "clinician": lambda value: _check_clinician(value, unit, self.lookups),
+        }
         try:
-            values[name] = check(cell[name])
+            return None, checks[name](value)
         except ValueError as error:
-            reasons.append(str(error))
-    values["fellowship_ids"] = values.pop("fellowships", None)
-    return values, reasons
+            return None, _Refused(str(error))
+
+
+@dataclass(frozen=True, slots=True)
+class _Refused:
+    """A column check's message, told apart from a checked value (which may be None or a string)."""
+
+    message: str
+
+
+class _AnyOf(Lookup):
+    """`column = ANY(%s)` with the values as one array parameter (PostgreSQL): the same rows as `column__in`, but
+    Django and psycopg no longer handle a placeholder per value in Python, which took longer than the query itself
+    for a batch's 2,000 pseudonyms."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        column, params = self.process_lhs(compiler, connection)
+        return f"{column} = ANY(%s)", [*params, list(self.rhs)]
+
+
+def _one_of(name: str, values: list) -> Iterator[Q | Lookup]:
+    """Conditions for `name__in=values`, for a query each: one on PostgreSQL, slices under SQLite's variable limit."""
+    if not values:
+        return
+    if connection.vendor == "postgresql":
+        yield _AnyOf(F(name), values)
+        return
+    for offset in range(0, len(values), LOOKUP_CHUNK):
+        yield Q(**{f"{name}__in": values[offset : offset + LOOKUP_CHUNK]})
 
 
 def _existing_contacts(keys: set[tuple[int, str, datetime.date]], *, lock: bool) -> dict:
@@ -460,12 +521,9 @@ def _existing_contacts(keys: set[tuple[int, str, datetime.date]], *, lock: bool)
     end = datetime.datetime.combine(max(days) + datetime.timedelta(days=1), datetime.time.min, tzinfo=OSLO)
     unit_ids = sorted({unit_id for unit_id, _pseudonym, _day in keys})
     found: dict = {}
-    for offset in range(0, len(pseudonyms), LOOKUP_CHUNK):
+    for condition in _one_of("patient_pseudonym", pseudonyms):
         queryset = PatientContact.objects.filter(
-            unit_id__in=unit_ids,
-            patient_pseudonym__in=pseudonyms[offset : offset + LOOKUP_CHUNK],
-            contacted_at__gte=start,
-            contacted_at__lt=end,
+            condition, unit_id__in=unit_ids, contacted_at__gte=start, contacted_at__lt=end
         ).order_by("id")
         if lock:
             queryset = queryset.select_for_update()
@@ -488,10 +546,8 @@ def _related_ids(relation, contact_ids: list[int]) -> dict[int, set[int]]:
     through = relation.through
     target = relation.field.m2m_reverse_name()
     result: dict[int, set[int]] = {}
-    for offset in range(0, len(contact_ids), LOOKUP_CHUNK):
-        for contact_id, target_id in through.objects.filter(
-            patientcontact_id__in=contact_ids[offset : offset + LOOKUP_CHUNK]
-        ).values_list("patientcontact_id", target):
+    for condition in _one_of("patientcontact_id", contact_ids):
+        for contact_id, target_id in through.objects.filter(condition).values_list("patientcontact_id", target):
             result.setdefault(contact_id, set()).add(target_id)
     return result
 
@@ -518,7 +574,7 @@ class _ServiceCheck:
     """The contact service's own rules (services.validate_contact_data) for each row, without a query per row.
 
     Rows that give the service the same values but for the patient reference get the same answer, so the service
-    runs once per distinct set of values (the reference is checked for every row by _check_row, with the same
+    runs once per distinct set of values (the reference is checked for every row by _RowChecker, with the same
     function the service uses). A 100,000-row extract has a few thousand such sets. At most ANSWERS_KEPT answers are
     kept, so that an extract whose rows all differ does not keep a checked contact per row.
     """
@@ -626,7 +682,7 @@ def _survey(file: _File, allowed_units) -> tuple[int, _Lookups]:
 def _checked_batches(file: _File, lookups: _Lookups, plan: ImportPlan, progress: Progress) -> Iterator[list[_Row]]:
     """The second reading: each row on its own (formats, codes, references, clinicians, and duplicates within the
     file), in batches of BATCH_ROWS. Records with the wrong number of fields go straight to plan.errors."""
-    today = timezone.localdate(timezone.now(), OSLO)
+    checker = _RowChecker(lookups, timezone.localdate(timezone.now(), OSLO))
     first_line_of_key: dict[tuple, int] = {}
     batch: list[_Row] = []
     for done, (line, cells) in enumerate(file.records(), start=1):
@@ -637,7 +693,7 @@ def _checked_batches(file: _File, lookups: _Lookups, plan: ImportPlan, progress:
             }
             plan.errors.append(RowError(line, [reason]))
         else:
-            row = _Row(line, *_check_row(dict(zip(file.names, cells, strict=True)), lookups, today))
+            row = _Row(line, *checker.check(dict(zip(file.names, cells, strict=True))))
             if {"unit", "pseudonym", "date"} <= row.values.keys():
                 row.key = (row.values["unit"].pk, row.values["pseudonym"], row.values["date"])
             if row.key in first_line_of_key:
@@ -712,9 +768,16 @@ class _Planner:
 
     def _plan_create(self, row: _Row, plan: ImportPlan) -> PlannedContact | None:
         values = row.values
-        # What _new_contact_data reads, without building it for every row (the reference is checked by _check_row).
-        key = ("new", values["unit"].pk, values["date"], *(values.get(name, _UNREAD) for name in _NEW_CONTACT_CELLS))
-        key += (tuple(sorted(values.get("fellowship_ids") or ())),)
+        # What _new_contact_data reads, without building it for every row (the reference is checked by _RowChecker).
+        key = (
+            "new",
+            values["unit"].pk,
+            values["date"],
+            values.get("setting", _UNREAD),
+            values.get("intensity", _UNREAD),
+            values.get("response", _UNREAD),
+            values["fellowship_ids"],
+        )
         contact, reasons = self.check.answer(
             key, values["unit"], lambda: _new_contact_data(values, self.fellowships_by_id)
         )
