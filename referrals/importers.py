@@ -654,7 +654,7 @@ class _File:
         records = _read_records(self.text, self.delimiter)
         next(records)
         for line, cells in records:
-            if any(cell.strip() for cell in cells):  # not the ";;;;;;;" lines spreadsheets leave behind either
+            if "".join(cells).strip():  # not the ";;;;;;;" lines spreadsheets leave behind either
                 yield line, cells
 
 
@@ -694,8 +694,9 @@ def _checked_batches(file: _File, lookups: _Lookups, plan: ImportPlan, progress:
             plan.errors.append(RowError(line, [reason]))
         else:
             row = _Row(line, *checker.check(dict(zip(file.names, cells, strict=True))))
-            if {"unit", "pseudonym", "date"} <= row.values.keys():
-                row.key = (row.values["unit"].pk, row.values["pseudonym"], row.values["date"])
+            values = row.values
+            if "unit" in values and "pseudonym" in values and "date" in values:
+                row.key = (values["unit"].pk, values["pseudonym"], values["date"])
             if row.key in first_line_of_key:
                 row.reasons.append(
                     _("same unit, patient and date as line %(line)s") % {"line": first_line_of_key[row.key]}
