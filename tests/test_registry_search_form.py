@@ -86,3 +86,30 @@ def test_searches_share_the_form_class_but_not_each_others_state(db):
     assert set(oslo.qs) == {evening} and set(bergen.qs) == {evening, morning}
     shared = MeetingFilter.shared_form_class().base_fields["postal_code"]
     assert len(bergen.form.fields["postal_code"].validators) == len(shared.validators) + 1
+
+
+def test_forms_that_share_fields_keep_their_own_values_errors_and_place(db):
+    """Fields that no search changes are shared by every search's form (registry/filters.py, SharedFields): each
+    search still keeps its own values, errors, rendered choice and place, however many searches came before."""
+    from django.http import QueryDict
+
+    from registry.filters import MeetingFilter
+    from registry.models import Meeting
+
+    def search(query):
+        return MeetingFilter(QueryDict(query), queryset=Meeting.objects.all())
+
+    oslo = search("municipality=0301&postal_code=0150&weekday=1")
+    bergen = search("municipality=9999&postal_code=5003&weekday=2")
+    nowhere = search("time_of_day=noon&weekday=3")
+    for later in range(5):
+        search(f"postal_code=0150&municipality=0301&weekday={later + 1}").is_valid()
+
+    assert oslo.is_valid() and not bergen.is_valid() and not nowhere.is_valid()
+    assert (oslo.form.cleaned_data["municipality"], oslo.form.cleaned_data["weekday"]) == ("0301", ["1"])
+    assert list(bergen.form.errors) == ["municipality"] and list(nowhere.form.errors) == ["time_of_day"]
+    assert "(Oslo)" in oslo.place.name and "(Bergen)" in bergen.place.name and nowhere.place is None
+    assert '<option value="0301" selected>' in str(oslo.form["municipality"])
+    assert '<option value="0301" selected>' not in str(nowhere.form["municipality"])
+    shared = MeetingFilter.shared_form_class().base_fields["postal_code"]
+    assert all(len(s.form.fields["postal_code"].validators) == len(shared.validators) + 1 for s in (oslo, nowhere))
