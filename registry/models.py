@@ -242,8 +242,10 @@ class Weekday(models.IntegerChoices):
 
 
 class MeetingQuerySet(models.QuerySet):
-    def active(self):
-        return self.filter(status=Status.ACTIVE)
+    def active(self, *conditions):
+        """Active meetings, with any further `conditions` (Q objects) in the same filter call: each call clones the
+        query built so far."""
+        return self.filter(*conditions, status=Status.ACTIVE)
 
     def for_listing(self):
         return self.select_related("group__fellowship", "municipality__county").prefetch_related("types")

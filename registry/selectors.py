@@ -205,12 +205,15 @@ def distance_km(place: Place, latitude: float | None, longitude: float | None) -
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(half_chord))
 
 
+def effective_point() -> tuple[Coalesce, Coalesce]:
+    """A meeting's (latitude, longitude): its own coordinates, else its municipality's centre."""
+    return Coalesce(F("latitude"), F("municipality__latitude")), Coalesce(F("longitude"), F("municipality__longitude"))
+
+
 def with_coordinates(queryset: QuerySet[Meeting]) -> QuerySet[Meeting]:
-    """Alias each meeting's effective point: its own coordinates, else its municipality's centre."""
-    return queryset.alias(
-        point_latitude=Coalesce(F("latitude"), F("municipality__latitude")),
-        point_longitude=Coalesce(F("longitude"), F("municipality__longitude")),
-    )
+    """Alias each meeting's effective point (`point_latitude`, `point_longitude`)."""
+    latitude, longitude = effective_point()
+    return queryset.alias(point_latitude=latitude, point_longitude=longitude)
 
 
 @functools.cache
@@ -228,29 +231,35 @@ def municipality_centres() -> tuple[tuple[str, float, float], ...]:
 def _box_q(south: float, north: float, west: float, east: float) -> Q:
     """Meetings whose point is in the box, in conditions indexes can answer: their own coordinates through the
     (latitude, longitude) index, or, for meetings without, their municipality's centre through the
-    municipality index."""
-    in_box = {"latitude__gte": south, "latitude__lte": north, "longitude__gte": west, "longitude__lte": east}
+    municipality index. BETWEEN is the same pair of comparisons in half the lookups for Django to build."""
     numbers = [
         number
         for number, latitude, longitude in municipality_centres()
         if south <= latitude <= north and west <= longitude <= east
     ]
     without_own_point = Q(latitude__isnull=True) | Q(longitude__isnull=True)
-    return Q(**in_box) | (without_own_point & Q(municipality_id__in=numbers))
+    return Q(latitude__range=(south, north), longitude__range=(west, east)) | (
+        without_own_point & Q(municipality_id__in=numbers)
+    )
 
 
-def bounding_box_q(place: Place, radius_km: float) -> Q:
-    """A box that contains the circle: cheap comparisons before the exact distance."""
+def bounding_box(place: Place, radius_km: float) -> tuple[float, float, float, float]:
+    """(south, north, west, east): a box that contains the circle."""
     delta_latitude = radius_km * OUTER_MARGIN / KM_PER_DEGREE_LATITUDE
     # Degrees of longitude are shortest at the box's edge nearest the pole: measure there.
     narrowest = math.cos(math.radians(min(abs(place.latitude) + delta_latitude, 89.0)))
     delta_longitude = min(radius_km * OUTER_MARGIN / (KM_PER_DEGREE_LATITUDE * narrowest), 180.0)
-    return _box_q(
+    return (
         place.latitude - delta_latitude,
         place.latitude + delta_latitude,
         place.longitude - delta_longitude,
         place.longitude + delta_longitude,
     )
+
+
+def bounding_box_q(place: Place, radius_km: float) -> Q:
+    """Meetings in a box that contains the circle: cheap comparisons before the exact distance."""
+    return _box_q(*bounding_box(place, radius_km))
 
 
 class DistanceKm(Func):
@@ -261,14 +270,15 @@ class DistanceKm(Func):
     output_field = FloatField()
 
     def __init__(self, place: Place):
-        super().__init__(F("point_latitude"), F("point_longitude"))
+        # The point itself rather than `with_coordinates`'s aliases: one annotate call, not an alias call before it.
+        super().__init__(*effective_point())
         self.place = place
 
     def as_sql(self, compiler, connection, **extra_context):
         (latitude, latitude_params), (longitude, longitude_params) = (
             compiler.compile(expression) for expression in self.get_source_expressions()
         )
-        if latitude_params or longitude_params:  # the aliases are columns; anything else would break the text below
+        if latitude_params or longitude_params:  # the point is columns; anything else would break the text below
             raise ValueError("DistanceKm expects columns")
         sql = (
             f"(%s * ASIN(SQRT(POWER(SIN((RADIANS({latitude}) - %s) / 2.0), 2)"
@@ -291,7 +301,9 @@ def nearest(
     longitude and municipality indexes, distances computed for those only). Elsewhere three: the MIN_NEARBY-th
     nearest distance in the largest box picks the radius, then its rows.
     """
-    located = near(queryset, place, None)
+    # A box holds only meetings with a point (their own, or their municipality's centre, which every municipality
+    # has): only the last query, of every meeting, needs to leave out those without.
+    located = queryset.annotate(distance_km=DistanceKm(place))
     inside = _rows_within(located, place, RADII_KM[0], order_by, also)
     if len(inside) >= MIN_NEARBY:
         return RADII_KM[0], inside
@@ -299,7 +311,8 @@ def nearest(
     kth = list(farthest_box.values_list("distance_km", flat=True)[MIN_NEARBY - 1 : MIN_NEARBY])
     radius = next((radius for radius in RADII_KM if kth and radius >= kth[0]), None)
     if radius is None:
-        return None, list(located.order_by(*order_by).values_list("pk", "distance_km", *also))
+        with_point = with_coordinates(located).filter(point_latitude__isnull=False, point_longitude__isnull=False)
+        return None, list(with_point.order_by(*order_by).values_list("pk", "distance_km", *also))
     return radius, _rows_within(located, place, radius, order_by, also)
 
 

@@ -131,7 +131,7 @@ def run_search(data, now: datetime.datetime, *, prefix: str | None = None) -> Se
     """
     # No joins here: the page's meetings are loaded with theirs once the page is known, and only those whose card
     # is not cached (page_cache.result_cards, `results_for`).
-    base = schedule.annotate_days_until(Meeting.objects.active(), now).filter(schedule.has_next_date_q(now))
+    base = schedule.annotate_days_until(Meeting.objects.active(schedule.has_next_date_q(now)), now)
     filterset = MeetingFilter(data or None, queryset=base, prefix=prefix)
     filterset.now_time = schedule.local_now(now).time().replace(tzinfo=None)
     queryset = filterset.qs
