@@ -231,7 +231,7 @@ class DaysUntilNext(models.Func):
             F("valid_to"),
         )
 
-    def _assemble(self, compiler, connection, epoch, greatest):
+    def _assemble(self, compiler, connection, *, epoch, greatest, least, no_bound):
         columns, params = [], []
         for expression in self.get_source_expressions():
             sql, column_params = compiler.compile(expression)
@@ -249,10 +249,11 @@ class DaysUntilNext(models.Func):
             f"((({weekday} - {today_weekday} + 7) %% 7) "
             f"+ CASE WHEN {weekday} = {today_weekday} AND {start_time} < {now_time} THEN 7 ELSE 0 END)"
         )
-        biweekly = (
-            f"CASE WHEN {anchor} IS NULL THEN NULL ELSE {weekly} + 7 * "
-            f"((({epoch(anchor)} / 7) + (({today_epoch} + {weekly}) / 7)) %% 2) END"
-        )
+
+        def in_step(days: str) -> str:
+            # Every other week: 7 more days when the date's week and the anchor's week differ in parity.
+            return f"{days} + 7 * ((({epoch(anchor)} / 7) + (({today_epoch} + {days}) / 7)) %% 2)"
+
         branches = []
         for key, (not_started, started) in _monthly_table(today).items():
             if not_started == started:
@@ -261,51 +262,50 @@ class DaysUntilNext(models.Func):
                 branches.append(
                     f"WHEN {key} THEN CASE WHEN {start_time} >= {now_time} THEN {not_started} ELSE {started} END"
                 )
-        monthly = f"CASE ({weekday} * 10 + {week_of_month}) {' '.join(branches)} END"
-        by_schedule = (
-            f"CASE {recurrence} WHEN '{Recurrence.WEEKLY}' THEN {weekly} "
-            f"WHEN '{Recurrence.BIWEEKLY}' THEN {biweekly} WHEN '{Recurrence.MONTHLY}' THEN {monthly} END"
-        )
+        by_week_of_month = f"CASE ({weekday} * 10 + {week_of_month}) {' '.join(branches)} END"
+        monthly = f"CASE {recurrence} WHEN '{Recurrence.MONTHLY}' THEN {by_week_of_month} END"
         until_valid_from = f"({epoch(valid_from)} - {today_epoch})"
+        starts_later = f"{until_valid_from} > 0"  # NULL, so not true, without a valid_from
         # From a future valid_from: its first date on the meeting's weekday (1900-01-01 was a Monday, so a date's
         # ISO weekday is its epoch day modulo 7, plus 1), then the fortnight parity as above. Monthly meetings
         # take valid_from as a lower bound.
         weekly_from_start = f"({until_valid_from} + (({weekday} - (({epoch(valid_from)} %% 7) + 1) + 7) %% 7))"
-        biweekly_from_start = (
-            f"CASE WHEN {anchor} IS NULL THEN NULL ELSE {weekly_from_start} + 7 * "
-            f"((({epoch(anchor)} / 7) + (({today_epoch} + {weekly_from_start}) / 7)) %% 2) END"
-        )
-        from_start = (
-            f"CASE {recurrence} WHEN '{Recurrence.WEEKLY}' THEN {weekly_from_start} "
-            f"WHEN '{Recurrence.BIWEEKLY}' THEN {biweekly_from_start} "
-            f"ELSE {greatest(by_schedule, until_valid_from)} END"
-        )
+        lower_bound = f"CASE WHEN {starts_later} THEN {until_valid_from} ELSE {no_bound} END"
         with_start = (
-            f"CASE WHEN {valid_from} IS NOT NULL AND {until_valid_from} > 0 THEN {from_start} ELSE {by_schedule} END"
+            f"CASE {recurrence} "
+            f"WHEN '{Recurrence.WEEKLY}' THEN CASE WHEN {starts_later} THEN {weekly_from_start} ELSE {weekly} END "
+            f"WHEN '{Recurrence.BIWEEKLY}' THEN CASE WHEN {anchor} IS NULL THEN NULL "
+            f"WHEN {starts_later} THEN {in_step(weekly_from_start)} ELSE {in_step(weekly)} END "
+            f"ELSE {greatest}({monthly}, {lower_bound}) END"
         )
-        sql = (
-            f"(CASE WHEN {valid_to} IS NOT NULL AND ({epoch(valid_to)} - {today_epoch}) < ({with_start}) "
-            f"THEN NULL ELSE ({with_start}) END)"
-        )
-        return sql, []
+        # NULL when valid_to comes before that date. NULLIF(LEAST(days, end), end), with `end` the day after valid_to
+        # (or a day no schedule reaches), holds the long expression once where CASE WHEN would need it twice.
+        end = f"COALESCE({epoch(valid_to)} - {today_epoch} + 1, 2147483647)"
+        return f"NULLIF({least}({with_start}, {end}), {end})", []
 
     def as_sql(self, compiler, connection, **extra_context):
         raise NotImplementedError(f"DaysUntilNext supports PostgreSQL and SQLite, not {connection.vendor}")
 
     def as_postgresql(self, compiler, connection, **extra_context):
+        # GREATEST and LEAST leave out NULLs.
         return self._assemble(
             compiler,
             connection,
             epoch=lambda column: f"({column} - DATE '1900-01-01')",
-            greatest=lambda a, b: f"GREATEST({a}, {b})",
+            greatest="GREATEST",
+            least="LEAST",
+            no_bound="NULL",
         )
 
     def as_sqlite(self, compiler, connection, **extra_context):
+        # SQLite's MAX and MIN are NULL when any argument is: a bound below every date stands for "none".
         return self._assemble(
             compiler,
             connection,
             epoch=lambda column: f"CAST(julianday({column}) - 2415020.5 AS INTEGER)",
-            greatest=lambda a, b: f"MAX({a}, {b})",
+            greatest="MAX",
+            least="MIN",
+            no_bound="-2147483648",
         )
 
 
