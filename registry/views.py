@@ -123,6 +123,23 @@ def _ordering(sort: str) -> tuple:
     return (F("days_until").asc(nulls_last=True), "start_time", "name", "pk")
 
 
+# (date, query): the active meetings with dates left on that date in Oslo (`_searchable`).
+_searchable_today: tuple[datetime.date | None, object] = (None, None)
+
+
+def _searchable(now: datetime.datetime):
+    """The active meetings with dates left (schedule.has_next_date_q): their conditions are the same all day, so the
+    query is built once a day (its seven lookups cost about 0.15 ms a search to build). It is never run itself:
+    every search builds on a clone of it."""
+    global _searchable_today
+    today = schedule.local_now(now).date()
+    day, queryset = _searchable_today
+    if day != today:
+        queryset = Meeting.objects.active(schedule.has_next_date_q(now))
+        _searchable_today = (today, queryset)
+    return queryset
+
+
 def run_search(data, now: datetime.datetime, *, prefix: str | None = None) -> Search:
     """Filter, measure and order active meetings as `data` (a query string) asks; nothing is loaded yet, except near
     a postal code, where the rows within the chosen radius are read (selectors.nearest).
@@ -131,7 +148,7 @@ def run_search(data, now: datetime.datetime, *, prefix: str | None = None) -> Se
     """
     # No joins here: the page's meetings are loaded with theirs once the page is known, and only those whose card
     # is not cached (page_cache.result_cards, `results_for`).
-    base = schedule.annotate_days_until(Meeting.objects.active(schedule.has_next_date_q(now)), now)
+    base = schedule.annotate_days_until(_searchable(now), now)
     filterset = MeetingFilter(data or None, queryset=base, prefix=prefix)
     filterset.now_time = schedule.local_now(now).time().replace(tzinfo=None)
     queryset = filterset.qs
