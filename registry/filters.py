@@ -288,10 +288,10 @@ class MeetingFilter(django_filters.FilterSet):
         return queryset
 
     def filter_text(self, queryset, name, value):
-        queryset = selectors.with_search_text(queryset)
-        for word in value.split()[:8]:
-            queryset = queryset.filter(selectors.text_q(word))
-        return queryset
+        # Every word in one filter call: each call clones the query built so far. None of the words' conditions
+        # follows a many-valued relation, so this is the same as one call per word.
+        words = value.split()[:8]
+        return selectors.with_search_text(queryset).filter(*(selectors.text_q(word) for word in words))
 
     def filter_time_of_day(self, queryset, name, value):
         if value == "morning":

@@ -26,6 +26,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Upper
+from django.db.models.lookups import Contains
 
 from core.freshness import stale_q
 from registry import schedule
@@ -92,8 +93,7 @@ def text_q(word: str) -> Q:
     needle = Upper(Value(word))
     matches = Q(search_text__contains=needle)
     groups = list(
-        Group.objects.annotate(upper_name=group_name_text())
-        .filter(upper_name__contains=needle)
+        Group.objects.filter(Contains(group_name_text(), needle))  # a lookup as the condition: no annotate call
         .order_by()
         .values_list("pk", flat=True)[: MAX_LISTED_GROUPS + 1]
     )
