@@ -42,6 +42,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import Membership, Unit, User
 from core import bulk_copy
+from core.lookups import AnyOf
 from core.national_id import contains_national_id
 from core.periods import OSLO
 from referrals import services
@@ -487,25 +488,12 @@ class _Refused:
     message: str
 
 
-class _AnyOf(Lookup):
-    """`column = ANY(%s)` with the values as one array parameter (PostgreSQL): the same rows as `column__in`, but
-    Django and psycopg no longer handle a placeholder per value in Python, which took longer than the query itself
-    for a batch's 2,000 pseudonyms."""
-
-    lookup_name = "any_of"
-    prepare_rhs = False
-
-    def as_sql(self, compiler, connection):
-        column, params = self.process_lhs(compiler, connection)
-        return f"{column} = ANY(%s)", [*params, list(self.rhs)]
-
-
 def _one_of(name: str, values: list) -> Iterator[Q | Lookup]:
     """Conditions for `name__in=values`, for a query each: one on PostgreSQL, slices under SQLite's variable limit."""
     if not values:
         return
     if connection.vendor == "postgresql":
-        yield _AnyOf(F(name), values)
+        yield AnyOf(F(name), values)
         return
     for offset in range(0, len(values), LOOKUP_CHUNK):
         yield Q(**{f"{name}__in": values[offset : offset + LOOKUP_CHUNK]})

@@ -227,7 +227,7 @@ def _search_context(request: HttpRequest) -> dict:
     # The cards are put in the page's order by id: the meetings' own order would only cost a sort.
     shown, points = page_cache.result_cards(
         list(page.object_list),
-        lambda ids: card_results(Meeting.objects.filter(pk__in=ids).order_by(), now, result.place),
+        lambda ids: [_result(meeting, now, result.place, is_open) for meeting, is_open in cards.load_ids(ids)],
     )
     return {
         "filter": result.filterset,

@@ -160,3 +160,31 @@ def test_the_page_address_is_built_once_and_matches_reverse(db):
     # Anything but a plain slug is left to reverse(), which refuses it rather than make a wrong address.
     with pytest.raises(NoReverseMatch):
         url("../admin")
+
+
+def test_the_search_reads_by_ids_exactly_what_a_queryset_reads(db):
+    """cards.load_ids (compiled once, the ids as one array on PostgreSQL) gives each meeting as cards.load does."""
+    meetings = [
+        make_meeting
+        for make_meeting in (
+            TypedMeetingFactory(types=["O"], latitude=58.1455, longitude=7.9955),
+            TypedMeetingFactory(types=["C", "O"], municipality=None, attendance_mode=AttendanceMode.ONLINE),
+            TypedMeetingFactory(
+                types=[], group=GroupFactory(fellowship=FellowshipFactory(code="NA")), last_verified_at=NOW
+            ),
+        )
+    ]
+    ids = [meeting.pk for meeting in meetings]
+
+    by_ids = sorted(cards.load_ids(ids), key=lambda loaded: loaded[0].pk)
+    by_queryset = cards.load(Meeting.objects.filter(pk__in=ids).order_by("pk"))
+
+    def plain(loaded):  # the fellowship is an unsaved instance: compared by what a card shows of it
+        return [
+            ({**dataclasses.asdict(card), "fellowship": (card.fellowship.code, card.fellowship.name)}, is_open)
+            for card, is_open in loaded
+        ]
+
+    assert plain(by_ids) == plain(by_queryset)
+    assert [is_open for _card, is_open in by_ids] == [True, False, None]
+    assert cards.load_ids(ids[1:2])[0][0].pk == ids[1]
