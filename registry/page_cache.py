@@ -36,6 +36,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from core.generations import fragment_key
 from registry import cards
 from registry.changes import GENERATION
 from registry.models import AttendanceMode
@@ -44,8 +45,8 @@ KEY_PREFIX = "registry:page:"
 # The 3 is the form of a cached card (its pieces around the distance, and until when it holds): a new form needs a
 # new number, so that workers of two versions sharing the cache never read each other's.
 CARD_PREFIX = "registry:card:3:"
-# The longest a card is kept: the registry's generation shows every change at once; this bounds how long a write
-# that moved no generation could go unseen.
+# The span of a card's key (core.generations.fragment_key), so the longest a card is kept: the registry's generation
+# shows every change at once; this bounds how long a write that moved no generation could go unseen.
 CARD_SECONDS = 3600
 DAY = datetime.timedelta(days=1)
 CSRF_FIELD = re.compile(r'(name="csrfmiddlewaretoken" value=")([^"]+)(")')
@@ -152,22 +153,21 @@ def _card_key(row: tuple, language: str, day: str) -> str:
     `days_until` counts a meeting that started today as next week's), and how long ago it was verified, which
     `_card_until` follows."""
     pk, _km, days_until = row
-    text = f"meeting={pk}\nlanguage={language}\nday={day}\ndays_until={days_until}"
-    return CARD_PREFIX + hashlib.sha256(text.encode()).hexdigest()
+    parts = {"meeting": pk, "language": language, "day": day, "days_until": days_until}
+    return fragment_key(CARD_PREFIX, parts, CARD_SECONDS)
 
 
 def _card_until(last_verified_at: datetime.datetime | None, now: datetime.datetime) -> float:
-    """Until when (a Unix time) a card rendered `now` reads right. Its only words that change with the clock are
-    how long ago the meeting was verified ("5 minutes", "3 weeks", timesince to one unit) and the warning once
-    that is over six months (core/freshness.py). Past a day's age, both change only a whole number of days after
-    the verification; within it, by the minute, so such a card lives as long as a page."""
+    """Until when (a Unix time) a card rendered `now` reads right, within its key's span. Its only words that change
+    with the clock are how long ago the meeting was verified ("5 minutes", "3 weeks", timesince to one unit) and the
+    warning once that is over six months (core/freshness.py). Past a day's age, both change only a whole number of
+    days after the verification; within it, by the minute, so such a card lives as long as a page."""
     if last_verified_at is None:
-        return now.timestamp() + CARD_SECONDS
+        return math.inf
     age = now - last_verified_at
     if age < DAY:
         return now.timestamp() + cache_seconds()
-    next_change = last_verified_at + DAY * math.floor(age / DAY + 1)
-    return min(next_change.timestamp(), now.timestamp() + CARD_SECONDS)
+    return (last_verified_at + DAY * math.floor(age / DAY + 1)).timestamp()
 
 
 def _render_entries(load, ids: list[int], now: datetime.datetime) -> list[dict | None]:
