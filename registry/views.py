@@ -215,9 +215,9 @@ def results_for(search: Search, ids: list[int], now: datetime.datetime) -> list[
     return [_result(by_id[pk], now, search.place, by_id[pk].is_open) for pk in ids if pk in by_id]
 
 
-def card_results(meetings, now: datetime.datetime, place: selectors.Place | None = None) -> list[Result]:
-    """The meetings of the queryset `meetings` as results for their cards, in its order (one query, cards.load)."""
-    return [_result(meeting, now, place, is_open) for meeting, is_open in cards.load(meetings)]
+def card_results(loaded, now: datetime.datetime, place: selectors.Place | None = None) -> list[Result]:
+    """Meetings as `cards.load` or `cards.load_ids` read them, as results for their cards, in the same order."""
+    return [_result(meeting, now, place, is_open) for meeting, is_open in loaded]
 
 
 def _search_context(request: HttpRequest) -> dict:
@@ -227,7 +227,7 @@ def _search_context(request: HttpRequest) -> dict:
     # The cards are put in the page's order by id: the meetings' own order would only cost a sort.
     shown, points = page_cache.result_cards(
         list(page.object_list),
-        lambda ids: [_result(meeting, now, result.place, is_open) for meeting, is_open in cards.load_ids(ids)],
+        lambda ids: card_results(cards.load_ids(ids), now, result.place),
     )
     return {
         "filter": result.filterset,
@@ -336,7 +336,7 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
     url = cards.detail_urls()
     context = {
         "group": group,
-        "cards": [cards.card(result, url) for result in card_results(meetings, now)],
+        "cards": [cards.card(result, url) for result in card_results(cards.load(meetings), now)],
         "is_stale": is_stale(group.last_verified_at, now),
     }
     return render(request, "registry/group_detail.html", context)

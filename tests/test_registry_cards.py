@@ -28,7 +28,7 @@ def frozen_time():
 def make_card(*, distance_km=None, types=("O",), **fields) -> str:
     fields.setdefault("last_verified_at", NOW - datetime.timedelta(weeks=3))
     meeting = TypedMeetingFactory(types=list(types), **fields)
-    [result] = card_results(Meeting.objects.filter(pk=meeting.pk), NOW)
+    [result] = card_results(cards.load(Meeting.objects.filter(pk=meeting.pk)), NOW)
     return cards.card(dataclasses.replace(result, distance_km=distance_km), cards.detail_urls())
 
 
