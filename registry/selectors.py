@@ -319,14 +319,3 @@ def nearest(
 def _rows_within(located: QuerySet[Meeting], place: Place, radius_km: float, order_by, also) -> list[tuple]:
     rows = located.filter(bounding_box_q(place, radius_km)).order_by(*order_by).values_list("pk", "distance_km", *also)
     return [row for row in rows if row[1] <= radius_km]
-
-
-def near(queryset: QuerySet[Meeting], place: Place, radius_km: float | None) -> QuerySet[Meeting]:
-    """Meetings with a location within the radius (or all with a location), annotated with `distance_km`."""
-    located = with_coordinates(queryset).filter(point_latitude__isnull=False, point_longitude__isnull=False)
-    if radius_km is not None:
-        located = located.filter(bounding_box_q(place, radius_km))
-    located = located.annotate(distance_km=DistanceKm(place))
-    if radius_km is not None:
-        located = located.filter(distance_km__lte=radius_km)
-    return located
