@@ -19,7 +19,6 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -261,8 +260,7 @@ def search(request: HttpRequest) -> HttpResponse:
     )
     if request.htmx:
         return HttpResponse(body)
-    context = {"search_body": mark_safe(body)}  # noqa: S308 - our own render
-    return render(request, "registry/search.html", context)
+    return page_cache.render_around(request, "registry/search.html", body)
 
 
 def _calendar_response(content: bytes, filename: str) -> HttpResponse:

@@ -183,3 +183,26 @@ def test_the_fellowship_menu_is_read_once_and_shows_a_curators_edit_on_the_next_
     renamed = fellowship_options(Client().get(URL, {"weekday": 4}, headers={"accept-language": "nb"}).content.decode())
     assert "Narcotics Anonymous (NA)" in renamed
     assert "Anonyme Narkomane (NA)" not in renamed
+
+
+def test_the_page_around_a_new_search_is_the_one_its_template_renders(settings, db, django_capture_on_commit_callbacks):
+    # The page around the search body is kept per language and path (page_cache.render_around); only the language
+    # switch's token and return address are the visitor's. Compared with a render with every cache off.
+    with django_capture_on_commit_callbacks(execute=True):
+        TypedMeetingFactory(name="Skallmøtet")
+    query = {"q": 'Skall"møtet & co', "weekday": 2}
+    kept = {}
+    for language in ("nb", "en"):
+        Client().get(URL, {"weekday": 1}, headers={"accept-language": language})  # keeps the page around the body
+        visitor = Client(enforce_csrf_checks=True)
+        kept[language] = visitor.get(URL, query, headers={"accept-language": language}).content.decode()
+        answer = visitor.post(
+            reverse("set_language"), {"language": "en", "csrfmiddlewaretoken": csrf_token(kept[language]), "next": URL}
+        )
+        assert answer.status_code == 302
+    settings.REGISTRY_PAGE_CACHE_SECONDS = 0
+    for language, page in kept.items():
+        rendered = Client().get(URL, query, headers={"accept-language": language}).content.decode()
+        assert f'<html lang="{language}"' in page
+        assert 'value="/meetings/?q=Skall%22m%C3%B8tet+%26+co&amp;weekday=2"' in page
+        assert page.replace(csrf_token(page), "TOKEN") == rendered.replace(csrf_token(rendered), "TOKEN")
