@@ -32,6 +32,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.db import connection, transaction
 
 PRIVATE_MARK = "+"
@@ -55,6 +56,23 @@ def is_private(token: str) -> bool:
     return PRIVATE_MARK in token
 
 
+# The shared tokens this thread has read during the request it is serving (`Generation.read_in_this_request`); None
+# outside a request, where nothing is remembered.
+_request = threading.local()
+
+
+def _request_starts(**kwargs) -> None:
+    _request.tokens = {}
+
+
+def _request_ends(**kwargs) -> None:
+    _request.tokens = None
+
+
+request_started.connect(_request_starts)
+request_finished.connect(_request_ends)
+
+
 class _CachedValues:
     """Values kept in the shared cache with the token they were computed under (`_token_keys`, `_token_of`)."""
 
@@ -75,7 +93,11 @@ class _CachedValues:
 
     def lookup_many(self, keys: list[str]) -> tuple[str, list[Any | None]]:
         """`lookup` for several keys in the same round trip: the values in the order of `keys`, None where missing."""
-        found = cache.get_many([*self._token_keys(), *keys])
+        token_keys = self._token_keys()
+        found = cache.get_many([*token_keys, *keys])
+        read = getattr(_request, "tokens", None)
+        if read is not None:
+            read.update((key, found[key]) for key in token_keys if key in found)
         token = self._token_of(found)
         hits = (found.get(key) for key in keys)
         return token, [
@@ -146,6 +168,13 @@ class Generation(_CachedValues):
             cache.add(self.key, new_token(), timeout=None)
             token = cache.get(self.key) or new_token()
         return token
+
+    def read_in_this_request(self) -> str | None:
+        """The token as this thread must see it, if the request it is serving has read it already (with a value it
+        looked up), else None. What is computed after that read may be kept under it: a request's first cache round
+        trip (a page, its body) reads the token, and what the same request renders later needs no second read."""
+        shared = (getattr(_request, "tokens", None) or {}).get(self.key)
+        return None if shared is None else self.seen(shared)
 
     def seen(self, token: str | None = None) -> str:
         """The token as this thread must see it: the shared one (`token`, if already read), with this thread's

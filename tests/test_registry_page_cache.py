@@ -206,3 +206,27 @@ def test_the_page_around_a_new_search_is_the_one_its_template_renders(settings, 
         assert f'<html lang="{language}"' in page
         assert 'value="/meetings/?q=Skall%22m%C3%B8tet+%26+co&amp;weekday=2"' in page
         assert page.replace(csrf_token(page), "TOKEN") == rendered.replace(csrf_token(rendered), "TOKEN")
+
+
+def test_a_search_reads_the_fellowship_menu_from_the_generation_its_page_lookup_read(
+    db, monkeypatch, django_capture_on_commit_callbacks
+):
+    from registry.changes import GENERATION
+    from tests.factories import FellowshipFactory
+
+    with django_capture_on_commit_callbacks(execute=True):
+        fellowship = FellowshipFactory(code="NA", name="Anonyme Narkomane")
+    Client().get(URL, {"weekday": 1})
+    read = []
+    get_many = cache.get_many
+    monkeypatch.setattr(cache, "get_many", lambda keys, *args, **kwargs: read.append(keys) or get_many(keys))
+    page = Client().get(URL, {"weekday": 2}).content.decode()
+    assert "Anonyme Narkomane (NA)" in fellowship_options(page)
+    # The page lookup (with the generation) and the cards': none for the menu.
+    assert len(read) == 2
+    assert not [keys for keys in read if any("fellowship" in key for key in keys)]
+    assert GENERATION.read_in_this_request() is None  # nothing is remembered between requests
+    with django_capture_on_commit_callbacks(execute=True):
+        fellowship.name = "Narcotics Anonymous"
+        fellowship.save()
+    assert "Narcotics Anonymous (NA)" in fellowship_options(Client().get(URL, {"weekday": 3}).content.decode())
