@@ -12,6 +12,7 @@ import functools
 import math
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Exists,
@@ -92,11 +93,7 @@ def text_q(word: str) -> Q:
     # Upper-cased by the database, as the indexed text is (SQLite's UPPER leaves æøå alone, Python's would not).
     needle = Upper(Value(word))
     matches = Q(search_text__contains=needle)
-    groups = list(
-        Group.objects.filter(Contains(group_name_text(), needle))  # a lookup as the condition: no annotate call
-        .order_by()
-        .values_list("pk", flat=True)[: MAX_LISTED_GROUPS + 1]
-    )
+    groups = groups_holding(word)
     if len(groups) > MAX_LISTED_GROUPS:
         matches |= Q(group__name__icontains=word)
     elif groups:
@@ -105,6 +102,37 @@ def text_q(word: str) -> Q:
     if municipalities:
         matches |= Q(municipality_id__in=municipalities)
     return matches
+
+
+def groups_holding(word: str) -> list[int]:
+    """Ids of at most MAX_LISTED_GROUPS + 1 groups whose name holds `word`, in any case (the group trigram index).
+
+    On PostgreSQL the query is compiled once per process and run with the word as its one parameter: Django took
+    longer to build and compile it than the database took to answer, for every word of every free-text search
+    (issue 15). Elsewhere the queryset runs; a test compares the two."""
+    if connection.vendor != "postgresql":
+        return list(_groups_holding(word))
+    sql, params, position = _groups_holding_sql(MAX_LISTED_GROUPS)
+    params = list(params)
+    params[position] = word
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _groups_holding(word: str, listed: int | None = None) -> QuerySet[Group]:
+    # A lookup as the condition: no annotate call.
+    matching = Group.objects.filter(Contains(group_name_text(), Upper(Value(word)))).order_by()
+    return matching.values_list("pk", flat=True)[: (listed or MAX_LISTED_GROUPS) + 1]
+
+
+@functools.cache
+def _groups_holding_sql(listed: int) -> tuple[str, tuple, int]:
+    """(SQL, parameters, the position of the word among them) of `_groups_holding`'s query."""
+    marker = "registry-groups-holding-word"
+    sql, params = _groups_holding(marker, listed).query.sql_with_params()
+    [position] = [index for index, value in enumerate(params) if value == marker]
+    return sql, tuple(params), position
 
 
 def with_search_text(queryset: QuerySet[Meeting]) -> QuerySet[Meeting]:

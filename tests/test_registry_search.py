@@ -568,3 +568,14 @@ def test_the_fellowship_choices_are_read_without_a_server_side_cursor(client, aa
     assert [query["sql"] for query in queries if query["sql"].startswith("DECLARE")] == []
     assert re.search(r'<option value="AA">[^<]+</option>', content)
     assert re.search(r'<option value="NA">[^<]+</option>', content)
+
+
+@pytest.mark.parametrize("word", ["tirsdag", "TIRSDAG", "%", "_", "\\", "søndag", "50%_rabatt", "ingen"])
+def test_the_group_name_lookup_compiled_once_finds_what_the_queryset_finds(db, word):
+    from registry import selectors
+
+    for name in ("Tirsdagsgruppa", "Søndagsgruppa", "50%_rabatt\\gruppa", "Gruppe_1", "Annet"):
+        GroupFactory(name=name)
+    expected = sorted(selectors._groups_holding(word))
+    assert sorted(selectors.groups_holding(word)) == expected
+    assert sorted(selectors.groups_holding(word)) == expected  # the compiled query again, with the same word
