@@ -127,3 +127,23 @@ def test_whether_a_meeting_is_open_is_read_on_its_row_as_its_type_codes_say(db):
         "neither": None,
         "none": None,
     }
+
+
+def test_the_box_holds_own_points_inside_and_municipality_centres_only_for_meetings_without_a_point(db):
+    centres = {number: (latitude, longitude) for number, latitude, longitude in selectors.municipality_centres()}
+    vadso_latitude, vadso_longitude = centres["5607"]
+    box = (vadso_latitude - 0.1, vadso_latitude + 0.1, vadso_longitude - 0.2, vadso_longitude + 0.2)
+    oslo = municipality("0301")
+    TypedMeetingFactory(name="own point inside", latitude=vadso_latitude, longitude=vadso_longitude, municipality=oslo)
+    TypedMeetingFactory(name="own point outside", latitude=59.9, longitude=10.7, municipality=municipality("5607"))
+    TypedMeetingFactory(name="centre inside", latitude=None, longitude=None, municipality=municipality("5607"))
+    TypedMeetingFactory(name="half a point", latitude=vadso_latitude, longitude=None, municipality=municipality("5607"))
+    TypedMeetingFactory(name="centre outside", latitude=None, longitude=None, municipality=oslo)
+    TypedMeetingFactory(name="no place", latitude=None, longitude=None, municipality=None)
+    inside = Meeting.objects.filter(selectors.InBox(*box)).order_by("name").values_list("name", flat=True)
+    assert list(inside) == ["centre inside", "half a point", "own point inside"]
+    # A box around no municipality centre: only the meetings' own points count.
+    at_sea = (vadso_latitude + 0.5, vadso_latitude + 0.7, vadso_longitude - 0.2, vadso_longitude + 0.2)
+    assert not Meeting.objects.filter(selectors.InBox(*at_sea)).exists()
+    TypedMeetingFactory(name="at sea", latitude=vadso_latitude + 0.6, longitude=vadso_longitude, municipality=oslo)
+    assert list(Meeting.objects.filter(selectors.InBox(*at_sea)).values_list("name", flat=True)) == ["at sea"]
