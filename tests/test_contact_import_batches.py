@@ -4,8 +4,11 @@ BATCH_ROWS is made tiny here so that a short file spans several batches: the imp
 counts and access log whatever the batch size, and a bad row in any batch must leave nothing written.
 """
 
+import threading
+
 import pytest
 from django.db import transaction
+from django.utils import translation
 
 from referrals import importers
 from referrals.models import AccessLogEntry, PatientContact
@@ -132,3 +135,59 @@ def test_caches_hear_of_a_batched_import_once_with_its_totals(
         contacts_bulk_changed.disconnect(dispatch_uid="batches-test")
 
     assert [(kwargs["created"], kwargs["updated"]) for kwargs in seen] == [(8, 1)]
+
+
+def checking_threads() -> list:
+    return [thread for thread in threading.enumerate() if thread.name == "contact-import-check"]
+
+
+def test_rows_checked_in_the_thread_are_reported_in_the_callers_language(recorded, monkeypatch):
+    monkeypatch.setattr(importers, "BATCH_ROWS", 3)
+    rows = list(ROWS)
+    rows[7] = "2026-03-08,RUS-POL,EP-8,nowhere,2,NA,positive,"
+
+    with translation.override("nb"):
+        plan = importers.plan_import(csv_bytes(*rows))
+
+    assert [(error.line, error.reasons) for error in plan.errors] == [
+        (9, ["behandlingsform “nowhere” er ikke en av outpatient, inpatient, detox"])
+    ]
+
+
+def test_a_failure_while_checking_reaches_the_caller_and_nothing_is_written(recorded, monkeypatch):
+    monkeypatch.setattr(importers, "BATCH_ROWS", 3)
+    before = snapshot()
+    check = importers._RowChecker.check
+
+    def fail_on_ep_8(self, record):
+        if record["patient_ref"] == "EP-8":
+            raise LookupError("checking failed")
+        return check(self, record)
+
+    monkeypatch.setattr(importers._RowChecker, "check", fail_on_ep_8)
+
+    with pytest.raises(LookupError, match="checking failed"):
+        importers.apply_import(csv_bytes(*ROWS))
+
+    assert snapshot() == before
+    assert AccessLogEntry.objects.count() == 0
+    assert checking_threads() == []
+
+
+def test_the_checking_thread_ends_when_the_import_stops_early(recorded, monkeypatch):
+    monkeypatch.setattr(importers, "BATCH_ROWS", 1)
+    monkeypatch.setattr(importers, "CHECKED_AHEAD", 1)  # the thread waits to hand over its next batch
+    plan_batch = importers._Planner.plan_batch
+
+    def fail_on_the_second_batch(self, rows, plan):
+        if rows[0].line == 3:
+            raise RuntimeError("database gone")
+        return plan_batch(self, rows, plan)
+
+    monkeypatch.setattr(importers._Planner, "plan_batch", fail_on_the_second_batch)
+
+    with pytest.raises(RuntimeError, match="database gone"):
+        importers.apply_import(csv_bytes(*ROWS))
+
+    assert checking_threads() == []
+    assert PatientContact.objects.count() == 2
