@@ -108,7 +108,7 @@ def filter_contacts(
 
 
 def earlier_contacts(*, unit, pseudonym: str, exclude_pk: int | None = None) -> list[PatientContact]:
-    """The same patient's contacts in the unit, newest first (uses the unit + pseudonym index)."""
+    """The same patient's contacts in the unit, newest first (uses the pseudonym index)."""
     contacts = PatientContact.objects.of_patient(unit, pseudonym).for_list()
     if exclude_pk is not None:
         contacts = contacts.exclude(pk=exclude_pk)
