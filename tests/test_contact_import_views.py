@@ -1,12 +1,18 @@
 """The contact import upload page (referrals.import_views): preview, then confirm exactly the previewed file."""
 
+import datetime
+
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from accounts.models import Membership
+from core.periods import OSLO
 from referrals.import_views import PENDING_KEY
 from referrals.models import AccessLogEntry, PatientContact
-from tests.factories import login
+from referrals.pseudonyms import pseudonym_for
+from tests.factories import PatientContactFactory, login
 
 HEADER = "date,unit,patient_ref,setting,intensity,fellowships,response,clinician"
 URL = "/contacts/import/"
@@ -270,3 +276,69 @@ def test_an_import_whose_status_expired_says_nothing_was_written(client, lead_a,
     html = client.get(URL).content.decode()
 
     assert "The import did not finish. Nothing was written" in html
+
+
+# The worker checks the confirmed file again against the registry as it is when the worker runs, never trusting the
+# preview: what changed in between is refused or taken into account.
+
+
+def confirmed(client, lead, *rows) -> None:
+    login(client, lead)
+    digest = upload(client, *rows).context["sha256"]
+    client.post(URL, {"action": "confirm", "sha256": digest})
+
+
+def test_a_lead_who_stopped_leading_the_unit_before_the_worker_ran_imports_nothing(client, lead_a, unit_a, queued):
+    from referrals import import_tasks
+
+    confirmed(client, lead_a, "2026-03-01,RUS-POL,EP-1,outpatient,2,,,")
+    Membership.objects.filter(user=lead_a, unit=unit_a).delete()
+
+    assert import_tasks.run(*queued[0]) == "invalid"
+    assert import_tasks.status(queued[0][0])["errors"] == [(2, ["unit “RUS-POL” is not one of the units you lead"])]
+    assert PatientContact.objects.count() == 0
+
+
+def test_a_clinician_deactivated_before_the_worker_ran_makes_the_row_invalid(
+    client, lead_a, unit_a, clinician_a, queued
+):
+    from referrals import import_tasks
+
+    confirmed(client, lead_a, "2026-03-01,RUS-POL,EP-1,outpatient,2,,,klinikera")
+    clinician_a.is_active = False
+    clinician_a.save()
+
+    assert import_tasks.run(*queued[0]) == "invalid"
+    assert import_tasks.status(queued[0][0])["errors"] == [(2, ["user “klinikera” is deactivated"])]
+    assert PatientContact.objects.count() == 0
+
+
+def test_a_contact_recorded_before_the_worker_ran_is_updated_not_doubled(client, lead_a, unit_a, queued):
+    from referrals import import_tasks
+
+    confirmed(client, lead_a, "2026-03-01,RUS-POL,EP-1,outpatient,2,,,")
+    recorded = PatientContactFactory(
+        unit=unit_a,
+        patient_pseudonym=pseudonym_for("EP-1"),
+        contacted_at=datetime.datetime(2026, 3, 1, 15, 0, tzinfo=OSLO),
+        intensity=1,
+        response="",
+    )
+
+    assert import_tasks.run(*queued[0]) == "done"
+    assert import_tasks.status(queued[0][0])["result"]["updated"] == 1
+    assert list(PatientContact.objects.values_list("pk", "intensity")) == [(recorded.pk, 2)]
+
+
+def test_a_row_dated_today_at_the_preview_is_recorded_at_noon_when_the_worker_runs_the_next_day(
+    client, lead_a, unit_a, queued
+):
+    from referrals import import_tasks
+
+    with time_machine.travel(datetime.datetime(2026, 11, 20, 23, 58, tzinfo=OSLO), tick=False):
+        confirmed(client, lead_a, "2026-11-20,RUS-POL,EP-1,outpatient,2,,,")
+    with time_machine.travel(datetime.datetime(2026, 11, 21, 0, 5, tzinfo=OSLO), tick=False):
+        assert import_tasks.run(*queued[0]) == "done"
+
+    contact = PatientContact.objects.get()
+    assert contact.contacted_at == datetime.datetime(2026, 11, 20, 12, 0, tzinfo=OSLO)
