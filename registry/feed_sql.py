@@ -45,10 +45,13 @@ ALIASES = (("group__fellowship__", "f"), ("group__", "g"), ("municipality__count
 # Values the feed has as text, formatted by PostgreSQL: parsing 100,000 timestamps in Python would be the slowest part
 # of reading the rows, and times parsed only to be formatted again took 80 ms more of 92,000 (on a busy machine). A
 # meeting without an end time ends an hour after its start (registry.feed.default_end_time), across midnight if need be.
+# Cast to text rather than to_char(), whose template is interpreted anew for every value: 0.08 s less of the query's
+# 0.8-0.9 s of CPU at 91,901 meetings. A time's text starts with HH:MM whatever the date style; a timestamp's is
+# "YYYY-MM-DD HH:MM:SS" in the ISO date style, which the feed's query sets for itself (registry.feed._rows).
 AS_TEXT = {
-    "start_time": "to_char(m.start_time, 'HH24:MI')",
-    "end_time": "to_char(coalesce(m.end_time, m.start_time + interval '1 hour'), 'HH24:MI')",
-    "updated_at": "to_char(m.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')",
+    "start_time": "left(m.start_time::text, 5)",
+    "end_time": "left(coalesce(m.end_time, m.start_time + interval '1 hour')::text, 5)",
+    "updated_at": "date_trunc('second', m.updated_at AT TIME ZONE 'UTC')::text",
 }
 
 

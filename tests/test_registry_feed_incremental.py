@@ -35,14 +35,14 @@ def fresh_feed_cache():
 def built(monkeypatch):
     """The slugs of the records serialised afresh by each request (the others are copied from the last build)."""
     slugs: list[str] = []
-    build = feed._RecordBuilder.__call__
+    record = feed._record
 
-    def counting(self, row):
-        record = build(self, row)
-        slugs.append(record["slug"])
-        return record
+    def counting(row, url_prefix, url_suffix):
+        built_record = record(row, url_prefix, url_suffix)
+        slugs.append(built_record["slug"])
+        return built_record
 
-    monkeypatch.setattr(feed._RecordBuilder, "__call__", counting)
+    monkeypatch.setattr(feed, "_record", counting)
     return slugs
 
 
@@ -202,7 +202,7 @@ def test_the_rows_are_read_with_jit_compilation_and_sorting_off(client, three, d
     statements = [query["sql"] for query in queries.captured_queries]
     assert statements[2] == (
         "SELECT set_config('jit', 'off', true), set_config('enable_sort', 'off', true), "
-        "set_config('max_parallel_workers_per_gather', '0', true)"
+        "set_config('max_parallel_workers_per_gather', '0', true), set_config('DateStyle', 'ISO', true)"
     )
     assert "registry_meeting_types" in statements[3]
     with transaction.atomic(), connection.cursor() as cursor:
