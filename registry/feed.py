@@ -34,12 +34,12 @@ from dataclasses import dataclass
 
 import orjson
 import psycopg
-from isal import isal_zlib
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from isal import isal_zlib
 
 from core.generations import is_private, token_time
 from core.snapshots import snapshot
