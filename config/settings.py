@@ -269,6 +269,9 @@ CONTENT_SECURITY_POLICY = {
 REGISTRY_PUBLIC = env.bool("REGISTRY_PUBLIC", default=True)
 # Public registry pages are cached whole for anonymous visitors this long (0: off); edits show at once.
 REGISTRY_PAGE_CACHE_SECONDS = env.int("REGISTRY_PAGE_CACHE_SECONDS", default=60)
+# Compare every search query compiled once and filled in again (core/sql_templates.py) with its queryset compiled
+# afresh, and fail on a difference: on in the tests, off in production, where it would undo the saving.
+SQL_TEMPLATE_CHECKS = env.bool("SQL_TEMPLATE_CHECKS", default=False)
 # A feed larger than this (about 11,000 meetings) goes to a client without gzip decompressed as it is sent, not whole.
 REGISTRY_FEED_WHOLE_BYTES = env.int("REGISTRY_FEED_WHOLE_BYTES", default=8_000_000)
 REQUIRE_2FA = env.bool("REQUIRE_2FA", default=not DEMO_MODE)

@@ -22,6 +22,7 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 LANGUAGE_CODE = "en"
 # Tests change registry data without committing, which the page cache cannot see (registry/page_cache.py).
 REGISTRY_PAGE_CACHE_SECONDS = 0
+SQL_TEMPLATE_CHECKS = True
 # Queued tasks (the contact import) run inside the request, as with `make run`.
 Q_CLUSTER = {**Q_CLUSTER, "sync": True}  # noqa: F405
 # WhiteNoise warns at every request when the collected-files folder does not exist (tests never collect).

@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from core.periods import OSLO
+from core.sql_templates import marked
 from registry.models import Recurrence
 
 UTC = datetime.UTC
@@ -210,6 +211,15 @@ def _monthly_table(today: datetime.date) -> dict[int, tuple[int, int]]:
     return table
 
 
+NOW_TIME_MARK = "__now_time__"
+
+
+def days_until_values(now: datetime.datetime | None = None) -> dict:
+    """`DaysUntilNext`'s parameters by slot (core/sql_templates.py): the time of day in Oslo, to the second. The rest
+    of its text follows from the date alone."""
+    return {"now_time": local_now(now).strftime("%H:%M:%S")}
+
+
 class DaysUntilNext(models.Func):
     """Days from today (Oslo) to a meeting's next date, as one SQL expression; NULL when it has none left.
 
@@ -243,8 +253,9 @@ class DaysUntilNext(models.Func):
         today = self.moment.date()
         today_weekday = today.isoweekday()
         today_epoch = (today - EPOCH).days
-        # Built from a datetime, never from input: safe to inline, and comparable with TIME on both backends.
-        now_time = f"'{self.moment.strftime('%H:%M:%S')}'"
+        # A parameter, the one part of the text that changes within a day (core/sql_templates.py): a string, which
+        # compares with TIME on both backends. Written as a mark here and made placeholders below, in text order.
+        now_time = NOW_TIME_MARK
         weekly = (
             f"((({weekday} - {today_weekday} + 7) %% 7) "
             f"+ CASE WHEN {weekday} = {today_weekday} AND {start_time} < {now_time} THEN 7 ELSE 0 END)"
@@ -281,7 +292,9 @@ class DaysUntilNext(models.Func):
         # NULL when valid_to comes before that date. NULLIF(LEAST(days, end), end), with `end` the day after valid_to
         # (or a day no schedule reaches), holds the long expression once where CASE WHEN would need it twice.
         end = f"COALESCE({epoch(valid_to)} - {today_epoch} + 1, 2147483647)"
-        return f"NULLIF({least}({with_start}, {end}), {end})", []
+        sql = f"NULLIF({least}({with_start}, {end}), {end})"
+        value = marked("now_time", days_until_values(self.moment)["now_time"])
+        return sql.replace(NOW_TIME_MARK, "%s"), [value] * sql.count(NOW_TIME_MARK)
 
     def as_sql(self, compiler, connection, **extra_context):
         raise NotImplementedError(f"DaysUntilNext supports PostgreSQL and SQLite, not {connection.vendor}")

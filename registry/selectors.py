@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import functools
 import math
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 from django.db import connection
@@ -29,7 +30,9 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Upper
 from django.db.models.lookups import Contains
 
+from core import sql_templates
 from core.freshness import stale_q
+from core.sql_templates import marked
 from registry import schedule
 from registry.models import Group, Meeting, Status
 
@@ -277,19 +280,30 @@ class InBox(Func):
                 raise ValueError("InBox expects columns")
             columns.append(sql)
         latitude, longitude, municipality = columns
-        south, north, west, east = self.box
+        values = box_values(self.box)
         sql = f"({latitude} BETWEEN %s AND %s AND {longitude} BETWEEN %s AND %s)"
-        params = [south, north, west, east]
-        numbers = [
-            number
-            for number, centre_latitude, centre_longitude in municipality_centres()
-            if south <= centre_latitude <= north and west <= centre_longitude <= east
-        ]
+        params = [marked(name, values[name]) for name in ("box_south", "box_north", "box_west", "box_east")]
+        without_point = f"({latitude} IS NULL OR {longitude} IS NULL)"
+        numbers = values["box_municipalities"]
+        if connection.vendor == "postgresql":
+            # One array, however many municipalities: the same text for every box (core/sql_templates.py).
+            params.append(marked("box_municipalities", numbers))
+            return f"({sql} OR ({without_point} AND {municipality} = ANY(%s)))", params
         if numbers:
             placeholders = ", ".join(["%s"] * len(numbers))
-            sql = f"({sql} OR (({latitude} IS NULL OR {longitude} IS NULL) AND {municipality} IN ({placeholders})))"
-            params += numbers
+            return f"({sql} OR ({without_point} AND {municipality} IN ({placeholders})))", params + numbers
         return sql, params
+
+
+def box_values(box: tuple[float, float, float, float]) -> dict:
+    """`InBox`'s parameters by slot (core/sql_templates.py): the box and the municipalities whose centre is in it."""
+    south, north, west, east = box
+    numbers = [
+        number
+        for number, latitude, longitude in municipality_centres()
+        if south <= latitude <= north and west <= longitude <= east
+    ]
+    return {"box_south": south, "box_north": north, "box_west": west, "box_east": east, "box_municipalities": numbers}
 
 
 def bounding_box(place: Place, radius_km: float) -> tuple[float, float, float, float]:
@@ -333,38 +347,78 @@ class DistanceKm(Func):
             f"(%s * ASIN(SQRT(POWER(SIN((RADIANS({latitude}) - %s) / 2.0), 2)"
             f" + %s * COS(RADIANS({latitude})) * POWER(SIN((RADIANS({longitude}) - %s) / 2.0), 2))))"
         )
-        place_latitude = math.radians(self.place.latitude)
-        params = [2 * EARTH_RADIUS_KM, place_latitude, math.cos(place_latitude), math.radians(self.place.longitude)]
+        values = place_values(self.place)
+        params = [
+            2 * EARTH_RADIUS_KM,
+            *(marked(name, values[name]) for name in ("place_phi", "place_cos", "place_lambda")),
+        ]
         return sql, params
 
 
+def place_values(place: Place) -> dict:
+    """`DistanceKm`'s parameters by slot (core/sql_templates.py): the place's latitude in radians, its cosine and
+    its longitude in radians."""
+    phi = math.radians(place.latitude)
+    return {"place_phi": phi, "place_cos": math.cos(phi), "place_lambda": math.radians(place.longitude)}
+
+
 def nearest(
-    queryset: QuerySet[Meeting], place: Place, *, order_by, also: tuple[str, ...] = ()
+    filtered: Callable[[], QuerySet[Meeting]],
+    place: Place,
+    *,
+    order_by,
+    also: tuple[str, ...] = (),
+    key: Hashable | None = None,
+    values: dict | None = None,
 ) -> tuple[float | None, list[tuple]]:
     """(radius, rows): the smallest radius in RADII_KM with at least MIN_NEARBY meetings and, for every meeting
     within it in `order_by` order (which may use `distance_km`), a row (id, distance in km, *`also`); (None, a row
-    for every meeting with a place) when no radius has MIN_NEARBY.
+    for every meeting with a place) when no radius has MIN_NEARBY. `filtered()` gives the meetings to look among.
 
     The rows replace a COUNT and a page query (a radius holds few enough meetings to keep them; the page then loads
     20). Where meetings are dense, one query: the rows in the first radius's box (read through the latitude/
     longitude and municipality indexes, distances computed for those only). Elsewhere three: the MIN_NEARBY-th
     nearest distance in the largest box picks the radius, then its rows.
+
+    With a `key` (everything the meetings' conditions depend on but the place and what `values` holds, slot name →
+    value), each query is compiled once per key and filled in with this place's values (core/sql_templates.py), and
+    `filtered` is called only to compile one.
     """
     # A box holds only meetings with a point (their own, or their municipality's centre, which every municipality
     # has): only the last query, of every meeting, needs to leave out those without.
-    located = queryset.annotate(distance_km=DistanceKm(place))
-    inside = _rows_within(located, place, RADII_KM[0], order_by, also)
+    located = functools.cache(lambda: filtered().annotate(distance_km=DistanceKm(place)))
+    values = {**(values or {}), **place_values(place)}
+
+    def within(radius_km: float) -> list[tuple]:
+        box = bounding_box(place, radius_km)
+        rows = sql_templates.rows(
+            key and (key, "within", tuple(order_by), also),
+            lambda: located().filter(InBox(*box)).order_by(*order_by).values_list("pk", "distance_km", *also),
+            {**values, **box_values(box)},
+        )
+        return [row for row in rows if row[1] <= radius_km]
+
+    inside = within(RADII_KM[0])
     if len(inside) >= MIN_NEARBY:
         return RADII_KM[0], inside
-    farthest_box = located.filter(bounding_box_q(place, RADII_KM[-1])).order_by("distance_km")
-    kth = list(farthest_box.values_list("distance_km", flat=True)[MIN_NEARBY - 1 : MIN_NEARBY])
-    radius = next((radius for radius in RADII_KM if kth and radius >= kth[0]), None)
+    box = bounding_box(place, RADII_KM[-1])
+    kth = sql_templates.rows(
+        key and (key, "kth"),
+        lambda: (
+            located()
+            .filter(InBox(*box))
+            .order_by("distance_km")
+            .values_list("distance_km")[MIN_NEARBY - 1 : MIN_NEARBY]
+        ),
+        {**values, **box_values(box)},
+    )
+    radius = next((radius for radius in RADII_KM if kth and radius >= kth[0][0]), None)
     if radius is None:
-        with_point = with_coordinates(located).filter(point_latitude__isnull=False, point_longitude__isnull=False)
-        return None, list(with_point.order_by(*order_by).values_list("pk", "distance_km", *also))
-    return radius, _rows_within(located, place, radius, order_by, also)
-
-
-def _rows_within(located: QuerySet[Meeting], place: Place, radius_km: float, order_by, also) -> list[tuple]:
-    rows = located.filter(bounding_box_q(place, radius_km)).order_by(*order_by).values_list("pk", "distance_km", *also)
-    return [row for row in rows if row[1] <= radius_km]
+        with_point = lambda: (  # noqa: E731
+            with_coordinates(located())
+            .filter(point_latitude__isnull=False, point_longitude__isnull=False)
+            .order_by(*order_by)
+            .values_list("pk", "distance_km", *also)
+        )
+        return None, sql_templates.rows(key and (key, "all", tuple(order_by), also), with_point, values)
+    return radius, within(radius)

@@ -13,7 +13,7 @@ from functools import wraps
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, FloatField, Value, Window
+from django.db.models import Count, F, FloatField, Model, Value, Window
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -23,7 +23,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from core.freshness import is_stale
+from core.generations import is_private
 from registry import cards, ical, page_cache, schedule, selectors
+from registry.changes import GENERATION
 from registry.filters import MeetingFilter
 from registry.models import Group, Meeting, Status
 from registry.page_cache import cached_for_anonymous
@@ -76,7 +78,7 @@ def _result(
 @dataclass
 class Search:
     filterset: MeetingFilter
-    queryset: object  # ordered, except near a postal code (then `rows` are the result)
+    queryset: object  # ordered; None near a postal code (then `rows` are the result)
     sort: str
     place: selectors.Place | None
     radius_km: float | None
@@ -150,7 +152,6 @@ def run_search(data, now: datetime.datetime, *, prefix: str | None = None) -> Se
     base = schedule.annotate_days_until(_searchable(now), now)
     filterset = MeetingFilter(data or None, queryset=base, prefix=prefix)
     filterset.now_time = schedule.local_now(now).time().replace(tzinfo=None)
-    queryset = filterset.qs
     place = filterset.place if filterset.is_bound and not filterset.form.errors.get("postal_code") else None
     # The menu's empty choice means "nearest first with a postal code, else next date": only an order the user
     # picked is sent back, so typing a postal code after a first search still sorts by distance.
@@ -165,10 +166,38 @@ def run_search(data, now: datetime.datetime, *, prefix: str | None = None) -> Se
         filterset.form.data = data
     if place is not None:
         # The rows are the result: the queryset is not run (nor measured from the place, which costs to build).
-        radius, rows = selectors.nearest(queryset, place, order_by=_ordering(sort), also=("days_until",))
-        return Search(filterset=filterset, queryset=queryset, sort=sort, place=place, radius_km=radius, rows=rows)
-    queryset = queryset.order_by(*_ordering(sort))
+        radius, rows = selectors.nearest(
+            lambda: filterset.qs,
+            place,
+            order_by=_ordering(sort),
+            also=("days_until",),
+            key=_shape(filterset, now, sort),
+            values=schedule.days_until_values(now),
+        )
+        return Search(filterset=filterset, queryset=None, sort=sort, place=place, radius_km=radius, rows=rows)
+    queryset = filterset.qs.order_by(*_ordering(sort))
     return Search(filterset=filterset, queryset=queryset, sort=sort, place=None, radius_km=None)
+
+
+def _shape(filterset: MeetingFilter, now: datetime.datetime, sort: str) -> tuple | None:
+    """Everything the SQL of a search near a postal code depends on but the place and the time of day, or None where
+    its query must be compiled afresh (core/sql_templates.py): the filters as cleaned, the date in Oslo, and the
+    registry's generation as this request read it (a fellowship's id, the groups a word finds). "In the next 7 days"
+    compares with the time of day in a condition of its own."""
+    token = GENERATION.read_in_this_request()
+    cleaned = filterset.form.cleaned_data
+    if token is None or is_private(token) or cleaned.get("next_7_days"):
+        return None
+    filters = []
+    for name, value in sorted(cleaned.items()):
+        if name == "postal_code":
+            continue
+        if isinstance(value, list):
+            value = tuple(value)
+        elif isinstance(value, Model):
+            value = (value._meta.label, value.pk)
+        filters.append((name, value))
+    return (token, schedule.local_now(now).date(), sort, tuple(filters))
 
 
 def paginate(result: Search, number):

@@ -50,7 +50,7 @@ def test_nearest_takes_the_smallest_radius_that_holds_five_meetings_and_all_insi
         expected_radius = next((r for r in selectors.RADII_KM if r >= fifth), None)
     by_pk = {pk: distance for distance, pk in by_distance}
     expected_ids = [pk for distance, pk in by_distance if expected_radius is None or distance <= expected_radius]
-    radius, rows = selectors.nearest(Meeting.objects.all(), place, order_by=("distance_km", "pk"), also=("name",))
+    radius, rows = selectors.nearest(Meeting.objects.all, place, order_by=("distance_km", "pk"), also=("name",))
     assert (radius, [pk for pk, _distance, _name in rows]) == (expected_radius, expected_ids)
     names = dict(Meeting.objects.values_list("pk", "name"))
     assert all(distance == pytest.approx(by_pk[pk]) and name == names[pk] for pk, distance, name in rows)

@@ -1,0 +1,75 @@
+"""Queries compiled once per shape and run again with other values: for searches whose SQL is the same from one
+request to the next but for a few numbers.
+
+Django builds and compiles a queryset's SQL on every request. For the search near a postal code that was about two
+milliseconds of Python for a query PostgreSQL answers in less (issue 15), and the SQL differs between two searches of
+the same filters only in the values that come from the place and the time of day. Those values are *marked*
+(`marked`): a marked value is an ordinary int, float, str, time or list to Django and psycopg, with a slot name. A
+query compiled once (`rows`) is kept with the positions of its marked parameters, and run for the next search with
+that search's values put in their slots.
+
+The caller's key must hold everything else the SQL depends on (the filters, the date, the data's generation):
+whatever is not marked is kept as it was compiled. With settings.SQL_TEMPLATE_CHECKS on (the tests' settings), every
+kept query filled in is compared with the queryset compiled afresh, statement and parameters, and a difference
+raises; a property test runs random searches so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import QuerySet
+
+# Shapes: a few filters each, in a handful of forms, for each day and registry generation; dropped all at once.
+MAX_KEPT = 2000
+_kept: dict[Hashable, tuple[str, tuple, tuple[tuple[int, str], ...]]] = {}
+_marked_types: dict[type, type] = {}
+
+
+def marked(slot: str, value):
+    """`value` as a parameter that fills the slot `slot`: the same value to Django and the database driver."""
+    kind = type(value)
+    subclass = _marked_types.get(kind)
+    if subclass is None:
+        subclass = _marked_types[kind] = type(f"Marked{kind.__name__.title()}", (kind,), {"slot": ""})
+    copy = subclass(value)
+    copy.slot = slot
+    return copy
+
+
+def slot_of(value) -> str | None:
+    return value.slot if type(value) in _marked_types.values() else None
+
+
+def rows(key: Hashable | None, build: Callable[[], QuerySet], values: dict) -> list[tuple]:
+    """The rows of `build()`, a `values_list` queryset, as tuples. On PostgreSQL with a `key`, its SQL is compiled
+    the first time the key is seen and kept; each later call runs the kept SQL with `values` (slot name → value) in
+    the marked parameters' places. Only for values PostgreSQL returns as Django would (no converters)."""
+    if key is None or connection.vendor != "postgresql":
+        return [tuple(row) for row in build()]
+    sql, params = bound(key, build, values)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def bound(key: Hashable, build: Callable[[], QuerySet], values: dict) -> tuple[str, list]:
+    """(SQL, parameters) of `build()`'s query as `rows` runs it: compiled once for `key`, filled with `values`."""
+    kept = _kept.get(key)
+    if kept is None:
+        sql, params = build().query.sql_with_params()
+        slots = tuple((position, slot) for position, value in enumerate(params) if (slot := slot_of(value)))
+        if len(_kept) >= MAX_KEPT:
+            _kept.clear()
+        kept = _kept[key] = (sql, tuple(params), slots)
+    sql, params, slots = kept
+    params = list(params)
+    for position, slot in slots:
+        params[position] = values[slot]
+    if settings.SQL_TEMPLATE_CHECKS:
+        fresh = build().query.sql_with_params()
+        if fresh != (sql, tuple(params)):
+            raise AssertionError(f"The query kept for {key!r} differs from its queryset: {fresh!r}")
+    return sql, params
