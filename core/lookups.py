@@ -14,4 +14,6 @@ class AnyOf(Lookup):
 
     def as_sql(self, compiler, connection):
         column, params = self.process_lhs(compiler, connection)
-        return f"{column} = ANY(%s)", [*params, list(self.rhs)]
+        # A list is passed on as it is: it may be a marked parameter (core/sql_templates.py).
+        values = self.rhs if isinstance(self.rhs, list) else list(self.rhs)
+        return f"{column} = ANY(%s)", [*params, values]

@@ -274,6 +274,7 @@ class MeetingFilter(django_filters.FilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.place: selectors.Place | None = None
+        self._words: list[selectors.Word] | None = None
         self.form.fields["postal_code"].validators.append(self._validate_postal_code)
         self.form.fields["fellowship"].label_from_instance = attrgetter("label")
 
@@ -307,8 +308,15 @@ class MeetingFilter(django_filters.FilterSet):
     def filter_text(self, queryset, name, value):
         # Every word in one filter call: each call clones the query built so far. None of the words' conditions
         # follows a many-valued relation, so this is the same as one call per word.
-        words = value.split()[:8]
-        return selectors.with_search_text(queryset).filter(*(selectors.text_q(word) for word in words))
+        conditions = (selectors.text_q(word, index) for index, word in enumerate(self.words()))
+        return selectors.with_search_text(queryset).filter(*conditions)
+
+    def words(self) -> list[selectors.Word]:
+        """The free text's words with what each finds (selectors.words), looked up once per search."""
+        if self._words is None:
+            text = self.form.cleaned_data.get("q") if self.is_bound and not self.form.errors.get("q") else ""
+            self._words = selectors.words(text or "")
+        return self._words
 
     def filter_time_of_day(self, queryset, name, value):
         if value == "morning":

@@ -32,6 +32,7 @@ from django.db.models.lookups import Contains
 
 from core import sql_templates
 from core.freshness import stale_q
+from core.lookups import AnyOf
 from core.sql_templates import marked
 from registry import schedule
 from registry.models import Group, Meeting, Status
@@ -85,25 +86,62 @@ def _municipality_names() -> tuple[tuple[str, str], ...]:
     return tuple((row["municipality_number"], row["name"].upper()) for row in rows)
 
 
-def text_q(word: str) -> Q:
+@dataclass(frozen=True)
+class Word:
+    """A word of a free-text search with what it finds besides the meetings' own text: the ids of the groups and
+    municipalities whose names hold it (`words`)."""
+
+    text: str
+    groups: tuple[int, ...]
+    towns: tuple[str, ...]
+
+    @property
+    def shape(self) -> tuple:
+        """What the word's condition looks like, but for the word and the ids (core/sql_templates.py): a word in
+        more group names than are listed is matched by name, so it is part of the shape itself."""
+        many = len(self.groups) > MAX_LISTED_GROUPS
+        return (self.text if many else None, many or bool(self.groups), bool(self.towns))
+
+
+def words(value: str) -> list[Word]:
+    """The first eight words of a free-text search, with the groups (the group trigram index) and municipalities
+    (the reference file) whose names hold each."""
+    found = []
+    for word in value.split()[:8]:
+        upper = word.upper()
+        towns = tuple(number for number, name in _municipality_names() if upper in name)
+        found.append(Word(word, tuple(groups_holding(word)), towns))
+    return found
+
+
+def text_values(found: list[Word]) -> dict:
+    """The words' parameters by slot (core/sql_templates.py), as `text_q` marks them."""
+    values = {}
+    for index, word in enumerate(found):
+        values |= {f"word_{index}": word.text, f"groups_{index}": list(word.groups), f"towns_{index}": list(word.towns)}
+    return values
+
+
+def text_q(word: Word, index: int = 0) -> Q:
     """Meetings whose own text (`TEXT_COLUMNS`), group name or municipality name holds `word`, in any case.
 
     Needs the `search_text` alias (`with_search_text`). Each part is a condition on the meeting row that an index
     answers: the trigram index on the meeting's text, and the group and municipality indexes for the ids of the
-    groups and municipalities whose names hold the word (looked up first: the group trigram index, the reference
-    file). PostgreSQL then combines the indexes instead of reading every meeting; SQLite scans.
+    groups and municipalities whose names hold the word (`words`). PostgreSQL then combines the indexes instead of
+    reading every meeting; SQLite scans. The word and the ids are marked parameters (core/sql_templates.py), the
+    ids one array each on PostgreSQL, so the condition's text is the same for every word of the same `Word.shape`.
     """
     # Upper-cased by the database, as the indexed text is (SQLite's UPPER leaves æøå alone, Python's would not).
-    needle = Upper(Value(word))
-    matches = Q(search_text__contains=needle)
-    groups = groups_holding(word)
-    if len(groups) > MAX_LISTED_GROUPS:
-        matches |= Q(group__name__icontains=word)
-    elif groups:
-        matches |= Q(group_id__in=groups)
-    municipalities = [number for number, name in _municipality_names() if word.upper() in name]
-    if municipalities:
-        matches |= Q(municipality_id__in=municipalities)
+    matches = Q(search_text__contains=Upper(Value(marked(f"word_{index}", word.text))))
+    as_array = connection.vendor == "postgresql"
+    if len(word.groups) > MAX_LISTED_GROUPS:
+        matches |= Q(group__name__icontains=word.text)
+    elif word.groups:
+        groups = marked(f"groups_{index}", list(word.groups))
+        matches |= Q(AnyOf(F("group_id"), groups)) if as_array else Q(group_id__in=word.groups)
+    if word.towns:
+        towns = marked(f"towns_{index}", list(word.towns))
+        matches |= Q(AnyOf(F("municipality_id"), towns)) if as_array else Q(municipality_id__in=word.towns)
     return matches
 
 

@@ -7,6 +7,7 @@ plain GET form; with HTMX the form and the page links fetch only the results par
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass
 from functools import wraps
 
@@ -22,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from core import sql_templates
 from core.freshness import is_stale
 from core.generations import is_private
 from registry import cards, ical, page_cache, schedule, selectors
@@ -78,13 +80,20 @@ def _result(
 @dataclass
 class Search:
     filterset: MeetingFilter
-    queryset: object  # ordered; None near a postal code (then `rows` are the result)
     sort: str
     place: selectors.Place | None
     radius_km: float | None
     # Near a postal code: a row (id, distance in km, days until the next date) for every meeting within the radius,
     # in order (the queryset is then not run).
     rows: list[tuple] | None = None
+    # What its queries depend on but the values (`_shape`; None: compiled afresh), and the values by slot.
+    shape: tuple | None = None
+    values: dict | None = None
+
+    @functools.cached_property
+    def queryset(self):
+        """The meetings found, ordered: built only where a query is compiled from it."""
+        return self.filterset.qs.order_by(*_ordering(self.sort))
 
     @property
     def is_text(self) -> bool:
@@ -164,35 +173,33 @@ def run_search(data, now: datetime.datetime, *, prefix: str | None = None) -> Se
         data = filterset.form.data.copy()  # the form is already cleaned; this only sets the menu
         data[sort_key] = chosen
         filterset.form.data = data
+    shape = _shape(filterset, now, sort)
+    values = schedule.days_until_values(now) | selectors.text_values(filterset.words())
     if place is not None:
         # The rows are the result: the queryset is not run (nor measured from the place, which costs to build).
         radius, rows = selectors.nearest(
-            lambda: filterset.qs,
-            place,
-            order_by=_ordering(sort),
-            also=("days_until",),
-            key=_shape(filterset, now, sort),
-            values=schedule.days_until_values(now),
+            lambda: filterset.qs, place, order_by=_ordering(sort), also=("days_until",), key=shape, values=values
         )
-        return Search(filterset=filterset, queryset=None, sort=sort, place=place, radius_km=radius, rows=rows)
-    queryset = filterset.qs.order_by(*_ordering(sort))
-    return Search(filterset=filterset, queryset=queryset, sort=sort, place=None, radius_km=None)
+        return Search(filterset=filterset, sort=sort, place=place, radius_km=radius, rows=rows)
+    return Search(filterset=filterset, sort=sort, place=None, radius_km=None, shape=shape, values=values)
 
 
 def _shape(filterset: MeetingFilter, now: datetime.datetime, sort: str) -> tuple | None:
-    """Everything the SQL of a search near a postal code depends on but the place and the time of day, or None where
-    its query must be compiled afresh (core/sql_templates.py): the filters as cleaned, the date in Oslo, and the
-    registry's generation as this request read it (a fellowship's id, the groups a word finds). "In the next 7 days"
+    """Everything the SQL of a search depends on but the place, the time of day and the free text's words and what
+    they find, or None where its query must be compiled afresh (core/sql_templates.py): the filters as cleaned, the
+    date in Oslo, and the registry's generation as this request read it (a fellowship's id). "In the next 7 days"
     compares with the time of day in a condition of its own."""
     token = GENERATION.read_in_this_request()
-    cleaned = filterset.form.cleaned_data
+    cleaned = filterset.form.cleaned_data if filterset.is_bound else {}
     if token is None or is_private(token) or cleaned.get("next_7_days"):
         return None
     filters = []
     for name, value in sorted(cleaned.items()):
         if name == "postal_code":
             continue
-        if isinstance(value, list):
+        if name == "q":  # the words are marked, the ids they find too: only the shape of their conditions counts
+            value = tuple(word.shape for word in filterset.words())
+        elif isinstance(value, list):
             value = tuple(value)
         elif isinstance(value, Model):
             value = (value._meta.label, value.pk)
@@ -217,7 +224,13 @@ def paginate(result: Search, number):
     except (TypeError, ValueError):
         number = 1
     start = (number - 1) * PAGE_SIZE
-    rows = list(result.ordered_rows(with_total=True)[start : start + PAGE_SIZE]) if number >= 1 else []
+    rows = []
+    if number >= 1:
+        rows = sql_templates.rows(
+            result.shape and (result.shape, "text page", number),
+            lambda: result.ordered_rows(with_total=True)[start : start + PAGE_SIZE],
+            result.values,
+        )
     if not rows and number != 1:
         return Paginator(result.ordered_rows(), PAGE_SIZE).get_page(number)
     paginator = Paginator([], PAGE_SIZE)
