@@ -474,10 +474,7 @@ def _record(row: tuple, url_prefix: str, url_suffix: str) -> dict:
         record["email" if "@" in contact else "phone"] = contact
     # The address fields; `approximate` as the spec means it: whether the *address* is a specific place.
     city = city or ""
-    record["address"] = address
-    record["city"] = city
-    record["postal_code"] = postal_code
-    record["country"] = FEED_COUNTRY
+    record.update(address=address, city=city, postal_code=postal_code, country=FEED_COUNTRY)
     formatted = formatted_address(address=address, postal_code=postal_code, city=city)
     if formatted:
         record["formatted_address"] = formatted
