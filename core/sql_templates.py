@@ -22,9 +22,11 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
 
+from core.memo import Kept
+
 # Shapes: a few filters each, in a handful of forms, for each day and registry generation; dropped all at once.
 MAX_KEPT = 2000
-_kept: dict[Hashable, tuple[str, tuple, tuple[tuple[int, str], ...]]] = {}
+_kept = Kept(MAX_KEPT)
 _marked_types: dict[type, type] = {}
 
 
@@ -55,16 +57,19 @@ def rows(key: Hashable | None, build: Callable[[], QuerySet], values: dict) -> l
         return cursor.fetchall()
 
 
+def _compiled(build: Callable[[], QuerySet]) -> tuple[str, tuple, tuple[tuple[int, str], ...]]:
+    """(SQL, parameters, (position, slot) of each marked parameter) of `build()`'s query."""
+    sql, params = build().query.sql_with_params()
+    return (
+        sql,
+        tuple(params),
+        tuple((position, slot) for position, value in enumerate(params) if (slot := slot_of(value))),
+    )
+
+
 def bound(key: Hashable, build: Callable[[], QuerySet], values: dict) -> tuple[str, list]:
     """(SQL, parameters) of `build()`'s query as `rows` runs it: compiled once for `key`, filled with `values`."""
-    kept = _kept.get(key)
-    if kept is None:
-        sql, params = build().query.sql_with_params()
-        slots = tuple((position, slot) for position, value in enumerate(params) if (slot := slot_of(value)))
-        if len(_kept) >= MAX_KEPT:
-            _kept.clear()
-        kept = _kept[key] = (sql, tuple(params), slots)
-    sql, params, slots = kept
+    sql, params, slots = _kept.get_or_make(key, lambda: _compiled(build))
     params = list(params)
     for position, slot in slots:
         params[position] = values[slot]

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import ListedChoiceIterator, PlainTextInput
 from core.generations import is_private
+from core.memo import Kept
 from registry import page_cache, selectors
 from registry.changes import GENERATION
 from registry.models import AttendanceMode, Fellowship, Meeting, Weekday
@@ -92,16 +93,11 @@ class FellowshipSelect(FastSelect):
         if token is None or is_private(token):
             key = f"registry:fellowship-options:{language}"
             return GENERATION.get_or_render(key, super()._options_html, page_cache.cache_seconds())
-        options = _options_by_token.get((language, token))
-        if options is None:
-            if len(_options_by_token) > 16:  # older tokens
-                _options_by_token.clear()
-            options = _options_by_token[(language, token)] = super()._options_html()
-        return options
+        return _options_by_token.get_or_make((language, token), super()._options_html)
 
 
-# (language, registry generation token) → the fellowship menu's options (FellowshipSelect).
-_options_by_token: dict[tuple[str, str], str] = {}
+# (language, registry generation token) → the fellowship menu's options (FellowshipSelect); older tokens go.
+_options_by_token = Kept(16)
 
 
 @functools.cache

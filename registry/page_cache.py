@@ -41,6 +41,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from core.generations import fragment_key
+from core.memo import Kept
 from registry import cards
 from registry.changes import GENERATION
 from registry.models import AttendanceMode
@@ -124,7 +125,7 @@ def cached_for_anonymous(view):
 
 
 # (template, language, path, minute) → the page around its body, rendered once per process (`render_around`).
-_shells: dict[tuple, tuple[str, str]] = {}
+_shells = Kept(64)
 
 
 def render_around(request, template: str, body: str) -> HttpResponse:
@@ -136,19 +137,20 @@ def render_around(request, template: str, body: str) -> HttpResponse:
     if not is_cacheable(request):
         return render(request, template, {"search_body": mark_safe(body)})  # noqa: S308 - our own render
     key = (template, get_language(), request.path, int(time.time() // cache_seconds()))
-    shell = _shells.get(key)
-    if shell is None:
-        page = render_to_string(template, {"search_body": BODY_PLACEHOLDER}, request=request)
-        page = CSRF_FIELD.sub(rf"\g<1>{CSRF_PLACEHOLDER}\g<3>", page)
-        page = NEXT_FIELD.sub(rf"\g<1>{NEXT_PLACEHOLDER}\g<3>", page)
-        if len(_shells) > 64:  # old spans
-            _shells.clear()
-        shell = _shells[key] = tuple(page.split(BODY_PLACEHOLDER))
-    before, after = shell
+    before, after = _shells.get_or_make(key, lambda: _shell(request, template))
     before = before.replace(CSRF_PLACEHOLDER, get_token(request)).replace(
         NEXT_PLACEHOLDER, escape(request.get_full_path())
     )
     return HttpResponse(before + body + after)
+
+
+def _shell(request, template: str) -> tuple[str, str]:
+    """The page around the body, before and after it, with placeholders for the visitor's own parts."""
+    page = render_to_string(template, {"search_body": BODY_PLACEHOLDER}, request=request)
+    page = CSRF_FIELD.sub(rf"\g<1>{CSRF_PLACEHOLDER}\g<3>", page)
+    page = NEXT_FIELD.sub(rf"\g<1>{NEXT_PLACEHOLDER}\g<3>", page)
+    before, after = page.split(BODY_PLACEHOLDER)
+    return before, after
 
 
 def _forget_shells(**kwargs) -> None:

@@ -12,11 +12,13 @@ from django import template
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
+from core.memo import Kept
+
 register = template.Library()
 
 # The weekday combinations, 357 municipalities and the rest, in each language, stay far below this.
 MAX_KEPT = 5000
-_kept: dict[tuple, str] = {}
+_kept = Kept(MAX_KEPT)
 
 
 @register.simple_tag
@@ -27,10 +29,4 @@ def choice_filter(field, template_name: str = "_field.html"):
     data = field.form.data
     submitted = tuple(data.getlist(field.html_name)) if hasattr(data, "getlist") else (data.get(field.html_name),)
     key = (template_name, field.auto_id, field.html_name, get_language(), field.form.is_bound, submitted)
-    html = _kept.get(key)
-    if html is None:
-        html = render_to_string(template_name, {"field": field})
-        if len(_kept) >= MAX_KEPT:
-            _kept.clear()
-        _kept[key] = html
-    return html
+    return _kept.get_or_make(key, lambda: render_to_string(template_name, {"field": field}))
