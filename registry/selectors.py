@@ -152,7 +152,7 @@ def groups_holding(word: str) -> list[int]:
     longer to build and compile it than the database took to answer, for every word of every free-text search
     (issue 15). Elsewhere the queryset runs; a test compares the two."""
     if connection.vendor != "postgresql":
-        return list(_groups_holding(word))
+        return list(_groups_holding(word, MAX_LISTED_GROUPS))
     sql, params, position = _groups_holding_sql(MAX_LISTED_GROUPS)
     params = list(params)
     params[position] = word
@@ -161,10 +161,10 @@ def groups_holding(word: str) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _groups_holding(word: str, listed: int | None = None) -> QuerySet[Group]:
+def _groups_holding(word: str, listed: int) -> QuerySet[Group]:
     # A lookup as the condition: no annotate call.
     matching = Group.objects.filter(Contains(group_name_text(), Upper(Value(word)))).order_by()
-    return matching.values_list("pk", flat=True)[: (listed or MAX_LISTED_GROUPS) + 1]
+    return matching.values_list("pk", flat=True)[: listed + 1]
 
 
 @functools.cache
@@ -356,11 +356,6 @@ def bounding_box(place: Place, radius_km: float) -> tuple[float, float, float, f
         place.longitude - delta_longitude,
         place.longitude + delta_longitude,
     )
-
-
-def bounding_box_q(place: Place, radius_km: float) -> InBox:
-    """Meetings in a box that contains the circle: cheap comparisons before the exact distance."""
-    return InBox(*bounding_box(place, radius_km))
 
 
 class DistanceKm(Func):

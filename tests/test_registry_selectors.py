@@ -77,7 +77,7 @@ def test_meetings_without_coordinates_are_found_at_their_municipality_centre(db)
     TypedMeetingFactory(name="Vadsø", municipality=municipality("5607"))
     TypedMeetingFactory(name="Oslo", municipality=municipality("0301"))
     located = Meeting.objects.annotate(distance_km=selectors.DistanceKm(place))
-    near = located.filter(selectors.bounding_box_q(place, 50), distance_km__lte=50)
+    near = located.filter(selectors.InBox(*selectors.bounding_box(place, 50)), distance_km__lte=50)
     assert [m.name for m in near] == ["Vadsø"]
 
 
