@@ -1,5 +1,6 @@
 """gunicorn settings shared by `make run`, the Dockerfile and the benchmarks."""
 
+import gc
 import multiprocessing
 import os
 
@@ -34,3 +35,11 @@ def child_exit(server, worker):
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def post_worker_init(worker):
+    # What the worker has made by now (the application loaded: Django, its apps and every module they import) lives as
+    # long as the worker: moved out of the garbage collector's sight, each collection looks only at what requests
+    # made since. Collections took 0.27–0.34 ms of an uncached search's CPU before, 0.20–0.22 ms after (issue 15).
+    gc.collect()
+    gc.freeze()
