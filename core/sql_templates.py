@@ -16,6 +16,9 @@ raises; a property test runs random searches so.
 
 from __future__ import annotations
 
+import itertools
+import re
+import weakref
 from collections.abc import Callable, Hashable
 
 from django.conf import settings
@@ -78,3 +81,28 @@ def bound(key: Hashable, build: Callable[[], QuerySet], values: dict) -> tuple[s
         if fresh != (sql, tuple(params)):
             raise AssertionError(f"The query kept for {key!r} differs from its queryset: {fresh!r}")
     return sql, params
+
+
+# Each database connection (psycopg's, so a reconnection starts empty) → the names of the statements prepared on it.
+_prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+PLACEHOLDER = re.compile(r"%[s%]")
+
+
+def prepared_rows(name: str, sql: Callable[[], str], params: list) -> list[tuple]:
+    """The rows of `sql()` (PostgreSQL, with %s placeholders) for `params`, run as a statement prepared once per
+    database connection under `name` (PREPARE, then EXECUTE): PostgreSQL parses and plans it once, not on every run.
+
+    Only for a query whose best plan does not depend on its parameters' values (a look-up by primary keys): after
+    five runs PostgreSQL may keep one plan for all values. A prepared statement outlives a rollback and ends with its
+    connection; a pooler that shares server connections between clients (PgBouncer in transaction mode) would lose
+    it, so production connects to PostgreSQL directly (compose.yaml)."""
+    connection.ensure_connection()
+    names = _prepared.setdefault(connection.connection, set())
+    with connection.cursor() as cursor:
+        if name not in names:
+            numbers = itertools.count(1)
+            text = PLACEHOLDER.sub(lambda match: "%" if match.group() == "%%" else f"${next(numbers)}", sql())
+            cursor.execute(f"PREPARE {name} AS {text}")
+            names.add(name)
+        cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})", params)
+        return cursor.fetchall()
