@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from registry import feed
+from registry import feed, page_cache
 from tests.factories import TypedMeetingFactory, login
 
 URL = reverse("registry:search")
@@ -30,19 +30,33 @@ def csrf_token(content: str) -> str:
     return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', content).group(1)
 
 
-def test_second_anonymous_request_is_served_from_the_cache_without_queries(
-    client, db, django_assert_num_queries, django_capture_on_commit_callbacks
+def test_a_page_asked_for_twice_is_kept_and_served_from_the_cache_without_queries(
+    client, db, django_assert_num_queries, django_assert_max_num_queries, django_capture_on_commit_callbacks
 ):
     # Committed (as far as the registry's change generation can tell); uncommitted changes are never cached.
     with django_capture_on_commit_callbacks(execute=True):
         TypedMeetingFactory(name="Hurtigmøtet")
     first = client.get(URL)
     assert "Hurtigmøtet" in first.content.decode()
+    with django_assert_max_num_queries(10) as queries:  # asked once: only noted, not kept
+        Client().get(URL)
+    assert queries
     with django_assert_num_queries(0):
-        second = Client().get(URL)
-    assert second.status_code == 200
-    assert "Hurtigmøtet" in second.content.decode()
-    assert second["Content-Type"] == first["Content-Type"]
+        third = Client().get(URL)
+    assert third.status_code == 200
+    page, kept = first.content.decode(), third.content.decode()
+    assert kept.replace(csrf_token(kept), "TOKEN") == page.replace(csrf_token(page), "TOKEN")
+    assert third["Content-Type"] == first["Content-Type"]
+
+
+def test_a_page_asked_for_once_is_not_kept(db, monkeypatch):
+    stored, set_many = [], cache.set_many
+    monkeypatch.setattr(
+        cache, "set_many", lambda values, *args, **kwargs: set_many(stored.extend(values) or values, *args, **kwargs)
+    )
+    Client().get(URL, {"postal_code": "0150", "weekday": "3"})
+    pages = [key for key in stored if key.startswith(page_cache.KEY_PREFIX)]
+    assert len(pages) == 1 and pages[0].endswith(page_cache.ASKED)
 
 
 def test_an_edit_shows_on_the_next_request(client, db, django_capture_on_commit_callbacks):
@@ -57,7 +71,8 @@ def test_an_edit_shows_on_the_next_request(client, db, django_capture_on_commit_
 
 
 def test_cached_page_carries_a_working_csrf_token_for_each_visitor(db, django_assert_num_queries):
-    Client().get(URL)  # fills the cache
+    Client().get(URL)
+    Client().get(URL)  # asked for again: kept
     visitor = Client(enforce_csrf_checks=True)
     with django_assert_num_queries(0):
         page = visitor.get(URL)
@@ -96,7 +111,9 @@ def test_an_anonymous_page_is_kept_once_not_also_as_its_body(db, monkeypatch, dj
         cache, "set_many", lambda values, *args, **kwargs: set_many(stored.extend(values) or values, *args, **kwargs)
     )
     Client().get(URL, {"weekday": "3"})
-    assert len([key for key in stored if key.startswith("registry:page:")]) == 1
+    Client().get(URL, {"weekday": "3"})
+    pages = [key for key in stored if key.startswith(page_cache.KEY_PREFIX) and not key.endswith(page_cache.ASKED)]
+    assert len(pages) == 1
 
 
 def test_logged_in_users_see_an_edit_on_the_next_request(client, clinician_a, django_capture_on_commit_callbacks):
