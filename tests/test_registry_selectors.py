@@ -147,3 +147,27 @@ def test_the_box_holds_own_points_inside_and_municipality_centres_only_for_meeti
     assert not Meeting.objects.filter(selectors.InBox(*at_sea)).exists()
     TypedMeetingFactory(name="at sea", latitude=vadso_latitude + 0.6, longitude=vadso_longitude, municipality=oslo)
     assert list(Meeting.objects.filter(selectors.InBox(*at_sea)).values_list("name", flat=True)) == ["at sea"]
+
+
+@pytest.mark.parametrize(
+    "box",
+    [
+        (59.0, 60.5, 9.5, 11.5),  # around Oslo
+        (69.0, 71.5, 15.0, 31.5),  # the north
+        (0.0, 90.0, -180.0, 180.0),  # all of them
+        (10.0, 11.0, 10.0, 11.0),  # none
+    ],
+)
+def test_a_box_lists_exactly_the_municipalities_whose_centre_is_in_it(box):
+    south, north, west, east = box
+    inside = {
+        number
+        for number, latitude, longitude in selectors.municipality_centres()
+        if south <= latitude <= north and west <= longitude <= east
+    }
+    assert set(selectors.box_values(box)["box_municipalities"]) == inside
+
+
+def test_a_municipality_centre_on_a_boxs_edge_is_in_the_box():
+    number, latitude, longitude = selectors.municipality_centres()[7]
+    assert number in selectors.box_values((latitude, latitude, longitude, longitude))["box_municipalities"]
