@@ -164,11 +164,43 @@ def _shell(request, template: str) -> tuple[str, str]:
     return before, after
 
 
+# (template, language, the frame's context, the parts' names) → the template's markup around its parts (`render_frame`).
+_frames = Kept(16)
+
+
+def render_frame(template: str, context: dict, parts: dict[str, str]) -> str:
+    """`template` rendered with `context` (values that stay the same while the process runs: settings) and each of
+    `parts` (name → our own markup, rendered for this request) in its place.
+
+    The template's own markup depends on nothing else but the language: it is rendered once per language in each
+    process, with a placeholder where each part goes, and the parts are put in per request. The search body's frame
+    (headings, buttons, the map's labels in a dozen translations) was a quarter of its render (issue 15)."""
+    key = (template, get_language(), tuple(context.items()), tuple(parts))
+    pieces = _frames.get_or_make(key, lambda: _frame(template, context, tuple(parts)))
+    markup = [pieces[0]]
+    for name, piece in zip(parts, pieces[1:], strict=True):
+        markup += [parts[name], piece]
+    return "".join(markup)
+
+
+def _frame(template: str, context: dict, names: tuple[str, ...]) -> list[str]:
+    """The template's markup split where each part goes, in the order of `names`."""
+    placeholders = {name: f"__registry_part_{name}__" for name in names}
+    markup = render_to_string(template, {**context, **placeholders})
+    pieces = []
+    for name in names:
+        before, markup = markup.split(placeholders[name])
+        pieces.append(before)
+    return [*pieces, markup]
+
+
 def _forget_shells(**kwargs) -> None:
     _shells.clear()
+    _frames.clear()
 
 
-# A shell holds what settings chose (the menu, the demo banner): tests that change them get a new one.
+# A shell or a frame holds what settings chose (the menu, the demo banner, the map's tiles): tests that change them
+# get a new one.
 setting_changed.connect(_forget_shells)
 
 

@@ -276,8 +276,6 @@ def _search_context(request: HttpRequest) -> dict:
         "page": page,
         "cards": shown,
         "map_points": points,
-        "map_tile_url": settings.REGISTRY_MAP_TILE_URL,
-        "map_attribution": settings.REGISTRY_MAP_ATTRIBUTION,
         "sort": result.sort,
         "place": result.place,
         "radius_km": result.radius_km,
@@ -296,13 +294,26 @@ def search(request: HttpRequest) -> HttpResponse:
     # The form and the results hold nothing of the visitor's own: rendered once per address, language and minute
     # and shared (registry/page_cache.py); only the page around them (menu, quick searches) is per visitor. The
     # quick searches around the user's units come from the referrals side (config/context_processors.py).
-    template = "registry/_results.html" if request.htmx else "registry/_search_body.html"
-    body = page_cache.shared_fragment(
-        request, template, lambda: render_to_string(template, _search_context(request), request=request)
-    )
     if request.htmx:
-        return HttpResponse(body)
+        results = "registry/_results.html"
+        return HttpResponse(
+            page_cache.shared_fragment(
+                request, results, lambda: render_to_string(results, _search_context(request), request=request)
+            )
+        )
+    body = page_cache.shared_fragment(request, "registry/_search_body.html", lambda: _search_body(request))
     return page_cache.render_around(request, "registry/search.html", body)
+
+
+def _search_body(request: HttpRequest) -> str:
+    """The search form and its results: the two parts rendered for this search, in the body's frame."""
+    context = _search_context(request)
+    parts = {
+        "filter_fields": render_to_string("registry/_filter_fields.html", context, request=request),
+        "results": render_to_string("registry/_results.html", context, request=request),
+    }
+    frame = {"map_tile_url": settings.REGISTRY_MAP_TILE_URL, "map_attribution": settings.REGISTRY_MAP_ATTRIBUTION}
+    return page_cache.render_frame("registry/_search_body.html", frame, parts)
 
 
 def _calendar_response(content: bytes, filename: str) -> HttpResponse:

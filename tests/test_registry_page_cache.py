@@ -247,3 +247,25 @@ def test_a_search_reads_the_fellowship_menu_from_the_generation_its_page_lookup_
         fellowship.name = "Narcotics Anonymous"
         fellowship.save()
     assert "Narcotics Anonymous (NA)" in fellowship_options(Client().get(URL, {"weekday": 3}).content.decode())
+
+
+def test_the_search_bodys_frame_is_its_template_with_the_parts_in_place(settings):
+    # The body's markup around the form's fields and the results is rendered once per language and kept
+    # (page_cache.render_frame): the same as the template rendered with them, in each language.
+    from django.template.loader import render_to_string
+    from django.utils import translation
+    from django.utils.safestring import mark_safe
+
+    frame = {"map_tile_url": "https://tiles.example/{z}/{x}/{y}.png", "map_attribution": "© Kart & co"}
+    pages = {}
+    for language in ("nb", "en", "nb"):
+        parts = {"filter_fields": f"<p>Felt {language} &amp; mer</p>", "results": f"<ol><li>{language}</li></ol>"}
+        with translation.override(language):
+            kept = page_cache.render_frame("registry/_search_body.html", frame, parts)
+            rendered = render_to_string(
+                "registry/_search_body.html", {**frame, **{name: mark_safe(part) for name, part in parts.items()}}
+            )
+        assert kept == rendered
+        assert parts["filter_fields"] in kept and parts["results"] in kept
+        pages[language] = kept
+    assert 'data-label-map="Kart"' in pages["nb"] and 'data-label-map="Map"' in pages["en"]
