@@ -31,6 +31,7 @@ from registry.changes import GENERATION
 from registry.filters import MeetingFilter
 from registry.models import Group, Meeting, Status
 from registry.page_cache import cached_for_anonymous
+from registry.templatetags import search_form
 
 PAGE_SIZE = 20
 CALENDAR_LIMIT = 500
@@ -309,7 +310,9 @@ def _search_body(request: HttpRequest) -> str:
     """The search form and its results: the two parts rendered for this search, in the body's frame."""
     context = _search_context(request)
     parts = {
-        "filter_fields": render_to_string("registry/_filter_fields.html", context, request=request),
+        "filter_fields": search_form.filter_fields(
+            context["form"], lambda: render_to_string("registry/_filter_fields.html", context, request=request)
+        ),
         "results": render_to_string("registry/_results.html", context, request=request),
     }
     frame = {"map_tile_url": settings.REGISTRY_MAP_TILE_URL, "map_attribution": settings.REGISTRY_MAP_ATTRIBUTION}

@@ -2,6 +2,7 @@
 a repeated value costs no render, and every value, language and error still shows as the form says."""
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import translation
 
@@ -15,8 +16,10 @@ ALWAYS_RENDERED = 3
 @pytest.fixture(autouse=True)
 def nothing_kept():
     search_form._kept.clear()
+    search_form._fields.clear()
     yield
     search_form._kept.clear()
+    search_form._fields.clear()
 
 
 def field_renders(response) -> int:
@@ -113,3 +116,35 @@ def test_forms_that_share_fields_keep_their_own_values_errors_and_place(db):
     assert '<option value="0301" selected>' not in str(nowhere.form["municipality"])
     shared = MeetingFilter.shared_form_class().base_fields["postal_code"]
     assert all(len(s.form.fields["postal_code"].validators) == len(shared.validators) + 1 for s in (oslo, nowhere))
+
+
+def fields_markup(response) -> str:
+    import re
+
+    return re.search(r'<form method="get".*?</form>', response.content.decode(), re.S).group(0)
+
+
+@pytest.mark.parametrize("typed", ["\"Tr<y> & co'", "1", "3", "__registry_typed_postal_code__", "Ålesund kirke", " "])
+def test_the_fields_kept_for_what_was_chosen_show_what_each_search_typed(settings, client, db, typed):
+    # With the page cache on, a search reads the registry's generation, under which the fields are kept.
+    settings.REGISTRY_PAGE_CACHE_SECONDS = 60
+    cache.clear()
+    client.get(URL, {"weekday": "3", "q": "kirke", "postal_code": "0150", "sort": "next"})
+    query = {"weekday": "3", "q": typed, "postal_code": "5003", "sort": "next"}
+
+    kept = client.get(URL, query)
+
+    assert field_renders(kept) == 0
+    settings.REGISTRY_PAGE_CACHE_SECONDS = 0
+    assert fields_markup(kept) == fields_markup(client.get(URL, query))
+    assert 'value="5003"' in fields_markup(kept)
+
+
+def test_fields_kept_without_typed_text_are_not_those_with_it(settings, client, db):
+    settings.REGISTRY_PAGE_CACHE_SECONDS = 60
+    cache.clear()
+    client.get(URL, {"weekday": "2", "q": "kirke"})
+    response = client.get(URL, {"weekday": "2", "postal_code": "0150"})
+    assert 'value="kirke"' not in fields_markup(response)
+    assert 'value="0150"' in fields_markup(response)
+    assert field_renders(response) == ALWAYS_RENDERED

@@ -8,11 +8,17 @@ while the process runs may use this (reference data and fixed lists, not the fel
 a field with an error is always rendered afresh (its message may quote what was typed).
 """
 
+import re
+from collections.abc import Callable
+
 from django import template
 from django.template.loader import render_to_string
+from django.utils.html import conditional_escape
 from django.utils.translation import get_language
 
+from core.generations import is_private
 from core.memo import Kept
+from registry.changes import GENERATION
 
 register = template.Library()
 
@@ -30,3 +36,41 @@ def choice_filter(field, template_name: str = "_field.html"):
     submitted = tuple(data.getlist(field.html_name)) if hasattr(data, "getlist") else (data.get(field.html_name),)
     key = (template_name, field.auto_id, field.html_name, get_language(), field.form.is_bound, submitted)
     return _kept.get_or_make(key, lambda: render_to_string(template_name, {"field": field}))
+
+
+# The fields whose value is typed, not chosen: each search's own, put in the kept fields (`filter_fields`).
+TYPED = ("q", "postal_code")
+PLACEHOLDER = re.compile(r"__registry_typed_(q|postal_code)__")
+_fields = Kept(MAX_KEPT)
+
+
+def filter_fields(form, render: Callable[[], str]) -> str:
+    """`render()`, the search form's fields (registry/_filter_fields.html), kept per process for what is chosen in
+    its menus and check boxes, with what was typed (the free text, the postal code) put in for each search.
+
+    The fields are the same for every search that chooses the same (a weekday or two, mostly) in the same language,
+    under the same registry generation (the fellowship menu's options), so a new postal code or text need not render
+    them again: that was a tenth of an uncached search (issue 15). Not kept: a form with an error (its messages may
+    quote what was typed), and where this request has not read the generation or reads a private one."""
+    token = GENERATION.read_in_this_request()
+    if form.errors or token is None or is_private(token):
+        return render()
+    typed = {name: form[name].value() or "" for name in TYPED}
+    chosen = tuple((name, tuple(form.data.getlist(form.add_prefix(name)))) for name in form.fields if name not in TYPED)
+    key = (get_language(), token, form.prefix, form.is_bound, chosen, tuple(bool(text) for text in typed.values()))
+    markup = _fields.get_or_make(key, lambda: _with_placeholders(form, typed, render))
+    # In one pass, so that typed text that looks like a placeholder is left as it is.
+    return PLACEHOLDER.sub(lambda match: str(conditional_escape(typed[match.group(1)])), markup)
+
+
+def _with_placeholders(form, typed: dict[str, str], render: Callable[[], str]) -> str:
+    """`render()` with a placeholder in place of each typed value (the form's data swapped while it renders)."""
+    data = form.data
+    form.data = data.copy()
+    for name, text in typed.items():
+        if text:
+            form.data[form.add_prefix(name)] = f"__registry_typed_{name}__"
+    try:
+        return render()
+    finally:
+        form.data = data
