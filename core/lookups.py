@@ -17,3 +17,19 @@ class AnyOf(Lookup):
         # A list is passed on as it is: it may be a marked parameter (core/sql_templates.py).
         values = self.rhs if isinstance(self.rhs, list) else list(self.rhs)
         return f"{column} = ANY(%s)", [*params, values]
+
+
+class AnyOfText(Lookup):
+    """`column = ANY(string_to_array(%s, ','))`: the same rows as AnyOf for strings without a comma (such as hex
+    digests), sent as one text parameter. Django's client-side binding has psycopg quote each string of a list in
+    Python: for a batch's 2,000 pseudonyms that took 17 ms, as long as the query."""
+
+    lookup_name = "any_of_text"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        column, params = self.process_lhs(compiler, connection)
+        values = list(self.rhs)
+        if any("," in value for value in values):
+            raise ValueError("AnyOfText takes strings without a comma.")
+        return f"{column} = ANY(string_to_array(%s, ','))", [*params, ",".join(values)]

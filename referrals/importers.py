@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F, Lookup, Q
+from django.db.models import BigIntegerField, ExpressionWrapper, F, Lookup, Q
 from django.db.models.base import ModelState
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -45,7 +45,7 @@ from django.utils.translation import ngettext
 
 from accounts.models import Membership, Unit, User
 from core import bulk_copy
-from core.lookups import AnyOf
+from core.lookups import AnyOf, AnyOfText
 from core.national_id import contains_national_id
 from core.periods import OSLO
 from referrals import services
@@ -493,12 +493,13 @@ class _Refused:
     message: str
 
 
-def _one_of(name: str, values: list) -> Iterator[Q | Lookup]:
-    """Conditions for `name__in=values`, for a query each: one on PostgreSQL, slices under SQLite's variable limit."""
+def _one_of(name: str, values: list, *, lookup=AnyOf) -> Iterator[Q | Lookup]:
+    """Conditions for `name__in=values`, for a query each: one on PostgreSQL (`lookup`: AnyOfText for strings),
+    slices under SQLite's variable limit."""
     if not values:
         return
     if connection.vendor == "postgresql":
-        yield AnyOf(F(name), values)
+        yield lookup(F(name), values)
         return
     for offset in range(0, len(values), LOOKUP_CHUNK):
         yield Q(**{f"{name}__in": values[offset : offset + LOOKUP_CHUNK]})
@@ -514,9 +515,9 @@ def _existing_contacts(keys: set[tuple[int, str, datetime.date]], *, lock: bool)
     end = datetime.datetime.combine(max(days) + datetime.timedelta(days=1), datetime.time.min, tzinfo=OSLO)
     unit_ids = sorted({unit_id for unit_id, _pseudonym, _day in keys})
     found: dict = {}
-    for condition in _one_of("patient_pseudonym", pseudonyms):
+    for condition in _one_of("patient_pseudonym", pseudonyms, lookup=AnyOfText):
         queryset = PatientContact.objects.filter(
-            condition, unit_id__in=unit_ids, contacted_at__gte=start, contacted_at__lt=end
+            condition, _unit_among(unit_ids), contacted_at__gte=start, contacted_at__lt=end
         ).order_by("id")
         if lock:
             queryset = queryset.select_for_update()
@@ -532,6 +533,17 @@ def _existing_contacts(keys: set[tuple[int, str, datetime.date]], *, lock: bool)
                 current = contact
             found[key] = (current, deleted)
     return found
+
+
+def _unit_among(unit_ids: list[int]) -> Q | Lookup:
+    """The look-up's unit condition, written on PostgreSQL so that the planner cannot use an index for it.
+
+    A batch's pseudonyms find a few rows each through their own index, and the unit is a filter on those. Given an
+    indexable `unit_id IN (…)`, PostgreSQL ANDed in a scan of the units' (unit, month) index, every contact of the
+    units (600,000 in the benchmark): 22-30 ms a batch instead of 6-10, 1 s or more of a 100,000-row import."""
+    if connection.vendor != "postgresql":
+        return Q(unit_id__in=unit_ids)
+    return AnyOf(ExpressionWrapper(F("unit_id") + 0, output_field=BigIntegerField()), unit_ids)
 
 
 def _related_ids(relation, contact_ids: list[int]) -> dict[int, set[int]]:

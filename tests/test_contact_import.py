@@ -138,6 +138,23 @@ def test_contact_on_another_oslo_date_is_not_updated(unit_a):
     assert (result.created, result.updated) == (1, 0)
 
 
+def test_the_same_patient_and_date_in_another_unit_is_not_updated(unit_a, unit_b):
+    # The look-up finds contacts by pseudonym and filters the unit in a condition of its own (importers._unit_among).
+    elsewhere = PatientContactFactory(
+        unit=unit_b,
+        patient_pseudonym=pseudonym_for("EP-1"),
+        contacted_at=datetime.datetime(2026, 3, 1, 12, 0, tzinfo=OSLO),
+        intensity=1,
+    )
+
+    result = importers.apply_import(csv_bytes("2026-03-01,RUS-POL,EP-1,outpatient,3,,,"))
+
+    assert (result.created, result.updated) == (1, 0)
+    elsewhere.refresh_from_db()
+    assert (elsewhere.intensity, elsewhere.version) == (1, 1)
+    assert PatientContact.objects.get(unit=unit_a).intensity == 3
+
+
 def test_soft_deleted_contact_is_not_brought_back(unit_a):
     PatientContactFactory(
         unit=unit_a,
