@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from operator import attrgetter
 from typing import Any
 
@@ -163,6 +164,49 @@ def analyze(*models: type[models.Model]) -> None:
     with connection.cursor() as cursor:
         for model in models:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
+class ChecksAside:
+    """The deferred constraint checks of the rows written so far, run by PostgreSQL while the caller goes on in Python.
+
+    Django's foreign keys are checked at the commit, one query per reference (about 750,000 for a 100,000-row contact
+    import, 4-5 s of PostgreSQL's CPU), while the importer's Python has nothing left to do. `start()` has them run now,
+    in a thread of its own that waits for PostgreSQL (`SET CONSTRAINTS ALL IMMEDIATE`, then `DEFERRED` again, as
+    Django's own check_constraints does), so that the caller can plan its next batch meanwhile; `wait()` waits for
+    them and raises what they raised. The same checks, no fewer, on the same transaction: psycopg lets one statement
+    at a time use the connection, so a query the caller sends meanwhile waits its turn. A no-op off PostgreSQL. Use it
+    as a context manager, so that nothing is left running when the transaction ends.
+    """
+
+    def __init__(self):
+        self._executor: ThreadPoolExecutor | None = None
+        self._running: Future | None = None
+
+    def __enter__(self) -> ChecksAside:
+        if connection.vendor == "postgresql":
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="constraint-checks")
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)  # a failure on the way out is the caller's to report
+
+    def start(self) -> None:
+        if self._executor is None:
+            return
+        self.wait()
+        self._running = self._executor.submit(_check_constraints, connection.connection)
+
+    def wait(self) -> None:
+        running, self._running = self._running, None
+        if running is not None:
+            with connection.wrap_database_errors:  # as Django raises them at the commit
+                running.result()
+
+
+def _check_constraints(database_connection) -> None:
+    database_connection.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    database_connection.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 UPDATE_BATCH = 5000

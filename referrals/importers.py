@@ -741,10 +741,11 @@ def _new_contact_data(values: dict, fellowships_by_id: dict) -> dict:
 class _Planner:
     """Each row of a batch against what is recorded: a new contact, an update, unchanged, or deleted in the registry."""
 
-    def __init__(self, lookups: _Lookups, *, lock: bool):
+    def __init__(self, lookups: _Lookups, *, lock: bool, checks: bulk_copy.ChecksAside | None):
         self.fellowships_by_id = {fellowship.pk: fellowship for fellowship in lookups.fellowships.values()}
         self.check = _ServiceCheck()
         self.lock = lock
+        self.checks = checks
 
     def plan_batch(self, rows: list[_Row], plan: ImportPlan) -> tuple[list[PlannedContact], list[PlannedContact]]:
         """The batch's contacts to create and to update; its bad rows go to plan.errors, the rest to its counts."""
@@ -752,6 +753,9 @@ class _Planner:
         current_ids = [current.pk for current, _deleted in self.existing.values() if current is not None]
         self.current_fellowships = _related_ids(PatientContact.fellowships, current_ids)
         self.current_meetings = _related_ids(PatientContact.suggested_meetings, current_ids)
+        if self.checks is not None:
+            # The batches written so far are checked by PostgreSQL while this one is planned (_while_valid waits).
+            self.checks.start()
         to_create, to_update = [], []
         for row in rows:
             planned = self.plan_row(row, plan)
@@ -826,7 +830,13 @@ class _Planner:
 
 
 def _planned_batches(
-    data: bytes, plan: ImportPlan, *, allowed_units, lock: bool, progress: Progress
+    data: bytes,
+    plan: ImportPlan,
+    *,
+    allowed_units,
+    lock: bool,
+    progress: Progress,
+    checks: bulk_copy.ChecksAside | None = None,
 ) -> Iterator[tuple[list[PlannedContact], list[PlannedContact]]]:
     """(to create, to update) for each batch of BATCH_ROWS rows; every bad row goes to plan.errors, with its line.
 
@@ -835,7 +845,7 @@ def _planned_batches(
     """
     file = _File(data)
     plan.rows, lookups = _survey(file, allowed_units)
-    planner = _Planner(lookups, lock=lock)
+    planner = _Planner(lookups, lock=lock, checks=checks)
     for rows in _checked_ahead(file, lookups, plan, progress):
         yield planner.plan_batch(rows, plan)
 
@@ -989,10 +999,11 @@ def apply_import(
         raise ImportFileError(_("The file changed after the preview. Upload it again."))
     plan = ImportPlan(sha256=sha256)
     _fresh_statistics(data)  # before the transaction, which would hold ANALYZE's lock until the end of the import
-    with transaction.atomic():
-        batches = _planned_batches(data, plan, allowed_units=allowed_units, lock=True, progress=progress)
+    # ChecksAside ends (waiting for its checks) before the transaction does.
+    with transaction.atomic(), bulk_copy.ChecksAside() as checks:
+        batches = _planned_batches(data, plan, allowed_units=allowed_units, lock=True, progress=progress, checks=checks)
         services.contacts_import(
-            batches=_while_valid(batches, plan, getattr(user, "pk", None)),
+            batches=_while_valid(batches, plan, getattr(user, "pk", None), checks),
             actor=user,
             detail=f"CSV import {sha256[:12]}",
             request=request,
@@ -1010,17 +1021,22 @@ def apply_import(
     )
 
 
-def _while_valid(batches, plan: ImportPlan, created_by_id: int | None) -> Iterator[services.ContactImportBatch]:
+def _while_valid(
+    batches, plan: ImportPlan, created_by_id: int | None, checks: bulk_copy.ChecksAside
+) -> Iterator[services.ContactImportBatch]:
     """The planned batches as the service writes them, until a bad row is found; the rest of the file is still
-    checked then, so that every bad row is reported, but nothing more is written."""
+    checked then, so that every bad row is reported, but nothing more is written. The constraint checks of the
+    batches written before (started by _Planner.plan_batch) have ended, and passed, before the next is written."""
     for to_create, to_update in batches:
         if not plan.is_valid:
             continue
         planned = [*to_create, *to_update]
-        yield services.ContactImportBatch(
+        batch = services.ContactImportBatch(
             to_create=[item.new_contact(created_by_id) for item in to_create],
             to_update=[item.contact for item in to_update],
             fellowship_ids={
                 index: item.fellowship_ids for index, item in enumerate(planned) if item.fellowship_ids is not None
             },
         )
+        checks.wait()
+        yield batch

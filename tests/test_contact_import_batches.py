@@ -7,7 +7,7 @@ counts and access log whatever the batch size, and a bad row in any batch must l
 import threading
 
 import pytest
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import translation
 
 from referrals import importers
@@ -191,3 +191,26 @@ def test_the_checking_thread_ends_when_the_import_stops_early(recorded, monkeypa
 
     assert checking_threads() == []
     assert PatientContact.objects.count() == 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite checks foreign keys at the commit only")
+def test_a_broken_reference_in_an_early_batch_stops_the_import_before_the_commit(recorded, monkeypatch):
+    # The import's references are checked batch by batch beside the planning (core.bulk_copy.ChecksAside), not only
+    # at the commit (which a test's transaction never reaches); the error is Django's, and nothing stays written.
+    monkeypatch.setattr(importers, "BATCH_ROWS", 3)
+    new_contact = importers.PlannedContact.new_contact
+
+    def with_a_missing_clinician(planned, created_by_id):
+        contact = new_contact(planned, created_by_id)
+        if planned.line == 2:
+            contact.clinician_id = 987654
+        return contact
+
+    monkeypatch.setattr(importers.PlannedContact, "new_contact", with_a_missing_clinician)
+    before = snapshot()
+
+    with pytest.raises(IntegrityError, match="clinician_id"):
+        importers.apply_import(csv_bytes(*ROWS))
+
+    assert snapshot() == before
+    assert not AccessLogEntry.objects.exists()
