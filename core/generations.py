@@ -105,8 +105,10 @@ class _CachedValues:
         ]
 
     def store(self, key: str, token: str, value: Any, timeout: int) -> None:
-        """Keep `value`, computed under `token` (from `lookup`), for `timeout` seconds, unless the token is private."""
-        self.store_many({key: value}, token, timeout)
+        """Keep `value`, computed under `token` (from `lookup`), for `timeout` seconds, unless the token is private.
+        One SET: `store_many` for one key would wrap it in a transaction (MULTI, SET, EXEC)."""
+        if not is_private(token):
+            cache.set(key, {"generation": token, "value": value}, timeout)
 
     def store_many(self, values: dict[str, Any], token: str, timeout: int) -> None:
         """`store` for several keys in one round trip."""

@@ -49,11 +49,18 @@ def test_a_page_asked_for_twice_is_kept_and_served_from_the_cache_without_querie
     assert third["Content-Type"] == first["Content-Type"]
 
 
-def test_a_page_asked_for_once_is_not_kept(db, monkeypatch):
-    stored, set_many = [], cache.set_many
+def stored_keys(monkeypatch) -> list[str]:
+    """The keys the shared cache is given from now on (set and set_many), in order."""
+    stored, set_one, set_many = [], cache.set, cache.set_many
+    monkeypatch.setattr(cache, "set", lambda key, *args, **kwargs: set_one(stored.append(key) or key, *args, **kwargs))
     monkeypatch.setattr(
         cache, "set_many", lambda values, *args, **kwargs: set_many(stored.extend(values) or values, *args, **kwargs)
     )
+    return stored
+
+
+def test_a_page_asked_for_once_is_not_kept(db, monkeypatch):
+    stored = stored_keys(monkeypatch)
     Client().get(URL, {"postal_code": "0150", "weekday": "3"})
     pages = [key for key in stored if key.startswith(page_cache.KEY_PREFIX)]
     assert len(pages) == 1 and pages[0].endswith(page_cache.ASKED)
@@ -106,10 +113,7 @@ def test_logged_in_users_share_the_search_body_but_get_their_own_page(
 def test_an_anonymous_page_is_kept_once_not_also_as_its_body(db, monkeypatch, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         TypedMeetingFactory()
-    stored, set_many = [], cache.set_many
-    monkeypatch.setattr(
-        cache, "set_many", lambda values, *args, **kwargs: set_many(stored.extend(values) or values, *args, **kwargs)
-    )
+    stored = stored_keys(monkeypatch)
     Client().get(URL, {"weekday": "3"})
     Client().get(URL, {"weekday": "3"})
     pages = [key for key in stored if key.startswith(page_cache.KEY_PREFIX) and not key.endswith(page_cache.ASKED)]
