@@ -159,8 +159,8 @@ def run_search(data, now: datetime.datetime, *, prefix: str | None = None) -> Se
     """
     # No joins here: the page's meetings are loaded with theirs once the page is known, and only those whose card
     # is not cached (page_cache.result_cards, `results_for`).
-    base = schedule.annotate_days_until(_searchable(now), now)
-    filterset = MeetingFilter(data or None, queryset=base, prefix=prefix)
+    filterset = MeetingFilter(data or None, queryset=_searchable(now), prefix=prefix)
+    filterset.next_dates_at = now
     filterset.now_time = schedule.local_now(now).time().replace(tzinfo=None)
     place = filterset.place if filterset.is_bound and not filterset.form.errors.get("postal_code") else None
     # The menu's empty choice means "nearest first with a postal code, else next date": only an order the user
