@@ -98,6 +98,8 @@ class FellowshipSelect(FastSelect):
 
 # (language, registry generation token) → the fellowship menu's options (FellowshipSelect); older tokens go.
 _options_by_token = Kept(16)
+# (registry generation token, free text) → its words with what each finds (MeetingFilter.words).
+_words_by_token = Kept(2000)
 
 
 @functools.cache
@@ -319,10 +321,16 @@ class MeetingFilter(django_filters.FilterSet):
         return selectors.with_search_text(queryset).filter(*conditions)
 
     def words(self) -> list[selectors.Word]:
-        """The free text's words with what each finds (selectors.words), looked up once per search."""
+        """The free text's words with what each finds (selectors.words), looked up once per search, and kept in the
+        process for the same text under the registry generation the request has read (a group's name can change only
+        with it): each word's group lookup was a query, and the same place names are searched again and again."""
         if self._words is None:
-            text = self.form.cleaned_data.get("q") if self.is_bound and not self.form.errors.get("q") else ""
-            self._words = selectors.words(text or "")
+            text = (self.form.cleaned_data.get("q") if self.is_bound and not self.form.errors.get("q") else "") or ""
+            token = GENERATION.read_in_this_request()
+            if not text or token is None or is_private(token):
+                self._words = selectors.words(text)
+            else:
+                self._words = _words_by_token.get_or_make((token, text), lambda: selectors.words(text))
         return self._words
 
     def filter_time_of_day(self, queryset, name, value):

@@ -273,3 +273,32 @@ def test_the_search_bodys_frame_is_its_template_with_the_parts_in_place(settings
         assert parts["filter_fields"] in kept and parts["results"] in kept
         pages[language] = kept
     assert 'data-label-map="Kart"' in pages["nb"] and 'data-label-map="Map"' in pages["en"]
+
+
+def test_free_text_searched_again_looks_up_no_groups_and_a_renamed_group_shows_in_the_next_search(
+    db, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import GroupFactory
+
+    def group_lookups(query: dict) -> tuple[str, int]:
+        with CaptureQueriesContext(connection) as queries:
+            page = Client().get(URL, query).content.decode()
+        return page, len([q for q in queries if 'FROM "registry_group" WHERE' in q["sql"]])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        group = GroupFactory(name="Lysglimt")
+        TypedMeetingFactory(group=group, name="Tirsdagsmøtet")
+    # Every address a new one, so that the page cache does not answer.
+    page, lookups = group_lookups({"q": "lysglimt"})
+    assert "Tirsdagsmøtet" in page and lookups == 1
+    page, lookups = group_lookups({"q": "lysglimt", "sort": "next"})
+    assert "Tirsdagsmøtet" in page and lookups == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        group.name = "Morgengry"
+        group.save()
+    page, lookups = group_lookups({"q": "lysglimt", "sort": "place"})
+    assert "Tirsdagsmøtet" not in page and lookups == 1
+    assert "Tirsdagsmøtet" in group_lookups({"q": "morgengry"})[0]
