@@ -96,9 +96,9 @@ def prepared_rows(name: str, sql: Callable[[], str], params: list) -> list[tuple
     five runs PostgreSQL may keep one plan for all values. A prepared statement outlives a rollback and ends with its
     connection; a pooler that shares server connections between clients (PgBouncer in transaction mode) would lose
     it, so production connects to PostgreSQL directly (compose.yaml)."""
-    connection.ensure_connection()
-    names = _prepared.setdefault(connection.connection, set())
     with connection.cursor() as cursor:
+        # Read after the cursor is made: its health check may have replaced the connection.
+        names = _prepared.setdefault(connection.connection, set())
         if name not in names:
             numbers = itertools.count(1)
             text = PLACEHOLDER.sub(lambda match: "%" if match.group() == "%%" else f"${next(numbers)}", sql())

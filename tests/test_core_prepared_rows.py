@@ -38,3 +38,11 @@ def test_a_statement_prepared_in_a_rolled_back_transaction_is_still_there(db):
         prepared_rows("test_remainders_kept", lambda: SQL, [3, [4]])
         raise RuntimeError
     assert prepared_rows("test_remainders_kept", lambda: SQL, [5, [12]]) == [(12, 2)]
+
+
+def test_a_connection_the_health_check_replaces_gets_the_statement_again(transactional_db):
+    assert prepared_rows("test_remainders_replaced", lambda: SQL, [3, [4]]) == [(4, 1)]
+    # The server ended the session (a restart), and a new request's first cursor checks the connection first.
+    connection.connection.close()
+    connection.health_check_enabled, connection.health_check_done = True, False
+    assert prepared_rows("test_remainders_replaced", lambda: SQL, [4, [9]]) == [(9, 1)]
