@@ -60,7 +60,6 @@ CSRF_PLACEHOLDER = "__registry_csrf_token__"
 # The language switch's return address, the one other per-address part of the page around the search body.
 NEXT_FIELD = re.compile(r'(name="next" type="hidden" value=")([^"]*)(")')
 NEXT_PLACEHOLDER = "__registry_next__"
-BODY_PLACEHOLDER = "__registry_body__"
 KEPT_HEADERS = ("Content-Type", "Content-Disposition")
 # Appended to a page's key: the page was asked for once in this span (`cached_for_anonymous`).
 ASKED = ":asked"
@@ -155,13 +154,12 @@ def render_around(request, template: str, body: str) -> HttpResponse:
     return HttpResponse(before + body + after)
 
 
-def _shell(request, template: str) -> tuple[str, str]:
+def _shell(request, template: str) -> list[str]:
     """The page around the body, before and after it, with placeholders for the visitor's own parts."""
-    page = render_to_string(template, {"search_body": BODY_PLACEHOLDER}, request=request)
-    page = CSRF_FIELD.sub(rf"\g<1>{CSRF_PLACEHOLDER}\g<3>", page)
-    page = NEXT_FIELD.sub(rf"\g<1>{NEXT_PLACEHOLDER}\g<3>", page)
-    before, after = page.split(BODY_PLACEHOLDER)
-    return before, after
+    return [
+        NEXT_FIELD.sub(rf"\g<1>{NEXT_PLACEHOLDER}\g<3>", CSRF_FIELD.sub(rf"\g<1>{CSRF_PLACEHOLDER}\g<3>", piece))
+        for piece in _frame(template, {}, ("search_body",), request=request)
+    ]
 
 
 # (template, language, the frame's context, the parts' names) → the template's markup around its parts (`render_frame`).
@@ -183,10 +181,10 @@ def render_frame(template: str, context: dict, parts: dict[str, str]) -> str:
     return "".join(markup)
 
 
-def _frame(template: str, context: dict, names: tuple[str, ...]) -> list[str]:
+def _frame(template: str, context: dict, names: tuple[str, ...], request=None) -> list[str]:
     """The template's markup split where each part goes, in the order of `names`."""
     placeholders = {name: f"__registry_part_{name}__" for name in names}
-    markup = render_to_string(template, {**context, **placeholders})
+    markup = render_to_string(template, {**context, **placeholders}, request=request)
     pieces = []
     for name in names:
         before, markup = markup.split(placeholders[name])
